@@ -1,0 +1,30 @@
+# Decides whether the CUDA backend is built. AUTO builds it whenever nvcc is found, so CUDA code is
+# compiled on every machine that has a CUDA toolkit, GPU or not.
+
+set(RECUR_WITH_CUDA OFF)
+if(NOT RECUR_CUDA STREQUAL "OFF")
+  if(NOT DEFINED CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    set(RECUR_WITH_CUDA ON)
+  elseif(RECUR_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "RECUR_CUDA=ON but no CUDA compiler (nvcc) was found")
+  endif()
+endif()
+
+if(RECUR_WITH_CUDA)
+  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    # SASS for Hopper (H100/H200) plus PTX that newer GPUs compile at load.
+    set(CMAKE_CUDA_ARCHITECTURES "90-real;80-virtual")
+  endif()
+  enable_language(CUDA)
+  set(CMAKE_CUDA_STANDARD 17)
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  find_package(CUDAToolkit REQUIRED)
+  message(STATUS "recur: CUDA backend ON (${CMAKE_CUDA_COMPILER}, archs ${CMAKE_CUDA_ARCHITECTURES})")
+else()
+  message(STATUS "recur: CUDA backend OFF")
+endif()

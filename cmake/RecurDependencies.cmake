@@ -1,0 +1,25 @@
+# Third-party libraries above the engine. Debian's CAF 0.17 ships no CMake package, so its imported
+# targets are declared here.
+
+find_package(GTest)
+find_package(benchmark QUIET)
+
+if(RECUR_ENGINE_ONLY)
+  return()
+endif()
+
+find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
+find_library(CAF_CORE_LIBRARY caf_core REQUIRED)
+find_library(CAF_IO_LIBRARY caf_io REQUIRED)
+add_library(CAF::core SHARED IMPORTED)
+set_target_properties(CAF::core PROPERTIES IMPORTED_LOCATION "${CAF_CORE_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}" INTERFACE_LINK_LIBRARIES Threads::Threads)
+add_library(CAF::io SHARED IMPORTED)
+set_target_properties(CAF::io PROPERTIES IMPORTED_LOCATION "${CAF_IO_LIBRARY}"
+  INTERFACE_LINK_LIBRARIES CAF::core)
+
+find_package(RocksDB 7.8 CONFIG REQUIRED)
+find_package(Boost 1.81 REQUIRED COMPONENTS filesystem)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4-c++)
+find_package(CLI11 CONFIG REQUIRED)

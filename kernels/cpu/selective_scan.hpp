@@ -1,0 +1,37 @@
+// The selective scan of a Mamba-1 mixer with its D skip and SiLU gate, continued from a saved state.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <span>
+
+#include "kernels/cpu/linear.hpp"
+#include "kernels/cpu/sequence.hpp"
+
+namespace recur::kernels::cpu {
+
+struct SelectiveScanArgs {
+  std::span<const SequenceSpan> sequences;  // state: [channels][N], updated in place
+  std::size_t channels = 0;  // d_inner
+  std::size_t d_state = 0;   // N
+  Rows u;                    // [T][channels]: the convolved, activated input x'
+  Rows dt;                   // [T][channels]: dt_proj output including its bias, before softplus
+  const float* A = nullptr;  // [channels][N]: A = -exp(A_log)
+  Rows B;                    // [T][N]
+  Rows C;                    // [T][N]
+  const float* D = nullptr;  // [channels]
+  Rows z;                    // [T][channels]: the gate
+  MutableRows y;             // [T][channels]
+};
+
+// For every token t of each sequence, channel c and state index n (n summed in order 0..N-1):
+//   delta = softplus(dt[t][c])
+//   s[c][n] = exp(delta * A[c][n]) * s[c][n] + (delta * B[t][n]) * u[t][c]
+//   y[t][c] = (sum_n s[c][n] * C[t][n] + D[c] * u[t][c]) * silu(z[t][c])
+// Feeding T tokens at once gives bit-identical results to feeding them one call at a time.
+void selective_scan(const SelectiveScanArgs& args, ThreadPool& pool);
+
+// PyTorch's softplus (beta 1, threshold 20).
+inline float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
+
+}  // namespace recur::kernels::cpu

@@ -1,0 +1,48 @@
+// A fixed pool of worker threads that splits index ranges among itself and the calling thread.
+// Results never depend on the split: callers give each output to exactly one range.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace recur::kernels::cpu {
+
+class ThreadPool {
+ public:
+  // threads == 0 uses the hardware concurrency. The calling thread counts as one of them.
+  explicit ThreadPool(unsigned threads = 0);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  unsigned size() const { return static_cast<unsigned>(workers_.size()) + 1; }
+
+  // Calls fn(begin, end) on disjoint ranges covering [0, n) in chunks of at least `grain` indices and
+  // returns when every call has finished. Called from inside fn, it runs serially.
+  void parallel_for(std::size_t n, std::size_t grain,
+                    const std::function<void(std::size_t, std::size_t)>& fn);
+
+ private:
+  void worker_loop(unsigned index);
+  void run_share(unsigned index);
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  std::uint64_t generation_ = 0;
+  unsigned pending_ = 0;
+  bool stopping_ = false;
+  // The job of the current generation.
+  const std::function<void(std::size_t, std::size_t)>* job_ = nullptr;
+  std::size_t job_n_ = 0;
+  std::size_t job_chunk_ = 0;
+  std::atomic<std::size_t> next_chunk_{0};
+};
+
+}  // namespace recur::kernels::cpu

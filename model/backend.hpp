@@ -1,0 +1,71 @@
+// A backend runs a model for many sessions. Each session's recurrent state lives in a slot of the
+// backend's state pool; a forward pass continues any set of slots by any number of tokens each.
+//
+// Backends are not thread-safe: one owner (a model worker) drives each.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/model.hpp"
+#include "model/result.hpp"
+
+namespace recur {
+
+using TokenId = std::int32_t;
+using SlotId = std::uint32_t;
+
+// One sequence's share of a forward pass: tokens continuing the state in `slot`.
+struct SequenceChunk {
+  SlotId slot = 0;
+  std::span<const TokenId> tokens;
+};
+
+enum class LogitsFor {
+  None,  // only advance the states
+  Last,  // one row per chunk: after its last token
+  All,   // one row per token, chunk after chunk
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual const Model& model() const = 0;
+  virtual std::string name() const = 0;  // "cpu", "cuda:0"
+
+  // Slots: capacity is the most sessions the pool can hold at once.
+  virtual std::size_t capacity() const = 0;
+  virtual std::size_t slots_in_use() const = 0;
+  // Takes a free slot with a zeroed state (the state before any token); an error when full.
+  virtual Result<SlotId> allocate() = 0;
+  // Returns a slot to the pool. Unknown or free slots are ignored.
+  virtual void release(SlotId slot) = 0;
+
+  // Continues each chunk's slot by its tokens, in one pass over the weights where possible. Logits
+  // (fp32, vocab_size per row) replace the contents of `logits`. A chunk's result does not depend on
+  // the other chunks, nor on how its tokens are split across calls. Invalid input (an unallocated
+  // slot, a slot twice, a token outside the vocabulary) is refused before any state changes.
+  virtual Status forward(std::span<const SequenceChunk> chunks, LogitsFor which,
+                         std::vector<float>& logits) = 0;
+
+  // The slot's state in the canonical layout of StateShape.
+  virtual Result<std::vector<float>> read_state(SlotId slot) const = 0;
+  // Replaces the slot's state; `state` must hold state_shape().floats() values.
+  virtual Status write_state(SlotId slot, std::span<const float> state) = 0;
+
+  // Prompt processing: continues one slot by `tokens`, returning the logits after the last one.
+  Result<std::vector<float>> prefill(SlotId slot, std::span<const TokenId> tokens);
+  // One step for many sessions: slot i takes tokens[i]; returns one logits row per slot.
+  Result<std::vector<float>> decode(std::span<const SlotId> slots, std::span<const TokenId> tokens);
+};
+
+// The reference backend: portable C++ on the CPU, fp32 arithmetic in a fixed order. `threads` = 0
+// uses every core; `capacity` bounds the number of slots.
+std::unique_ptr<Backend> make_cpu_backend(std::shared_ptr<const Model> model, unsigned threads = 0,
+                                          std::size_t capacity = 4096);
+
+}  // namespace recur

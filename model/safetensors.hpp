@@ -1,0 +1,56 @@
+// The safetensors container: an 8-byte little-endian header length, a JSON header naming each
+// tensor's dtype, shape and byte range, then the tensor bytes. The file is memory-mapped and checked
+// completely on open; tensors are views into the map.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/mapped_file.hpp"
+#include "model/result.hpp"
+
+namespace recur {
+
+enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL, Other };
+
+const char* dtype_name(DType t);
+// Bytes per element; 0 for dtypes recur does not read (sub-byte, fp8 ...).
+std::size_t dtype_size(DType t);
+
+struct TensorView {
+  std::string name;
+  DType dtype = DType::Other;
+  std::string dtype_text;          // as written in the header
+  std::vector<std::int64_t> shape;  // outermost first
+  std::span<const std::byte> bytes;
+
+  std::int64_t numel() const;
+};
+
+class SafetensorsFile {
+ public:
+  // Maps and validates the file: header length within the file and at most 100 MB, a JSON object,
+  // known entries with non-negative shapes, byte ranges inside the data, matching the dtype and
+  // shape, sorted ranges contiguous from 0 with no overlap and covering the data.
+  static Result<SafetensorsFile> open(const std::filesystem::path& path);
+  // The same checks on bytes held in memory; `source` names them in errors. The bytes must outlive
+  // the returned file.
+  static Result<SafetensorsFile> parse(std::span<const std::byte> bytes, const std::string& source);
+
+  const TensorView* find(const std::string& name) const;
+  const std::map<std::string, TensorView>& tensors() const { return tensors_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  const std::string& source() const { return source_; }
+
+ private:
+  MappedFile map_;
+  std::string source_;
+  std::map<std::string, TensorView> tensors_;
+  std::map<std::string, std::string> metadata_;
+};
+
+}  // namespace recur

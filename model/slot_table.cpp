@@ -1,0 +1,51 @@
+#include "model/slot_table.hpp"
+
+namespace recur {
+
+Result<SlotId> SlotTable::allocate() {
+  SlotId slot;
+  if (!free_.empty()) {
+    slot = *free_.begin();
+    free_.erase(free_.begin());
+  } else if (used_.size() < capacity_) {
+    slot = static_cast<SlotId>(used_.size());
+    used_.push_back(false);
+  } else {
+    return fail("state pool is full: all " + std::to_string(capacity_) + " slots are in use");
+  }
+  used_[slot] = true;
+  ++in_use_;
+  return slot;
+}
+
+bool SlotTable::release(SlotId slot) {
+  if (!is_allocated(slot)) return false;
+  used_[slot] = false;
+  free_.insert(slot);
+  --in_use_;
+  return true;
+}
+
+}  // namespace recur
+
+namespace recur {
+
+Status check_chunks(std::span<const SequenceChunk> chunks, const SlotTable& slots,
+                    std::size_t vocab_size) {
+  std::set<SlotId> seen;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    const auto& c = chunks[i];
+    const std::string where = "forward: chunk " + std::to_string(i) + " (slot " + std::to_string(c.slot) + ")";
+    if (!slots.is_allocated(c.slot)) return fail(where + ": slot is not allocated");
+    if (!seen.insert(c.slot).second) return fail(where + ": slot appears twice in one pass");
+    if (c.tokens.empty()) return fail(where + ": no tokens");
+    for (std::size_t t = 0; t < c.tokens.size(); ++t)
+      if (c.tokens[t] < 0 || static_cast<std::size_t>(c.tokens[t]) >= vocab_size)
+        return fail(where + ": token " + std::to_string(c.tokens[t]) + " at position " +
+                    std::to_string(t) + " is outside the vocabulary of " +
+                    std::to_string(vocab_size));
+  }
+  return {};
+}
+
+}  // namespace recur
