@@ -12,10 +12,10 @@
 
 #include "model/model.hpp"
 #include "model/result.hpp"
+#include "model/token.hpp"
 
 namespace recur {
 
-using TokenId = std::int32_t;
 using SlotId = std::uint32_t;
 
 // One sequence's share of a forward pass: tokens continuing the state in `slot`.

@@ -103,20 +103,17 @@ Result<MambaConfig> parse_config(const nlohmann::json& j, const std::string& sou
     c.vocab_size = (c.vocab_size + *multiple - 1) / *multiple * *multiple;
   }
 
-  auto expand = r.size({"expand"}, std::optional<std::size_t>());
-  if (!expand) expand = rs.size({"expand"}, 2);
+  auto expand = j.contains("expand") ? r.size({"expand"}, std::nullopt) : rs.size({"expand"}, 2);
   if (!expand) return expand.error();
   auto inner = r.size({"intermediate_size", "d_inner"}, *expand * c.hidden_size);
   if (!inner) return inner.error();
   c.intermediate_size = *inner;
 
-  auto state = r.size({"state_size"}, std::optional<std::size_t>());
-  if (!state) state = rs.size({"d_state"}, 16);
+  auto state = j.contains("state_size") ? r.size({"state_size"}, std::nullopt) : rs.size({"d_state"}, 16);
   if (!state) return state.error();
   c.state_size = *state;
 
-  auto conv = r.size({"conv_kernel"}, std::optional<std::size_t>());
-  if (!conv) conv = rs.size({"d_conv"}, 4);
+  auto conv = j.contains("conv_kernel") ? r.size({"conv_kernel"}, std::nullopt) : rs.size({"d_conv"}, 4);
   if (!conv) return conv.error();
   c.conv_kernel = *conv;
   if (c.conv_kernel > 16) return fail(source + ": field 'conv_kernel' is " + std::to_string(c.conv_kernel) + "; recur supports at most 16 taps");

@@ -10,18 +10,24 @@ namespace {
 constexpr char kMagic[8] = {'R', 'E', 'C', 'U', 'R', 'S', 'N', 'P'};
 constexpr std::size_t kHeaderBytes = 100;
 
+// Writes fixed-width little-endian fields at increasing offsets of a preallocated buffer.
 class Writer {
  public:
   explicit Writer(std::vector<std::uint8_t>& out) : out_(out) {}
   template <class T>
   void put(T v) {
-    std::uint8_t b[sizeof(T)];
-    std::memcpy(b, &v, sizeof(T));  // little-endian hosts only (x86-64, aarch64)
-    out_.insert(out_.end(), b, b + sizeof(T));
+    std::memcpy(out_.data() + at_, &v, sizeof(T));  // little-endian hosts only (x86-64, aarch64)
+    at_ += sizeof(T);
   }
+  void put_floats(const std::vector<float>& v) {
+    std::memcpy(out_.data() + at_, v.data(), v.size() * sizeof(float));
+    at_ += v.size() * sizeof(float);
+  }
+  std::size_t offset() const { return at_; }
 
  private:
   std::vector<std::uint8_t>& out_;
+  std::size_t at_ = 0;
 };
 
 template <class T>
@@ -55,10 +61,9 @@ std::uint32_t crc32(std::span<const std::uint8_t> bytes) {
 }
 
 std::vector<std::uint8_t> encode_snapshot(const Snapshot& s) {
-  std::vector<std::uint8_t> out;
-  out.reserve(kHeaderBytes + s.state.size() * 4 + 4);
-  out.insert(out.end(), kMagic, kMagic + 8);
+  std::vector<std::uint8_t> out(kHeaderBytes + s.state.size() * sizeof(float) + 4);
   Writer w(out);
+  for (char c : kMagic) w.put<char>(c);
   w.put<std::uint32_t>(kSnapshotVersion);
   for (auto v : {s.shape.num_layers, s.shape.hidden_size, s.shape.d_inner, s.shape.d_conv,
                  s.shape.d_state, s.shape.vocab_size})
@@ -70,10 +75,8 @@ std::vector<std::uint8_t> encode_snapshot(const Snapshot& s) {
   w.put<std::uint64_t>(s.sampling.seed);
   for (auto v : s.rng) w.put<std::uint64_t>(v);
   w.put<std::uint64_t>(s.state.size());
-  const std::size_t at = out.size();
-  out.resize(at + s.state.size() * sizeof(float));
-  std::memcpy(out.data() + at, s.state.data(), s.state.size() * sizeof(float));
-  w.put<std::uint32_t>(crc32(out));
+  w.put_floats(s.state);
+  w.put<std::uint32_t>(crc32(std::span(out).first(w.offset())));
   return out;
 }
 

@@ -12,6 +12,7 @@
 //   end u32      CRC-32 of every byte before it
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>

@@ -12,26 +12,21 @@ typedef float v8f __attribute__((vector_size(32)));
 typedef std::uint16_t v8u16 __attribute__((vector_size(16)));
 typedef std::uint32_t v8u32 __attribute__((vector_size(32)));
 
-[[gnu::always_inline]] inline v8f load8(const float* p) {
-  v8f v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+// Vectors pass by reference: the default (SSE) clone must not pass 32-byte vectors by value.
+[[gnu::always_inline]] inline void load8(v8f& v, const float* p) { std::memcpy(&v, p, sizeof v); }
 
-[[gnu::always_inline]] inline v8f load8(const std::uint16_t* p) {
+[[gnu::always_inline]] inline void load8(v8f& v, const std::uint16_t* p) {
   v8u16 h;
   std::memcpy(&h, p, sizeof h);
-  v8u32 w = __builtin_convertvector(h, v8u32) << 16;
-  v8f v;
+  const v8u32 w = __builtin_convertvector(h, v8u32) << 16;
   std::memcpy(&v, &w, sizeof v);
-  return v;
 }
 
 [[gnu::always_inline]] inline float widen(float v) { return v; }
 [[gnu::always_inline]] inline float widen(std::uint16_t v) { return bf16_to_float(v); }
 
 // The canonical reduction of the 16 partial sums.
-[[gnu::always_inline]] inline float reduce16(v8f a, v8f b) {
+[[gnu::always_inline]] inline float reduce16(const v8f& a, const v8f& b) {
   v8f s = a + b;
   float p0 = (s[0] + s[1]) + (s[2] + s[3]);
   float p1 = (s[4] + s[5]) + (s[6] + s[7]);
@@ -46,10 +41,15 @@ template <int NT, class W>
   for (int t = 0; t < NT; ++t) lo[t] = hi[t] = v8f{};
   std::size_t k = 0;
   for (; k + 16 <= n; k += 16) {
-    v8f w0 = load8(w + k), w1 = load8(w + k + 8);
+    v8f w0, w1;
+    load8(w0, w + k);
+    load8(w1, w + k + 8);
     for (int t = 0; t < NT; ++t) {
-      lo[t] += w0 * load8(x[t] + k);
-      hi[t] += w1 * load8(x[t] + k + 8);
+      v8f x0, x1;
+      load8(x0, x[t] + k);
+      load8(x1, x[t] + k + 8);
+      lo[t] += w0 * x0;
+      hi[t] += w1 * x1;
     }
   }
   for (int t = 0; t < NT; ++t) {

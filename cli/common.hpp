@@ -1,0 +1,28 @@
+// Pieces shared by the commands: loading a bundle onto a device, parsing id lists, reporting errors.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/backend.hpp"
+#include "model/result.hpp"
+#include "model/tokenizer.hpp"
+
+namespace recur::cli {
+
+// Prints "recur <command>: <message>" on one line to stderr and returns 1.
+int report_error(const std::string& command, const std::string& message);
+
+// "1,2,3" -> ids; an error names the first element that is not an integer.
+Result<std::vector<TokenId>> parse_ids(const std::string& text, const std::string& option);
+
+// Loads dir/tokenizer.json.
+Result<Tokenizer> load_tokenizer(const std::filesystem::path& dir);
+
+// Loads the bundle in `dir` onto `device` ("cpu", "cuda" or "cuda:N").
+Result<std::unique_ptr<Backend>> load_backend(const std::filesystem::path& dir,
+                                              const std::string& device, unsigned threads);
+
+}  // namespace recur::cli
