@@ -1,9 +1,13 @@
-// Text to token ids and back, exactly as Hugging Face tokenizers does it for a bundle's tokenizer.json.
+// Text to token ids and back, exactly as Hugging Face tokenizers does it for a bundle's
+// tokenizer.json.
 //
-// Supported: the WordLevel model and byte-level BPE (the GPT-2 / GPT-NeoX family), added and special
-// tokens split out of the text before the model sees it, the NFC normalizer, and the ByteLevel,
-// Whitespace and WhitespaceSplit pre-tokenizers. A tokenizer.json that needs anything else is refused
-// with an error naming the unsupported component.
+// Supported: the WordLevel and BPE models (byte-level BPE of the GPT-2 / GPT-NeoX family, with
+// unk_token, fuse_unk, byte_fallback, ignore_merges and subword prefix/suffix), added and special
+// tokens split out of the text before the model sees it, the NFC normalizer, the ByteLevel,
+// Whitespace and WhitespaceSplit pre-tokenizers, Sequences of those, the ByteLevel decoder and the
+// ByteLevel post-processor. A tokenizer.json that needs anything else (another model, normalizer,
+// pre-tokenizer or decoder, a post-processor that adds tokens, BPE dropout, truncation, padding) is
+// refused with an error naming the field.
 #pragma once
 
 #include <filesystem>
@@ -21,6 +25,7 @@
 
 namespace recur {
 
+// Immutable once loaded; encode and decode may run on several threads at once.
 class Tokenizer {
  public:
   // Reads tokenizer.json; errors name the file and the field that is missing or unsupported.
@@ -31,10 +36,11 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();
 
-  // encode(text).ids of Hugging Face tokenizers. Text must be valid UTF-8; otherwise the error names
-  // the byte offset of the first invalid sequence.
+  // encode(text).ids of Hugging Face tokenizers. Text must be valid UTF-8; otherwise the error
+  // names the byte offset of the first invalid sequence.
   Result<std::vector<TokenId>> encode(std::string_view text) const;
-  // decode(ids, skip_special_tokens). An id outside the vocabulary is an error naming it.
+  // decode(ids, skip_special_tokens). An id outside the vocabulary is an error naming it (Hugging
+  // Face skips such ids silently).
   Result<std::string> decode(std::span<const TokenId> ids, bool skip_special_tokens = false) const;
 
   // Number of ids, added tokens included (Hugging Face's get_vocab_size(with_added_tokens=True)).
