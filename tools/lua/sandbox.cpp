@@ -1,0 +1,330 @@
+#include "tools/lua/sandbox.hpp"
+
+#include <cstdlib>
+#include <exception>
+#include <string>
+
+#include <lua.hpp>
+
+#include "tools/lua/lua_budget.hpp"
+#include "tools/lua/lua_json.hpp"
+#include "tools/lua/lua_pattern.hpp"
+
+namespace recur::tools {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The count hook runs every kHookInterval instructions; once a budget is exhausted, every one.
+constexpr int kHookInterval = 1000;
+
+void* limited_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize) {
+  auto* budget = static_cast<LuaBudget*>(ud);
+  std::size_t old = ptr != nullptr ? osize : 0;
+  if (nsize == 0) {
+    std::free(ptr);
+    budget->memory_used -= old;
+    return nullptr;
+  }
+  // Growth past the cap is refused; Lua then collects garbage and retries, or raises LUA_ERRMEM.
+  if (nsize > old && nsize - old > budget->memory_limit - budget->memory_used) return nullptr;
+  void* block = std::realloc(ptr, nsize);
+  if (block == nullptr) return nullptr;
+  budget->memory_used = budget->memory_used - old + nsize;
+  return block;
+}
+
+std::string exhaustion_message(const LuaBudget& budget) {
+  if (budget.instructions_used > budget.instruction_limit)
+    return std::string("instruction budget of ") + std::to_string(budget.instruction_limit) +
+           " exceeded";
+  return std::string("time limit of ") + std::to_string(budget.timeout.count()) + " ms exceeded";
+}
+
+bool over_budget(const LuaBudget& budget) {
+  return budget.instructions_used > budget.instruction_limit || Clock::now() > budget.deadline;
+}
+
+void count_hook(lua_State* L, lua_Debug* ar) {
+  LuaBudget& budget = budget_of(L);
+  budget.instructions_used += budget.exhausted.empty() ? kHookInterval : 1;
+  if (lua_getinfo(L, "Sl", ar) != 0) {
+    budget.last_source = ar->short_src;
+    budget.last_line = ar->currentline;
+  }
+  if (budget.exhausted.empty() && !over_budget(budget)) return;
+  if (budget.exhausted.empty())
+    budget.exhausted = budget.last_source + ":" + std::to_string(budget.last_line) + ": " +
+                       exhaustion_message(budget);
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+  lua_pushstring(L, budget.exhausted.c_str());
+  lua_error(L);
+}
+
+// "chunk:line: " of the innermost running Lua function, or of the last hook when none is.
+std::string script_position(lua_State* L) {
+  lua_Debug ar;
+  for (int level = 0; lua_getstack(L, level, &ar) != 0; ++level) {
+    if (lua_getinfo(L, "Sl", &ar) != 0 && ar.currentline > 0)
+      return std::string(ar.short_src) + ":" + std::to_string(ar.currentline) + ": ";
+  }
+  const LuaBudget& budget = budget_of(L);
+  if (budget.last_line > 0)
+    return budget.last_source + ":" + std::to_string(budget.last_line) + ": ";
+  return std::string();
+}
+
+int safe_collectgarbage(lua_State* L) {
+  const char* option = luaL_optstring(L, 1, "collect");
+  if (std::string_view(option) != "count")
+    return luaL_error(L, "collectgarbage: only \"count\" is allowed, not \"%s\"", option);
+  int kbytes = lua_gc(L, LUA_GCCOUNT, 0);
+  int bytes = lua_gc(L, LUA_GCCOUNTB, 0);
+  lua_pushnumber(L, static_cast<lua_Number>(kbytes) + static_cast<lua_Number>(bytes) / 1024.0);
+  return 1;
+}
+
+// setmetatable without finalizers: __gc metamethods run with hooks disabled, so a looping one
+// could not be stopped.
+int safe_setmetatable(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int type = lua_type(L, 2);
+  luaL_argexpected(L, type == LUA_TNIL || type == LUA_TTABLE, 2, "nil or table");
+  if (type == LUA_TTABLE) {
+    lua_pushliteral(L, "__gc");
+    if (lua_rawget(L, 2) != LUA_TNIL)
+      return luaL_error(L, "setmetatable: __gc metamethods are not allowed");
+    lua_pop(L, 1);
+  }
+  if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+    return luaL_error(L, "cannot change a protected metatable");
+  lua_settop(L, 2);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+void clear_global(lua_State* L, const char* name) {
+  lua_pushnil(L);
+  lua_setglobal(L, name);
+}
+
+// Opens the safe library into the globals. Runs in protected mode (it allocates).
+int open_safe_library(lua_State* L) {
+  bool coroutines = lua_toboolean(L, 1) != 0;
+  luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+  lua_pop(L, 1);
+  for (const char* name : {"dofile", "loadfile", "load", "print", "warn", "_G"})
+    clear_global(L, name);
+  lua_register(L, "collectgarbage", safe_collectgarbage);
+  lua_register(L, "setmetatable", safe_setmetatable);
+
+  // The string library: string methods index a private table; the global `string` is a copy.
+  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
+  lua_pushnil(L);
+  lua_setfield(L, -2, "dump");
+  install_budgeted_patterns(L, lua_absindex(L, -1));
+  lua_newtable(L);
+  lua_pushnil(L);
+  while (lua_next(L, -3) != 0) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_settable(L, -4);
+  }
+  lua_setglobal(L, LUA_STRLIBNAME);
+  lua_pop(L, 1);
+  lua_pushliteral(L, "");
+  lua_getmetatable(L, -1);
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 2);
+
+  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+  lua_getfield(L, -1, "randomseed");
+  lua_pushinteger(L, 0);
+  lua_call(L, 1, 0);
+  lua_pop(L, 1);
+  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+  luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+  lua_pop(L, 2);
+  if (coroutines) {
+    luaL_requiref(L, LUA_COLIBNAME, luaopen_coroutine, 1);
+    lua_pop(L, 1);
+  }
+  open_json_library(L);
+  return 0;
+}
+
+struct PushRequest {
+  const nlohmann::json* value;
+};
+
+int push_protected(lua_State* L) {
+  auto* request = static_cast<PushRequest*>(lua_touserdata(L, 1));
+  lua_settop(L, 0);
+  try {
+    push_json(L, *request->value);
+  } catch (const std::exception& e) {
+    return luaL_error(L, "%s", e.what());
+  }
+  return 1;
+}
+
+int get_field_protected(lua_State* L) {
+  lua_pushstring(L, static_cast<const char*>(lua_touserdata(L, 2)));
+  lua_rawget(L, 1);
+  return 1;
+}
+
+struct ConvertRequest {
+  std::string_view what;
+  nlohmann::json value;
+  Status status;
+};
+
+int convert_protected(lua_State* L) {
+  auto* request = static_cast<ConvertRequest*>(lua_touserdata(L, 2));
+  try {
+    request->status = json_from_lua(L, 1, request->value, request->what);
+  } catch (const std::exception& e) {
+    return luaL_error(L, "%s", e.what());
+  }
+  return 0;
+}
+
+}  // namespace
+
+LuaBudget& budget_of(lua_State* L) {
+  void* ud = nullptr;
+  lua_getallocf(L, &ud);
+  return *static_cast<LuaBudget*>(ud);
+}
+
+void charge_steps(lua_State* L, std::uint64_t steps) {
+  LuaBudget& budget = budget_of(L);
+  budget.instructions_used += steps;
+  if (budget.exhausted.empty() && !over_budget(budget)) return;
+  if (budget.exhausted.empty()) budget.exhausted = script_position(L) + exhaustion_message(budget);
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+  lua_pushstring(L, budget.exhausted.c_str());
+  lua_error(L);
+}
+
+Result<std::unique_ptr<LuaSandbox>> LuaSandbox::open(const LuaLimits& limits,
+                                                     Clock::time_point deadline) {
+  auto budget = std::make_unique<LuaBudget>();
+  budget->memory_limit = limits.memory_bytes;
+  budget->instruction_limit = limits.instructions;
+  budget->timeout = limits.timeout;
+  auto now = Clock::now();
+  budget->deadline = limits.timeout < deadline - now ? now + limits.timeout : deadline;
+  lua_State* L = lua_newstate(limited_alloc, budget.get());
+  if (L == nullptr)
+    return fail(std::string("lua sandbox: cannot create a state within ") +
+                std::to_string(limits.memory_bytes) + " bytes");
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, kHookInterval);
+  std::unique_ptr<LuaSandbox> sandbox(new LuaSandbox(std::move(budget), L));
+  lua_pushcfunction(L, open_safe_library);
+  lua_pushboolean(L, limits.coroutines ? 1 : 0);
+  int status = lua_pcall(L, 1, 0, 0);
+  if (status != LUA_OK) {
+    Error error = sandbox->failure(status);
+    return fail("lua sandbox: cannot open the library: " + error.message);
+  }
+  return sandbox;
+}
+
+LuaSandbox::LuaSandbox(std::unique_ptr<LuaBudget> budget, lua_State* L)
+    : budget_(std::move(budget)), L_(L) {}
+
+LuaSandbox::~LuaSandbox() {
+  // Nothing a script left behind may run at close: finalizers are refused by setmetatable, and
+  // __close handlers of a dead script already ran.
+  if (L_ != nullptr) lua_close(L_);
+}
+
+Status LuaSandbox::run(std::string_view source, std::string_view chunk_name, int results) {
+  if (!lua_checkstack(L_, results + 2)) return fail("lua sandbox: stack overflow");
+  std::string name = "=";
+  name += chunk_name;
+  if (budget_->last_line < 0) budget_->last_source = chunk_name;
+  int status = luaL_loadbufferx(L_, source.data(), source.size(), name.c_str(), "t");
+  if (status != LUA_OK) return failure(status);
+  return call(0, results);
+}
+
+Status LuaSandbox::call(int args, int results) {
+  if (!lua_checkstack(L_, results + 2)) return fail("lua sandbox: stack overflow");
+  int status = lua_pcall(L_, args, results, 0);
+  if (status != LUA_OK) return failure(status);
+  if (!budget_->exhausted.empty()) {
+    lua_pop(L_, results);
+    return fail(budget_->exhausted);
+  }
+  return Status::success();
+}
+
+Status LuaSandbox::push(const nlohmann::json& value) {
+  if (!lua_checkstack(L_, 3)) return fail("lua sandbox: stack overflow");
+  PushRequest request{&value};
+  lua_pushcfunction(L_, push_protected);
+  lua_pushlightuserdata(L_, &request);
+  int status = lua_pcall(L_, 1, 1, 0);
+  if (status != LUA_OK) return failure(status);
+  return Status::success();
+}
+
+Status LuaSandbox::get_field(int index, const char* key) {
+  index = lua_absindex(L_, index);
+  if (lua_type(L_, index) != LUA_TTABLE) return fail(std::string("lua sandbox: not a table"));
+  if (!lua_checkstack(L_, 4)) return fail("lua sandbox: stack overflow");
+  lua_pushcfunction(L_, get_field_protected);
+  lua_pushvalue(L_, index);
+  lua_pushlightuserdata(L_, const_cast<char*>(key));
+  int status = lua_pcall(L_, 2, 1, 0);
+  if (status != LUA_OK) return failure(status);
+  return Status::success();
+}
+
+Result<nlohmann::json> LuaSandbox::to_json(int index, std::string_view what) {
+  index = lua_absindex(L_, index);
+  if (!lua_checkstack(L_, 4)) return fail("lua sandbox: stack overflow");
+  ConvertRequest request{what, nullptr, Status::success()};
+  lua_pushcfunction(L_, convert_protected);
+  lua_pushvalue(L_, index);
+  lua_pushlightuserdata(L_, &request);
+  int status = lua_pcall(L_, 2, 0, 0);
+  if (status != LUA_OK) return failure(status);
+  if (!request.status.ok()) return request.status.error();
+  return std::move(request.value);
+}
+
+std::size_t LuaSandbox::memory_used() const {
+  return budget_->memory_used;
+}
+
+std::uint64_t LuaSandbox::instructions_used() const {
+  return budget_->instructions_used;
+}
+
+Error LuaSandbox::failure(int status) {
+  std::string message;
+  if (!budget_->exhausted.empty()) {
+    message = budget_->exhausted;
+  } else if (status == LUA_ERRMEM) {
+    message = (budget_->last_source.empty() ? std::string("lua") : budget_->last_source) +
+              ": memory limit of " + std::to_string(budget_->memory_limit) + " bytes exceeded";
+    if (budget_->last_line > 0)
+      message += std::string(" (near line ") + std::to_string(budget_->last_line) + ")";
+  } else if (lua_type(L_, -1) == LUA_TSTRING) {
+    message = lua_tostring(L_, -1);
+  } else if (lua_type(L_, -1) == LUA_TNUMBER) {
+    message = lua_isinteger(L_, -1) ? std::to_string(lua_tointeger(L_, -1))
+                                    : std::to_string(lua_tonumber(L_, -1));
+  } else {
+    message = std::string("error object is a ") + luaL_typename(L_, -1) + " value";
+  }
+  lua_pop(L_, 1);
+  return fail(message);
+}
+
+}  // namespace recur::tools
