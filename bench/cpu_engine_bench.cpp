@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/random_model.hpp"
+#include "model/random_model.hpp"
 #include "kernels/cpu/memory_bandwidth.hpp"
 #include "model/backend.hpp"
 
@@ -43,8 +43,8 @@ int main(int argc, char** argv) {
   std::printf("memory read bandwidth (measured, %u threads): %.2f GB/s\n\n", pool.size(), bandwidth / 1e9);
 
   std::vector<Row> rows;
-  for (const auto* shape : {&bench::kMamba130m, &bench::kTaskModel}) {
-    auto model = bench::random_model(*shape, kernels::ElementType::f32);
+  for (const auto* shape : {&kMamba130m, &kTaskModel}) {
+    auto model = random_model(*shape, kernels::ElementType::f32);
     const auto state_bytes = static_cast<double>(model->state_shape().bytes());
     for (std::size_t batch : {1u, 8u, 64u}) {
       auto be = make_cpu_backend(model, threads, batch);
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
 
       // Decode: steps of one token per session; the floor is weights + state read and written once.
       std::vector<TokenId> tokens(batch, 1);
-      const int warmup = 2, steps = quick ? 4 : (shape == &bench::kMamba130m ? 12 : 50);
+      const int warmup = 2, steps = quick ? 4 : (shape == &kMamba130m ? 12 : 50);
       std::vector<double> times;
       for (int s = 0; s < warmup + steps; ++s) {
         auto ts = clock_type::now();

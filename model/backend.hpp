@@ -57,6 +57,12 @@ class Backend {
   // Replaces the slot's state; `state` must hold state_shape().floats() values.
   virtual Status write_state(SlotId slot, std::span<const float> state) = 0;
 
+  // Greedy decoding: like forward(chunks, LogitsFor::Last, ...) followed, for each chunk, by the id of
+  // the largest logit among ids below vocab_limit (lowest id on ties, NaN never wins). Backends may
+  // take the argmax where the logits are, so only the ids travel.
+  virtual Status forward_argmax(std::span<const SequenceChunk> chunks, std::size_t vocab_limit,
+                                std::vector<TokenId>& next);
+
   // Prompt processing: continues one slot by `tokens`, returning the logits after the last one.
   Result<std::vector<float>> prefill(SlotId slot, std::span<const TokenId> tokens);
   // One step for many sessions: slot i takes tokens[i]; returns one logits row per slot.
@@ -67,5 +73,20 @@ class Backend {
 // uses every core; `capacity` bounds the number of slots.
 std::unique_ptr<Backend> make_cpu_backend(std::shared_ptr<const Model> model, unsigned threads = 0,
                                           std::size_t capacity = 4096);
+
+struct BackendOptions {
+  std::string device = "cpu";  // "cpu", "cuda" (device 0) or "cuda:N"
+  unsigned threads = 0;        // CPU threads (0: every core)
+  std::size_t capacity = 0;    // slots; 0: 4096 on the CPU, as many as device memory holds on a GPU
+};
+
+// The backend named by options.device; an error names a device this build or machine lacks.
+Result<std::unique_ptr<Backend>> make_backend(std::shared_ptr<const Model> model,
+                                              const BackendOptions& options);
+
+// Number of usable CUDA devices: 0 when this build has no CUDA backend, or no driver or GPU is present.
+int cuda_device_count();
+// Why there is no usable CUDA device ("" when there is one).
+std::string cuda_unavailable_reason();
 
 }  // namespace recur

@@ -10,6 +10,7 @@
 #include "kernels/cpu/selective_scan.hpp"
 #include "kernels/cpu/thread_pool.hpp"
 #include "model/backend.hpp"
+#include "model/pass_plan.hpp"
 #include "model/slot_table.hpp"
 
 namespace recur {
@@ -20,14 +21,6 @@ namespace kc = kernels::cpu;
 // Tokens per pass over the weights: bounds the activation memory of long prompts.
 constexpr std::size_t kMaxPassTokens = 256;
 constexpr std::size_t kSlotsPerBlock = 64;
-
-// One contiguous piece of a chunk processed in a pass.
-struct Piece {
-  SlotId slot;
-  const TokenId* tokens;
-  std::size_t count;
-  bool ends_chunk;
-};
 
 class CpuBackend final : public Backend {
  public:
@@ -69,31 +62,7 @@ class CpuBackend final : public Backend {
                  std::vector<float>& logits) override {
     if (auto s = check_chunks(chunks, slots_, shape_.vocab_size); !s) return s;
     logits.clear();
-    // Group pieces into passes of at most kMaxPassTokens; a chunk that does not fit continues in the
-    // next pass, so a slot never appears twice in one pass.
-    std::vector<Piece> pass;
-    std::size_t pass_tokens = 0;
-    for (const auto& chunk : chunks) {
-      std::size_t done = 0;
-      while (done < chunk.tokens.size()) {
-        if (pass_tokens == kMaxPassTokens) {
-          run_pass(pass, which, logits);
-          pass.clear();
-          pass_tokens = 0;
-        }
-        const std::size_t take = std::min(chunk.tokens.size() - done, kMaxPassTokens - pass_tokens);
-        const bool last = done + take == chunk.tokens.size();
-        pass.push_back({chunk.slot, chunk.tokens.data() + done, take, last});
-        pass_tokens += take;
-        done += take;
-        if (!last) {
-          run_pass(pass, which, logits);
-          pass.clear();
-          pass_tokens = 0;
-        }
-      }
-    }
-    if (!pass.empty()) run_pass(pass, which, logits);
+    for (const auto& pass : plan_passes(chunks, kMaxPassTokens)) run_pass(pass, which, logits);
     return {};
   }
 

@@ -1,14 +1,15 @@
-// Models of a given shape with random weights, built in memory for benchmarks (no bundle needed).
+// Models of a given shape with random, well-scaled weights built in memory: benchmarks and tests of
+// real model shapes need no multi-gigabyte bundle.
 #pragma once
 
 #include <memory>
-#include <random>
+#include <cmath>
 #include <string>
 
 #include "kernels/element_type.hpp"
 #include "model/model.hpp"
 
-namespace recur::bench {
+namespace recur {
 
 struct ModelShape {
   std::string name;
@@ -33,18 +34,25 @@ inline std::shared_ptr<const Model> random_model(const ModelShape& shape, kernel
   c.vocab_size = shape.vocab;
   MambaWeights w;
   w.matrix_type = type;
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  // A counter-based generator (splitmix64 of the element index): fast enough for billions of values.
+  std::uint64_t counter = static_cast<std::uint64_t>(seed) << 40;
+  auto uniform = [&counter]() {
+    std::uint64_t z = (counter += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return static_cast<float>(z >> 40) * 0x1.0p-23f - 1.0f;  // [-1, 1)
+  };
   auto matrix = [&](std::size_t rows, std::size_t cols) {
     const float scale = 1.0f / std::sqrt(static_cast<float>(cols));
     const std::size_t n = rows * cols;
     auto buf = std::make_unique<std::uint8_t[]>(n * kernels::element_size(type));
-    for (std::size_t i = 0; i < n; ++i) {
-      const float v = u(rng) * scale;
-      if (type == kernels::ElementType::f32)
-        reinterpret_cast<float*>(buf.get())[i] = v;
-      else
-        reinterpret_cast<std::uint16_t*>(buf.get())[i] = kernels::float_to_bf16(v);
+    if (type == kernels::ElementType::f32) {
+      auto* out = reinterpret_cast<float*>(buf.get());
+      for (std::size_t i = 0; i < n; ++i) out[i] = uniform() * scale;
+    } else {
+      auto* out = reinterpret_cast<std::uint16_t*>(buf.get());
+      for (std::size_t i = 0; i < n; ++i) out[i] = kernels::float_to_bf16(uniform() * scale);
     }
     kernels::MatrixView view{type, rows, cols, buf.get()};
     w.storage.push_back(std::move(buf));
@@ -52,9 +60,8 @@ inline std::shared_ptr<const Model> random_model(const ModelShape& shape, kernel
     return view;
   };
   auto vec = [&](std::size_t n, float lo, float hi) {
-    std::uniform_real_distribution<float> d(lo, hi);
     std::vector<float> v(n);
-    for (auto& x : v) x = d(rng);
+    for (auto& x : v) x = lo + (uniform() + 1.0f) * 0.5f * (hi - lo);
     return v;
   };
   const std::size_t D = shape.hidden, Di = shape.inner, N = shape.state, R = c.time_step_rank;
@@ -80,4 +87,4 @@ inline std::shared_ptr<const Model> random_model(const ModelShape& shape, kernel
   return Model::from_parts(c, std::move(w));
 }
 
-}  // namespace recur::bench
+}  // namespace recur

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +15,12 @@
 
 namespace recur::testing {
 
-inline std::filesystem::path fixtures_dir() { return RECUR_FIXTURES_DIR; }
+// The fixtures beside the sources, or RECUR_FIXTURES_DIR from the environment when the tests run on
+// another machine than the one that built them.
+inline std::filesystem::path fixtures_dir() {
+  if (const char* env = std::getenv("RECUR_FIXTURES_DIR")) return env;
+  return RECUR_FIXTURES_DIR;
+}
 inline std::filesystem::path bundle_dir(const std::string& name) {
   return fixtures_dir() / "models" / name;
 }

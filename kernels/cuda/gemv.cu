@@ -1,0 +1,330 @@
+// Matrix-vector products for small decode batches (B <= 8). The input rows are staged once per block
+// in shared memory (RMS-normalised there when norm_w is given); each row of weights is streamed with
+// independent 16-byte loads issued together. Rows are few (x_proj, out_proj of small models): the
+// eight warps of a block split one row's columns and add their parts in a fixed order. Each output is
+// summed in an order that depends on the matrix shape only, never on B.
+//
+// The kernel is a programmatic dependent: it loads its first row of weights before waiting for the
+// previous kernel, hiding the launch gap behind the weight stream.
+#include <algorithm>
+
+#include "kernels/cuda/common.cuh"
+#include "kernels/cuda/ops.hpp"
+#include "kernels/cuda/pdl.cuh"
+
+namespace recur::kernels::cuda {
+namespace {
+
+constexpr int kWarps = 8;
+// 16-byte weight loads in flight per lane and row: fewer for larger batches, whose accumulators
+// need the registers.
+template <int B>
+inline constexpr int kVectors = B <= 2 ? 8 : 4;
+
+// Elements per 16-byte weight load.
+template <bool BF16>
+inline constexpr int kWidth = BF16 ? 8 : 4;
+
+template <bool BF16>
+__device__ __forceinline__ void unpack(const uint4& raw, float* out) {
+  if constexpr (BF16) {
+    const std::uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+    for (int i = 0; i < 4; ++i) {
+      out[2 * i] = __uint_as_float(words[i] << 16);
+      out[2 * i + 1] = __uint_as_float(words[i] & 0xffff0000u);
+    }
+  } else {
+    out[0] = __uint_as_float(raw.x), out[1] = __uint_as_float(raw.y);
+    out[2] = __uint_as_float(raw.z), out[3] = __uint_as_float(raw.w);
+  }
+}
+
+__device__ void conv_epilogue(const ConvStepFusion& cv, int b, int c, float x_new) {
+  const int slot = cv.slots[b];
+  const int hist = cv.K - 1;
+  float* state = slot >= 0 ? cv.state.base + static_cast<std::size_t>(slot) * cv.state.slot_stride +
+                                 static_cast<std::size_t>(c) * hist
+                           : nullptr;
+  float window[16];
+  for (int j = 0; j < hist; ++j) window[j] = state ? state[j] : 0.0f;
+  window[hist] = x_new;
+  float sum = 0.0f;
+  for (int k = 0; k < cv.K; ++k) sum += cv.w[c * cv.K + k] * window[k];
+  if (cv.bias) sum += cv.bias[c];
+  cv.out[static_cast<std::size_t>(b) * cv.C + c] = silu(sum);
+  if (state)
+    for (int j = 0; j < hist; ++j) state[j] = window[j + 1];
+}
+
+__device__ __forceinline__ void finish(const GemvArgs& a, const ConvStepFusion& cv, bool has_conv, int b, int r,
+                                       float v) {
+  if (a.bias) v += a.bias[r];
+  float* out = a.y + static_cast<std::size_t>(b) * a.y_stride + r;
+  *out = a.accumulate ? *out + v : v;
+  if (has_conv && r < cv.C) conv_epilogue(cv, b, r, v);
+}
+
+// Stages the B input rows in shared memory with 16-byte loads issued together, multiplied by the norm
+// weight when there is one: xs[b][k] = norm_w[k] * x[b][k]. The RMS statistics are gathered on the way
+// (per-thread, per-warp, then per-block sums in a fixed order that depends only on the row length), so
+// the products can start at once and be scaled by rstd[b] at the end.
+template <int B, bool NORM>
+__device__ __forceinline__ void stage_inputs(const GemvArgs& a, int cols, float* xs, float* ss_warp) {
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int quads = cols / 4;  // cols is a multiple of 4 on the vector path
+  constexpr int kPerThread = 8;
+#pragma unroll 1
+  for (int b = 0; b < B; ++b) {
+    const float* x = a.x + static_cast<std::size_t>(b) * a.x_stride;
+    float ss = 0.0f;
+    for (int base = 0; base < quads; base += kPerThread * blockDim.x) {
+      float4 v[kPerThread];
+#pragma unroll
+      for (int i = 0; i < kPerThread; ++i) {
+        const int q = base + i * blockDim.x + threadIdx.x;
+        if (q < quads) v[i] = reinterpret_cast<const float4*>(x)[q];
+      }
+#pragma unroll
+      for (int i = 0; i < kPerThread; ++i) {
+        const int q = base + i * blockDim.x + threadIdx.x;
+        if (q >= quads) continue;
+        if constexpr (NORM) {
+          ss += v[i].x * v[i].x + v[i].y * v[i].y + v[i].z * v[i].z + v[i].w * v[i].w;
+          const float4 w = reinterpret_cast<const float4*>(a.norm_w)[q];
+          v[i] = float4{w.x * v[i].x, w.y * v[i].y, w.z * v[i].z, w.w * v[i].w};
+        }
+        reinterpret_cast<float4*>(xs + b * cols)[q] = v[i];
+      }
+    }
+    if constexpr (NORM) {
+      ss = group_sum(ss, 32);
+      if (lane == 0) ss_warp[warp * B + b] = ss;
+    }
+  }
+  __syncthreads();
+}
+
+template <int B>
+__device__ __forceinline__ float rstd_of(const float* ss_warp, int b, int cols, float eps) {
+  float ss = 0.0f;
+  for (int w = 0; w < kWarps; ++w) ss += ss_warp[w * B + b];
+  return 1.0f / sqrtf(ss / static_cast<float>(cols) + eps);
+}
+
+// Vector path: cols a multiple of the vector width, rows 16-byte aligned. A warp takes two rows at a
+// time (kRows), so each shared-memory read of the inputs feeds two rows and twice the weight bytes
+// are in flight. With SPLIT warps per row (few rows), the warps of a block share one row pair's
+// columns and add their parts in a fixed order.
+template <int B, bool BF16, bool NORM, int SPLIT>
+__global__ void __launch_bounds__(kWarps * 32) gemv_vec_kernel(GemvArgs a, ConvStepFusion cv, bool has_conv) {
+  extern __shared__ float xs[];  // [B][cols], then [kWarps][kRows][B] partial sums
+  __shared__ float ss_warp[kWarps * B];
+  constexpr int W = kWidth<BF16>;
+  constexpr int kRows = 2;
+  constexpr int kGroups = kWarps / SPLIT;  // row pairs per block
+  const int rows = static_cast<int>(a.W.rows), cols = static_cast<int>(a.W.cols);
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int part = warp % SPLIT;
+  const int slice = ((cols + SPLIT - 1) / SPLIT + W - 1) / W * W;
+  const int k_begin = part * slice, k_end = min(cols, k_begin + slice);
+  const uint4* weights = static_cast<const uint4*>(a.W.data);
+  const int vectors_per_row = cols / W;
+  const int pair_step = gridDim.x * kGroups;
+
+  int pair = blockIdx.x * kGroups + warp / SPLIT;
+  uint4 raw[kRows][kVectors<B>];
+  auto load = [&](int p, int chunk) {
+#pragma unroll
+    for (int j = 0; j < kRows; ++j) {
+      const int row = p * kRows + j;
+#pragma unroll
+      for (int i = 0; i < kVectors<B>; ++i) {
+        const int k = chunk + (lane + i * 32) * W;
+        if (row < rows && k < k_end) raw[j][i] = weights[static_cast<std::size_t>(row) * vectors_per_row + k / W];
+      }
+    }
+  };
+  load(pair, k_begin);  // weights are constants: fetched before waiting for the previous kernel
+  wait_for_predecessor();
+  stage_inputs<B, NORM>(a, cols, xs, ss_warp);
+  allow_successor();
+  float* partial = xs + B * cols;
+
+  for (bool first = true; pair * kRows < rows; pair += pair_step, first = false) {
+    float acc[kRows][B];
+#pragma unroll
+    for (int j = 0; j < kRows; ++j)
+#pragma unroll
+      for (int b = 0; b < B; ++b) acc[j][b] = 0.0f;
+    for (int chunk = k_begin; chunk < k_end; chunk += kVectors<B> * 32 * W) {
+      if (!first || chunk != k_begin) load(pair, chunk);
+#pragma unroll
+      for (int i = 0; i < kVectors<B>; ++i) {
+        const int k = chunk + (lane + i * 32) * W;
+        if (k >= k_end) break;
+        float w[kRows][W];
+#pragma unroll
+        for (int j = 0; j < kRows; ++j) unpack<BF16>(raw[j][i], w[j]);
+#pragma unroll
+        for (int b = 0; b < B; ++b) {
+          // 16-byte shared loads, each used for all kRows rows. With two per lane (bf16), lanes
+          // 4-7 of every eight take them in the other order, so no two lanes of a phase share a bank.
+          const float4* xr = reinterpret_cast<const float4*>(xs + b * cols + k);
+          float4 xq[W / 4];
+          if constexpr (W == 8) {
+            const bool swap = (lane >> 2) & 1;
+            const float4 first = xr[swap ? 1 : 0], second = xr[swap ? 0 : 1];
+            xq[0] = swap ? second : first;
+            xq[1] = swap ? first : second;
+          } else {
+            xq[0] = xr[0];
+          }
+#pragma unroll
+          for (int q = 0; q < W / 4; ++q) {
+            const float4 xv = xq[q];
+#pragma unroll
+            for (int j = 0; j < kRows; ++j) {
+              acc[j][b] += w[j][4 * q] * xv.x;
+              acc[j][b] += w[j][4 * q + 1] * xv.y;
+              acc[j][b] += w[j][4 * q + 2] * xv.z;
+              acc[j][b] += w[j][4 * q + 3] * xv.w;
+            }
+          }
+        }
+      }
+    }
+#pragma unroll
+    for (int j = 0; j < kRows; ++j)
+#pragma unroll
+      for (int b = 0; b < B; ++b) acc[j][b] = group_sum(acc[j][b], 32);
+    if constexpr (NORM && SPLIT == 1) {
+#pragma unroll
+      for (int b = 0; b < B; ++b) {
+        const float rstd = rstd_of<B>(ss_warp, b, cols, a.eps);
+#pragma unroll
+        for (int j = 0; j < kRows; ++j) acc[j][b] *= rstd;
+      }
+    }
+    if constexpr (SPLIT == 1) {
+      // Lane j * B + b finishes row j, token b (static register indexing).
+#pragma unroll
+      for (int j = 0; j < kRows; ++j)
+#pragma unroll
+        for (int b = 0; b < B; ++b)
+          if (lane == j * B + b && pair * kRows + j < rows) finish(a, cv, has_conv, b, pair * kRows + j, acc[j][b]);
+    } else {
+      if (lane == 0) {
+#pragma unroll
+        for (int j = 0; j < kRows; ++j)
+#pragma unroll
+          for (int b = 0; b < B; ++b) partial[(warp * kRows + j) * B + b] = acc[j][b];
+      }
+      __syncthreads();
+      if (part == 0 && lane < kRows * B) {
+        const int j = lane / B, b = lane % B;
+        float v = 0.0f;
+        for (int p = 0; p < SPLIT; ++p) v += partial[((warp + p) * kRows + j) * B + b];
+        if constexpr (NORM) v *= rstd_of<B>(ss_warp, b, cols, a.eps);
+        if (pair * kRows + j < rows) finish(a, cv, has_conv, b, pair * kRows + j, v);
+      }
+      __syncthreads();
+    }
+  }
+}
+
+// Any shape: one element per lane step (the fixtures' odd widths).
+template <int B, bool BF16, bool NORM>
+__global__ void __launch_bounds__(kWarps * 32) gemv_any_kernel(GemvArgs a, ConvStepFusion cv, bool has_conv) {
+  __shared__ float rstd[B];
+  const int rows = static_cast<int>(a.W.rows), cols = static_cast<int>(a.W.cols);
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  wait_for_predecessor();
+  if constexpr (NORM) {
+    for (int b = warp; b < B; b += kWarps) {
+      const float* xr = a.x + static_cast<std::size_t>(b) * a.x_stride;
+      float ss = 0.0f;
+      for (int k = lane; k < cols; k += 32) ss += xr[k] * xr[k];
+      ss = group_sum(ss, 32);
+      if (lane == 0) rstd[b] = 1.0f / sqrtf(ss / static_cast<float>(cols) + a.eps);
+    }
+    __syncthreads();
+  }
+  allow_successor();
+  for (int r = blockIdx.x * kWarps + warp; r < rows; r += gridDim.x * kWarps) {
+    float acc[B];
+    for (int b = 0; b < B; ++b) acc[b] = 0.0f;
+    for (int k = lane; k < cols; k += 32) {
+      const float w = load_weight<BF16>(a.W.data, static_cast<std::size_t>(r) * cols + k);
+      for (int b = 0; b < B; ++b) {
+        float xv = a.x[static_cast<std::size_t>(b) * a.x_stride + k];
+        if constexpr (NORM) xv = a.norm_w[k] * (xv * rstd[b]);
+        acc[b] += w * xv;
+      }
+    }
+    for (int b = 0; b < B; ++b) acc[b] = group_sum(acc[b], 32);
+    if (lane < B)
+      for (int b = 0; b < B; ++b)
+        if (b == lane) finish(a, cv, has_conv, b, r, acc[b]);
+  }
+}
+
+int sm_count() {
+  static const int n = [] {
+    int device = 0, count = 0;
+    cudaGetDevice(&device);
+    cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device);
+    return count > 0 ? count : 1;
+  }();
+  return n;
+}
+
+template <int B, bool BF16, bool NORM>
+cudaError_t launch(const GemvArgs& a, cudaStream_t s) {
+  const ConvStepFusion cv = a.conv ? *a.conv : ConvStepFusion{};
+  const bool has_conv = a.conv != nullptr;
+  const int rows = static_cast<int>(a.W.rows), cols = static_cast<int>(a.W.cols);
+  constexpr int W = kWidth<BF16>;
+  const bool vec = cols % W == 0 && reinterpret_cast<std::uintptr_t>(a.W.data) % 16 == 0;
+  const std::size_t shared = (static_cast<std::size_t>(B) * cols + kWarps * 4 * B) * sizeof(float);
+  if (!vec || shared > 200 * 1024) {
+    const int blocks = std::min((rows + kWarps - 1) / kWarps, sm_count() * 8);
+    return launch_dependent(gemv_any_kernel<B, BF16, NORM>, blocks, kWarps * 32, 0, s, a, cv, has_conv);
+  }
+  // Few rows: split each row pair over the block's warps so the whole GPU streams.
+  const bool split = rows < sm_count() * 4;
+  auto kernel = split ? gemv_vec_kernel<B, BF16, NORM, kWarps> : gemv_vec_kernel<B, BF16, NORM, 1>;
+  // Per device and cheap; decode steps are captured once, so this runs at capture time only.
+  if (auto e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
+      e != cudaSuccess)
+    return e;
+  constexpr int kRows = 2;
+  const int groups = (rows + kRows - 1) / kRows;
+  const int blocks = split ? groups : std::min((groups + kWarps - 1) / kWarps, sm_count() * 4);
+  return launch_dependent(kernel, blocks, kWarps * 32, shared, s, a, cv, has_conv);
+}
+
+template <int B>
+cudaError_t dispatch(const GemvArgs& a, cudaStream_t s) {
+  const bool bf16 = a.W.type == ElementType::bf16;
+  if (a.norm_w) return bf16 ? launch<B, true, true>(a, s) : launch<B, false, true>(a, s);
+  return bf16 ? launch<B, true, false>(a, s) : launch<B, false, false>(a, s);
+}
+
+}  // namespace
+
+cudaError_t gemv(const GemvArgs& a, cudaStream_t s) {
+  if (a.B <= 0 || a.W.rows == 0) return cudaSuccess;
+  if (a.B > kMaxGemvBatch) return cudaErrorInvalidValue;
+  switch (a.B) {
+    case 1: return dispatch<1>(a, s);
+    case 2: return dispatch<2>(a, s);
+    case 3: return dispatch<3>(a, s);
+    case 4: return dispatch<4>(a, s);
+    case 5: return dispatch<5>(a, s);
+    case 6: return dispatch<6>(a, s);
+    case 7: return dispatch<7>(a, s);
+    default: return dispatch<8>(a, s);
+  }
+}
+
+}  // namespace recur::kernels::cuda

@@ -1,0 +1,153 @@
+// The CUDA kernels of the engine, mirroring kernels/cpu: plain launch functions on a stream that
+// return the launch status. Weights are fp32 or bf16 (MatrixView with a device pointer), activations
+// and recurrent state are fp32; a bf16 copy of an activation is written where a bf16 GEMM reads it.
+//
+// Recurrent state lives in a pool: slot s of layer l starts at state + s * slot_stride + layer_offset
+// (StateShape's canonical layout). A slot id of -1 marks a padding row: it reads a zero state and
+// writes nothing back.
+//
+// Build: part of recur_kernels_cuda. Check: tests/kernels/cuda (each kernel against its CPU twin).
+// Time: bench/cuda_engine_bench.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/element_type.hpp"
+
+namespace recur::kernels::cuda {
+
+// One sequence of a forward pass: tokens [first, first + count) of the pass continue `slot`.
+struct SequenceDesc {
+  int first = 0;
+  int count = 0;
+  int slot = -1;
+};
+
+// A bf16 copy of fp32 activations as two terms, hi = bf16(x) and lo = bf16(x - hi), for GEMMs with
+// bf16 weights: summed over both terms, the activations keep about 16 bits of mantissa. hi[i] and
+// hi[lo_offset + i]; a null hi means no copy is wanted.
+struct Bf16Split {
+  std::uint16_t* hi = nullptr;
+  std::size_t lo_offset = 0;
+};
+
+// Where one layer's state of every slot lives.
+struct StateRef {
+  float* base = nullptr;        // pool start + the layer's offset inside a slot
+  std::size_t slot_stride = 0;  // floats from one slot to the next
+};
+
+// h[t] = E[tokens[t]] widened to fp32.
+cudaError_t embed(const MatrixView& E, const std::int32_t* tokens, int T, float* h, cudaStream_t s);
+
+// out[i] = w * (x[rows[i]] / sqrt(mean(x[rows[i]]^2) + eps)) for i < n; rows may be null (identity).
+// Writes the fp32 and/or the split bf16 result (either may be null).
+cudaError_t rmsnorm(const float* x, const int* rows, int n, int D, const float* w, float eps,
+                    float* out, Bf16Split out_bf16, cudaStream_t s);
+
+// Causal depthwise convolution + SiLU for a pass of T tokens belonging to sequences. x is the in_proj
+// output (row stride x_stride, channels first). token_seq[t] names t's sequence. Writes out (and its
+// bf16 copy if non-null), then advances every sequence's conv state ([C][K-1] per slot).
+cudaError_t causal_conv1d(const float* x, int x_stride, const SequenceDesc* seqs, int n_seqs,
+                          const int* token_seq, int T, int C, int K, const float* w,
+                          const float* bias, StateRef state, float* out, Bf16Split out_bf16,
+                          cudaStream_t s);
+
+// Selective scan for a pass: for each sequence, continues its SSM state ([C][N] per slot) over its
+// tokens, chunked into segments scanned in parallel and combined. dt is dt_proj's output without its
+// bias (dt_bias is added here); B and C are columns of dbc. Writes y (and its bf16 copy if non-null).
+struct ScanArgs {
+  const SequenceDesc* seqs = nullptr;
+  int n_seqs = 0;
+  int max_count = 0;  // the longest sequence of the pass
+  int C = 0, N = 0;
+  const float* u = nullptr;      // [T][C]
+  const float* dt = nullptr;     // [T][C]
+  const float* dt_bias = nullptr;
+  const float* A = nullptr;      // [C][N]
+  const float* dbc = nullptr;    // [T][dbc_stride]: dt_low, B at b_offset, C at c_offset
+  int dbc_stride = 0, b_offset = 0, c_offset = 0;
+  const float* D = nullptr;      // [C]
+  const float* z = nullptr;      // gate rows, stride z_stride
+  int z_stride = 0;
+  StateRef state;
+  float* y = nullptr;            // [T][C]
+  Bf16Split y_bf16;
+};
+cudaError_t selective_scan(const ScanArgs& a, cudaStream_t s);
+
+// One decode step of B sessions (one token each): dt = W_dt dbc[:, :R] (computed here when dt is null,
+// else read from dt) + dt_bias, then the SSM update, readout, D skip and gate. Each slot's SSM state
+// is read and written once; a block reuses A for several sessions.
+struct ScanStepArgs {
+  const int* slots = nullptr;  // [B], -1 for padding
+  int B = 0, C = 0, N = 0, R = 0;
+  const float* u = nullptr;    // [B][C]
+  MatrixView dt_proj;          // [C][R]
+  const float* dt_bias = nullptr;
+  const float* A = nullptr;
+  const float* dbc = nullptr;  // [B][R + 2N]
+  const float* dt = nullptr;   // [B][C] precomputed dt_proj output (without bias), or null
+  const float* D = nullptr;
+  const float* z = nullptr;    // gate rows, stride z_stride
+  int z_stride = 0;
+  StateRef state;
+  float* y = nullptr;          // [B][C]
+  Bf16Split y_bf16;
+};
+cudaError_t selective_scan_step(const ScanStepArgs& a, cudaStream_t s);
+
+// Matrix-vector products for a few rows of activations (B <= 8), one warp per output row, each output
+// summed in a fixed order. Options fused around the product:
+//   norm_w != null: x is first RMS-normalised with weight norm_w (the block before in_proj / lm_head);
+//   bias != null: bias[r] is added;  accumulate: y += result (the residual stream) instead of y =;
+//   conv != null: rows below conv->C hold the conv input x; the conv step (+SiLU) is applied and its
+//                 output written to conv->out (row stride C), the conv state advanced. (`conv` is a
+//                 host pointer, copied into the launch.)
+struct ConvStepFusion {
+  int C = 0, K = 0;
+  const int* slots = nullptr;
+  const float* w = nullptr;
+  const float* bias = nullptr;
+  StateRef state;
+  float* out = nullptr;
+};
+struct GemvArgs {
+  MatrixView W;  // [rows][cols]
+  const float* x = nullptr;
+  int x_stride = 0;
+  int B = 0;
+  const float* norm_w = nullptr;
+  float eps = 0.0f;
+  const float* bias = nullptr;
+  bool accumulate = false;
+  const ConvStepFusion* conv = nullptr;
+  float* y = nullptr;
+  int y_stride = 0;
+};
+constexpr int kMaxGemvBatch = 8;
+cudaError_t gemv(const GemvArgs& a, cudaStream_t s);
+
+// The conv step alone for B sessions (the batched path's twin of the fused epilogue above).
+cudaError_t causal_conv1d_step(const float* x, int x_stride, const int* slots, int B, int C, int K,
+                               const float* w, const float* bias, StateRef state, float* out,
+                               Bf16Split out_bf16, cudaStream_t s);
+
+// y[r][c] += bias[c] for r < rows.
+cudaError_t add_bias(float* y, int rows, int cols, int stride, const float* bias, cudaStream_t s);
+
+// The split bf16 copy of x: out.hi[r * out_stride + c] and its low term.
+cudaError_t to_bf16(const float* x, int rows, int cols, int x_stride, Bf16Split out, int out_stride,
+                    cudaStream_t s);
+
+// out[r] = argmax over columns < limit of row r (lowest index on ties; NaN never wins).
+cudaError_t argmax_rows(const float* logits, int rows, int V, int limit, std::int32_t* out,
+                        cudaStream_t s);
+
+// Zeroes the state of one slot (slot_floats values) without synchronising the host.
+cudaError_t zero_slot(float* pool, std::size_t slot_floats, int slot, cudaStream_t s);
+
+}  // namespace recur::kernels::cuda

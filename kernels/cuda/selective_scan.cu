@@ -1,0 +1,267 @@
+// The selective scan (twin of kernels/cpu/selective_scan.cpp), continued from each slot's SSM state.
+//
+// Prefill: one block per (channel, sequence). The lanes of a segment hold the states n of the channel;
+// the block's segments split the sequence's tokens. Pass 1 folds each segment into an affine map
+// s -> P s + Q; the segment starts follow from the slot's state by a short serial prefix; pass 2
+// re-runs each segment from its start, producing y. The last segment writes the state back.
+//
+// Decode: one group of lanes per (session, channel), dt_proj fused in front of the update; each slot's
+// state is read once and written once.
+#include "kernels/cuda/common.cuh"
+#include "kernels/cuda/ops.hpp"
+#include "kernels/cuda/pdl.cuh"
+
+#include <algorithm>
+
+namespace recur::kernels::cuda {
+namespace {
+
+constexpr int kMaxState = 256;
+
+int next_pow2(int v) {
+  int p = 1;
+  while (p < v) p *= 2;
+  return p;
+}
+
+template <int PER>
+__global__ void scan_prefill_kernel(ScanArgs a, int lanes, int segments) {
+  extern __shared__ float shared[];
+  float* P = shared;                     // [segments][N]
+  float* Q = shared + segments * a.N;    // [segments][N]
+  const int c = blockIdx.x;
+  const SequenceDesc seq = a.seqs[blockIdx.y];
+  const int lane = threadIdx.x % lanes;
+  const int seg = threadIdx.x / lanes;
+  const int seg_len = (seq.count + segments - 1) / segments;
+  const int t0 = seq.first + min(seg * seg_len, seq.count);
+  const int t1 = seq.first + min((seg + 1) * seg_len, seq.count);
+  const float dt_bias = a.dt_bias ? a.dt_bias[c] : 0.0f;
+
+  float A[PER];
+  for (int j = 0; j < PER; ++j) {
+    const int n = lane + j * lanes;
+    A[j] = n < a.N ? a.A[c * a.N + n] : 0.0f;
+  }
+  // Pass 1: the segment's affine map.
+  float p[PER], q[PER];
+  for (int j = 0; j < PER; ++j) p[j] = 1.0f, q[j] = 0.0f;
+  for (int t = t0; t < t1; ++t) {
+    const float delta = softplus(a.dt[static_cast<std::size_t>(t) * a.C + c] + dt_bias);
+    const float u = a.u[static_cast<std::size_t>(t) * a.C + c];
+    const float* row = a.dbc + static_cast<std::size_t>(t) * a.dbc_stride;
+    for (int j = 0; j < PER; ++j) {
+      const int n = lane + j * lanes;
+      if (n >= a.N) continue;
+      const float da = expf(delta * A[j]);
+      p[j] *= da;
+      q[j] = da * q[j] + (delta * row[a.b_offset + n]) * u;
+    }
+  }
+  for (int j = 0; j < PER; ++j) {
+    const int n = lane + j * lanes;
+    if (n < a.N) P[seg * a.N + n] = p[j], Q[seg * a.N + n] = q[j];
+  }
+  __syncthreads();
+  // Segment starts: a serial prefix over segments, one thread per state.
+  float* state = seq.slot >= 0 ? a.state.base + static_cast<std::size_t>(seq.slot) * a.state.slot_stride +
+                                     static_cast<std::size_t>(c) * a.N
+                               : nullptr;
+  if (seg == 0) {
+    for (int j = 0; j < PER; ++j) {
+      const int n = lane + j * lanes;
+      if (n >= a.N) continue;
+      float s = state ? state[n] : 0.0f;
+      for (int g = 0; g < segments; ++g) {
+        const float next = P[g * a.N + n] * s + Q[g * a.N + n];
+        P[g * a.N + n] = s;  // P now holds each segment's start
+        s = next;
+      }
+    }
+  }
+  __syncthreads();
+  // Pass 2: outputs.
+  float s[PER];
+  for (int j = 0; j < PER; ++j) {
+    const int n = lane + j * lanes;
+    s[j] = n < a.N ? P[seg * a.N + n] : 0.0f;
+  }
+  // Every segment runs seg_len iterations so the lanes of a warp shuffle together.
+  for (int i = 0; i < seg_len; ++i) {
+    const int t = seq.first + seg * seg_len + i;
+    const bool live = t < t1;
+    float partial = 0.0f;
+    float u = 0.0f;
+    if (live) {
+      const float delta = softplus(a.dt[static_cast<std::size_t>(t) * a.C + c] + dt_bias);
+      u = a.u[static_cast<std::size_t>(t) * a.C + c];
+      const float* row = a.dbc + static_cast<std::size_t>(t) * a.dbc_stride;
+      for (int j = 0; j < PER; ++j) {
+        const int n = lane + j * lanes;
+        if (n >= a.N) continue;
+        s[j] = expf(delta * A[j]) * s[j] + (delta * row[a.b_offset + n]) * u;
+        partial += s[j] * row[a.c_offset + n];
+      }
+    }
+    const float total = group_sum(partial, lanes);
+    if (live && lane == 0) {
+      const float z = a.z[static_cast<std::size_t>(t) * a.z_stride + c];
+      const float y = (total + a.D[c] * u) * silu(z);
+      a.y[static_cast<std::size_t>(t) * a.C + c] = y;
+      if (a.y_bf16.hi) store_split(a.y_bf16, static_cast<std::size_t>(t) * a.C + c, y);
+    }
+  }
+  // The last segment holding tokens writes the state (a sequence shorter than the segment count
+  // leaves trailing segments empty; their s equals the last real segment's end).
+  if (state && seg == segments - 1) {
+    for (int j = 0; j < PER; ++j) {
+      const int n = lane + j * lanes;
+      if (n < a.N) state[n] = s[j];
+    }
+  }
+}
+
+// A block covers 256 / lanes channels for `sessions` consecutive sessions: A, D and the dt bias are
+// loaded once (before waiting for the previous kernel) and reused for each session. Lanes hold PER
+// consecutive states; with VEC they move as 16-byte vectors.
+template <bool BF16, bool FUSED_DT, int PER, bool VEC>
+__global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lanes, int sessions) {
+  const int lane = threadIdx.x % lanes;
+  const int c_raw = blockIdx.x * (blockDim.x / lanes) + threadIdx.x / lanes;
+  const bool active = c_raw < a.C;
+  const int c = active ? c_raw : a.C - 1;
+  const int n0 = lane * PER;
+  float A[PER];
+#pragma unroll
+  for (int j = 0; j < PER; ++j) A[j] = n0 + j < a.N ? a.A[c * a.N + n0 + j] : 0.0f;
+  const float D = a.D[c], bias = a.dt_bias[c];
+  // This lane's dt_proj weights (r = lane, lane + lanes, ...), kept in registers when they fit.
+  constexpr int kMaxDt = 16;
+  float wdt[kMaxDt];
+  const bool dt_in_registers = FUSED_DT && a.R <= kMaxDt * lanes;
+  if constexpr (FUSED_DT) {
+#pragma unroll
+    for (int i = 0; i < kMaxDt; ++i) {
+      const int r = lane + i * lanes;
+      wdt[i] = dt_in_registers && r < a.R ? load_weight<BF16>(a.dt_proj.data, static_cast<std::size_t>(c) * a.R + r) : 0.0f;
+    }
+  }
+  wait_for_predecessor();
+  allow_successor();
+  const int W = a.R + 2 * a.N;
+  for (int i = 0; i < sessions; ++i) {
+    const int b = blockIdx.y * sessions + i;
+    if (b >= a.B) break;  // the same for the whole block
+    const float* row = a.dbc + static_cast<std::size_t>(b) * W;
+    float dt;
+    if constexpr (FUSED_DT) {
+      float acc = 0.0f;
+      if (dt_in_registers) {
+#pragma unroll
+        for (int i = 0; i < kMaxDt; ++i) {
+          const int r = lane + i * lanes;
+          if (r < a.R) acc += wdt[i] * row[r];
+        }
+      } else {
+#pragma unroll 4
+        for (int r = lane; r < a.R; r += lanes)
+          acc += load_weight<BF16>(a.dt_proj.data, static_cast<std::size_t>(c) * a.R + r) * row[r];
+      }
+      dt = group_sum(acc, lanes);
+    } else {
+      dt = a.dt[static_cast<std::size_t>(b) * a.C + c];
+    }
+    const float delta = softplus(dt + bias);
+    const float u = a.u[static_cast<std::size_t>(b) * a.C + c];
+    const int slot = a.slots[b];
+    float* state = slot >= 0 && active ? a.state.base + static_cast<std::size_t>(slot) * a.state.slot_stride +
+                                             static_cast<std::size_t>(c) * a.N + n0
+                                       : nullptr;
+    float s[PER];
+    if constexpr (VEC) {
+#pragma unroll
+      for (int q = 0; q < PER / 4; ++q) {
+        const float4 v = state && n0 + 4 * q < a.N ? reinterpret_cast<const float4*>(state)[q] : float4{0, 0, 0, 0};
+        s[4 * q] = v.x, s[4 * q + 1] = v.y, s[4 * q + 2] = v.z, s[4 * q + 3] = v.w;
+      }
+    } else {
+#pragma unroll
+      for (int j = 0; j < PER; ++j) s[j] = state && n0 + j < a.N ? state[j] : 0.0f;
+    }
+    float partial = 0.0f;
+#pragma unroll
+    for (int j = 0; j < PER; ++j) {
+      const int n = n0 + j;
+      if (n >= a.N) continue;
+      s[j] = expf(delta * A[j]) * s[j] + (delta * row[a.R + n]) * u;
+      partial += s[j] * row[a.R + a.N + n];
+    }
+    if (state) {
+      if constexpr (VEC) {
+#pragma unroll
+        for (int q = 0; q < PER / 4; ++q)
+          if (n0 + 4 * q < a.N) reinterpret_cast<float4*>(state)[q] = float4{s[4 * q], s[4 * q + 1], s[4 * q + 2], s[4 * q + 3]};
+      } else {
+#pragma unroll
+        for (int j = 0; j < PER; ++j)
+          if (n0 + j < a.N) state[j] = s[j];
+      }
+    }
+    const float total = group_sum(partial, lanes);
+    if (active && lane == 0) {
+      const float z = a.z[static_cast<std::size_t>(b) * a.z_stride + c];
+      const float y = (total + D * u) * silu(z);
+      a.y[static_cast<std::size_t>(b) * a.C + c] = y;
+      if (a.y_bf16.hi) store_split(a.y_bf16, static_cast<std::size_t>(b) * a.C + c, y);
+    }
+  }
+}
+
+template <int PER>
+cudaError_t launch_prefill(const ScanArgs& a, int lanes, cudaStream_t s) {
+  const int segments = max(1, min(64, 128 / lanes));
+  const dim3 grid(a.C, a.n_seqs);
+  const std::size_t shared = 2 * static_cast<std::size_t>(segments) * a.N * sizeof(float);
+  scan_prefill_kernel<PER><<<grid, lanes * segments, shared, s>>>(a, lanes, segments);
+  return last_launch_status();
+}
+
+template <bool BF16, bool FUSED_DT, int PER>
+cudaError_t launch_step(const ScanStepArgs& a, bool vec, cudaStream_t s) {
+  const int lanes = std::min(32, next_pow2((a.N + PER - 1) / PER));
+  const int channels_per_block = 256 / lanes;
+  // Sessions per block: enough blocks to fill the GPU, few enough to reuse A across sessions.
+  const int sessions = std::max(1, std::min(16, a.B / 64));
+  const dim3 grid((a.C + channels_per_block - 1) / channels_per_block, (a.B + sessions - 1) / sessions);
+  if (vec) return launch_dependent(scan_step_kernel<BF16, FUSED_DT, PER, true>, grid, 256, 0, s, a, lanes, sessions);
+  return launch_dependent(scan_step_kernel<BF16, FUSED_DT, PER, false>, grid, 256, 0, s, a, lanes, sessions);
+}
+
+template <bool BF16, bool FUSED_DT>
+cudaError_t launch_step(const ScanStepArgs& a, cudaStream_t s) {
+  const bool vec = a.N % 4 == 0 && a.state.slot_stride % 4 == 0 &&
+                   reinterpret_cast<std::uintptr_t>(a.state.base) % 16 == 0;
+  return a.N <= 128 ? launch_step<BF16, FUSED_DT, 4>(a, vec, s) : launch_step<BF16, FUSED_DT, 8>(a, vec, s);
+}
+
+}  // namespace
+
+cudaError_t selective_scan(const ScanArgs& a, cudaStream_t s) {
+  if (a.n_seqs <= 0 || a.C <= 0) return cudaSuccess;
+  if (a.N < 1 || a.N > kMaxState) return cudaErrorInvalidValue;
+  const int lanes = min(32, next_pow2(a.N));
+  const int per = (a.N + lanes - 1) / lanes;
+  if (per == 1) return launch_prefill<1>(a, lanes, s);
+  if (per == 2) return launch_prefill<2>(a, lanes, s);
+  if (per <= 4) return launch_prefill<4>(a, lanes, s);
+  return launch_prefill<8>(a, lanes, s);
+}
+
+cudaError_t selective_scan_step(const ScanStepArgs& a, cudaStream_t s) {
+  if (a.B <= 0 || a.C <= 0) return cudaSuccess;
+  if (a.N < 1 || a.N > kMaxState) return cudaErrorInvalidValue;
+  if (a.dt) return launch_step<false, false>(a, s);
+  return a.dt_proj.type == ElementType::bf16 ? launch_step<true, true>(a, s) : launch_step<false, true>(a, s);
+}
+
+}  // namespace recur::kernels::cuda
