@@ -44,8 +44,12 @@ Result<std::unique_ptr<Backend>> load_backend(const std::filesystem::path& dir,
     return fail("--device: '" + device + "' is not a device (cpu, cuda or cuda:N)");
   auto model = Model::load(dir);
   if (!model) return model.error();
-  if (device == "cpu") return make_cpu_backend(*model, threads);
-  return fail("--device " + device + ": this build of recur has no CUDA backend");
+  BackendOptions options;
+  options.device = device;
+  options.threads = threads;
+  // A command runs one session: a small pool, not all of a GPU's memory.
+  options.capacity = 16;
+  return make_backend(*model, options);
 }
 
 }  // namespace recur::cli
