@@ -216,7 +216,8 @@ Result<std::unique_ptr<LuaSandbox>> LuaSandbox::open(const LuaLimits& limits,
   budget->instruction_limit = limits.instructions;
   budget->timeout = limits.timeout;
   auto now = Clock::now();
-  budget->deadline = limits.timeout < deadline - now ? now + limits.timeout : deadline;
+  budget->deadline =
+      deadline <= now || deadline - now < limits.timeout ? deadline : now + limits.timeout;
   lua_State* L = lua_newstate(limited_alloc, budget.get());
   if (L == nullptr)
     return fail(std::string("lua sandbox: cannot create a state within ") +

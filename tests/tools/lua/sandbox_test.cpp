@@ -71,6 +71,8 @@ TEST(LuaSandbox, CallingHostFacilitiesFailsWithTheScriptLine) {
             "test.lua:1: attempt to call a nil value (global 'require')");
   EXPECT_EQ(lua_error("package.loadlib('libc.so.6', 'system')"),
             "test.lua:1: attempt to index a nil value (global 'package')");
+  EXPECT_EQ(lua_error("return load('\\27Lua')"),
+            "test.lua:1: attempt to call a nil value (global 'load')");
   EXPECT_EQ(lua_error("local f = function() end\nreturn load(string.dump(f))"),
             "test.lua:2: attempt to call a nil value (field 'dump')");
 }
@@ -145,6 +147,19 @@ TEST(LuaSandbox, PcallCannotSwallowTheBudgetError) {
   EXPECT_EQ(lua_error("local ok = pcall(function() while true do end end)\nreturn 'escaped'",
                       small_budget()),
             "test.lua:1: instruction budget of 2000000 exceeded");
+}
+
+TEST(LuaSandbox, LoopsInsideLibraryCallbacksAreBudgeted) {
+  EXPECT_EQ(
+      lua_error("table.sort({3, 2, 1}, function(a, b) while true do end end)", small_budget()),
+      "test.lua:1: instruction budget of 2000000 exceeded");
+  EXPECT_EQ(lua_error("return ('aaa'):gsub('a', function() while true do end end)", small_budget()),
+            "test.lua:1: instruction budget of 2000000 exceeded");
+  EXPECT_EQ(
+      lua_error(
+          "return tostring(setmetatable({}, {__tostring = function() while true do end end}))",
+          small_budget()),
+      "test.lua:1: instruction budget of 2000000 exceeded");
 }
 
 TEST(LuaSandbox, CoroutineLoopIsBudgetedToo) {
