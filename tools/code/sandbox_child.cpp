@@ -63,6 +63,31 @@ void take_descriptors(const ChildPlan& plan) {
   close_from(4);
 }
 
+// The keeper and init are copies of the runner, and /proc/<pid>/cmdline shows anyone their
+// argument strings: blank this copy of them (fields 48 and 49 of /proc/self/stat are their bounds).
+void hide_runner_arguments() {
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char text[1024];
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return;
+  text[n] = '\0';
+  const char* p = std::strrchr(text, ')');
+  if (p == nullptr) return;
+  unsigned long bounds[2] = {0, 0};
+  for (int field = 2; *p != '\0' && field < 49; ++p) {
+    if (*p != ' ') continue;
+    ++field;
+    if (field < 48) continue;
+    unsigned long value = 0;
+    for (const char* d = p + 1; *d >= '0' && *d <= '9'; ++d) value = value * 10 + (*d - '0');
+    bounds[field - 48] = value;
+  }
+  if (bounds[0] != 0 && bounds[1] > bounds[0] && bounds[1] - bounds[0] < (1ul << 24))
+    std::memset(reinterpret_cast<void*>(bounds[0]), 0, bounds[1] - bounds[0]);
+}
+
 // A new user namespace in which the caller keeps its own ids. Writing its maps needs the process
 // dumpable for a moment; it is left not dumpable (execve decides afresh).
 bool enter_user_namespace(const ChildPlan& plan) {
@@ -337,6 +362,7 @@ void wait_for_init(const ChildPlan& plan, pid_t init) {
 void run_keeper(const ChildPlan& plan) {
   take_descriptors(plan);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != plan.runner_pid) _exit(125);
+  hide_runner_arguments();
   report(Report::kSession, setsid() >= 0 ? 1 : 0);
   report(Report::kSubreaper, prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 1 : 0);
   // Keeper and init are copies of the runner's memory: no process of the run may read them.

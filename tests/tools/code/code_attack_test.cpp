@@ -188,6 +188,20 @@ TEST_F(CodeAttack, HostEnvironmentSecretsAreAbsent) {
   EXPECT_EQ(run.text.find("RECUR_TEST_SECRET"), std::string::npos) << run.text;
 }
 
+TEST_F(CodeAttack, RunnerArgumentsAndMemoryAreHidden) {
+  // init is a copy of the runner: its command line is blank and its memory unreadable.
+  auto run = run_code(*tool_, "python",
+                      "print(open('/proc/1/cmdline', 'rb').read().strip(b'\\0'))\n"
+                      "for name in ('environ', 'mem', 'maps'):\n"
+                      "    try:\n        open('/proc/1/' + name, 'rb').read(16)\n"
+                      "        print('read', name)\n"
+                      "    except OSError as e:\n        print(name, e.strerror)",
+                      5);
+  EXPECT_EQ(run.result["stdout"],
+            "b''\nenviron Permission denied\nmem Permission denied\nmaps Permission denied\n")
+      << run.text;
+}
+
 TEST_F(CodeAttack, NetworkConnectionsFail) {
   int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   ASSERT_GE(listener, 0);
