@@ -17,6 +17,7 @@ struct LogitsOptions {
   std::string mode = "forward";
   std::string device = "cpu";
   unsigned threads = 0;
+  bool json = true;
 };
 
 // Logits rows for `ids`: forward (one pass), step (one token per call) or split:K (a prefill of K
@@ -101,7 +102,7 @@ void add_logits_command(CLI::App& app, int& exit_code) {
   c->add_option("--mode", o->mode, "forward | step | split:K");
   c->add_option("--device", o->device, "cpu, cuda or cuda:N");
   c->add_option("--threads", o->threads, "CPU threads (0: all cores)");
-  c->add_flag("--json", "Output is always JSON; accepted for uniformity");
+  c->add_flag("--json", o->json, "Output is always JSON; accepted for uniformity");
   c->callback([o, &exit_code] { exit_code = run_logits(*o); });
 }
 
