@@ -1,0 +1,141 @@
+// The recur executable as scripts use it: JSON out, exit status, and one line naming what is wrong.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/reference.hpp"
+#include "support/temp_dir.hpp"
+
+namespace recur {
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string out, err;
+};
+
+// Runs `recur ARGS`, capturing stdout and stderr.
+Run recur(const std::string& args) {
+  recur::testing::TempDir dir;
+  const std::string cmd = std::string(RECUR_CLI) + " " + args + " >" + (dir / "out").string() + " 2>" +
+                          (dir / "err").string();
+  Run r;
+  const int raw = std::system(cmd.c_str());
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = recur::testing::read_file(dir / "out");
+  r.err = recur::testing::read_file(dir / "err");
+  return r;
+}
+
+std::string bundle(const std::string& name) { return recur::testing::bundle_dir(name).string(); }
+
+std::string join(const std::vector<std::int32_t>& ids) {
+  std::string s;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) s.push_back(',');
+    s.append(std::to_string(ids[i]));
+  }
+  return s;
+}
+
+TEST(CliLogits, EveryModePrintsTransformersLogitsWithinTolerance) {
+  const auto ref = recur::testing::load_reference("bias-untied");
+  const auto& seq = ref.sequences[2];
+  for (const std::string mode : {"forward", "step", "split:1", "split:9"}) {
+    const auto r = recur("logits --model " + bundle("bias-untied") + " --tokens " + join(seq.tokens) + " --mode " + mode);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    std::vector<float> flat;
+    ASSERT_EQ(j.at("logits").size(), seq.tokens.size());
+    for (const auto& row : j.at("logits")) {
+      ASSERT_EQ(row.size(), ref.vocab_size);
+      for (const auto& v : row) flat.push_back(v.get<float>());
+    }
+    EXPECT_LE(recur::testing::max_relative_error(flat, seq.logits, ref.vocab_size), 1e-4) << mode;
+  }
+}
+
+TEST(CliTokenize, IdsAndTextMatchTheTokenizerFixture) {
+  const auto cases = nlohmann::json::parse(
+      recur::testing::read_file(recur::testing::fixtures_dir() / "tokenizers" / "bpe" / "cases.json"));
+  for (std::size_t i : {0u, 4u, 8u, 10u}) {
+    const auto& c = cases[i];
+    const std::string text = c["text"];
+    // Pass the text through a file-free shell quote: single quotes, with embedded quotes escaped.
+    std::string quoted = "'";
+    for (char ch : text) {
+      if (ch == '\'')
+        quoted.append("'\\''");
+      else
+        quoted.push_back(ch);
+    }
+    quoted += "'";
+    const auto r = recur("tokenize --model " + bundle("tiny") + " --json --text " + quoted);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out).at("ids"), c["ids"]) << text;
+    const auto d = recur("detokenize --model " + bundle("tiny") + " --json --ids " +
+                         join(c["ids"].get<std::vector<std::int32_t>>()));
+    ASSERT_EQ(d.status, 0) << d.err;
+    EXPECT_EQ(nlohmann::json::parse(d.out).at("text"), c["decoded"]) << text;
+  }
+}
+
+TEST(CliGenerate, GreedyOutputIsReproducibleAndReportsTimings) {
+  const std::string args = "generate --model " + bundle("tiny") + " --prompt 'Tool use' --max-tokens 12 --json";
+  const auto a = recur(args), b = recur(args);
+  ASSERT_EQ(a.status, 0) << a.err;
+  const auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
+  EXPECT_EQ(ja.at("tokens"), jb.at("tokens"));
+  EXPECT_LE(ja.at("tokens").size(), 12u);
+  EXPECT_EQ(ja.at("device"), "cpu");
+  EXPECT_GT(ja.at("decode_tokens_per_s").get<double>(), 0.0);
+  // Sampling with a seed is reproducible too, and differs from greedy.
+  const std::string sampled = "generate --model " + bundle("tiny") +
+                              " --prompt 'Tool use' --max-tokens 12 --temperature 1.5 --seed 3 --json";
+  EXPECT_EQ(nlohmann::json::parse(recur(sampled).out).at("tokens"),
+            nlohmann::json::parse(recur(sampled).out).at("tokens"));
+}
+
+TEST(CliErrors, BadInputExitsNonZeroWithOneLineNamingTheProblem) {
+  recur::testing::TempDir dir;
+  std::filesystem::copy(bundle("tiny"), dir.path() / "b");
+  dir.write("b/config.json", R"({"model_type": "mamba", "hidden_size": "wide", "num_hidden_layers": 2})");
+  struct Case {
+    std::string args, needle;
+  };
+  const Case cases[] = {
+      {"logits --model " + bundle("tiny") + " --tokens 1,2,99999", "outside the vocabulary"},
+      {"logits --model " + bundle("tiny") + " --tokens 1,two", "'two'"},
+      {"logits --model " + bundle("tiny") + " --tokens 1,2 --mode split:5", "split:5"},
+      {"generate --model /no/such/dir --prompt hi", "/no/such/dir/tokenizer.json"},
+      {"logits --model " + (dir.path() / "b").string() + " --tokens 1", "field 'hidden_size'"},
+      {"detokenize --model " + bundle("tiny") + " --ids 5000", "5000"},
+      {"generate --model " + bundle("tiny") + " --prompt hi --device tpu", "tpu"},
+  };
+  for (const auto& c : cases) {
+    const auto r = recur(c.args);
+    EXPECT_NE(r.status, 0) << c.args;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << " -> " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
+TEST(CliErrors, ACorruptWeightsFileIsNamed) {
+  recur::testing::TempDir dir;
+  std::filesystem::copy(bundle("tiny"), dir.path() / "b");
+  auto bytes = recur::testing::read_file(dir.path() / "b" / "model.safetensors");
+  bytes.resize(bytes.size() / 2);
+  dir.write("b/model.safetensors", bytes);
+  const auto r = recur("logits --model " + (dir.path() / "b").string() + " --tokens 1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("model.safetensors"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace recur
