@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "model/random_model.hpp"
 #include "kernels/cpu/memory_bandwidth.hpp"
 #include "model/backend.hpp"
+#include "model/random_model.hpp"
 
 namespace {
 
@@ -36,11 +36,13 @@ int main(int argc, char** argv) {
   unsigned threads = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--quick")) quick = true;
-    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = static_cast<unsigned>(std::stoul(argv[++i]));
+    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
+      threads = static_cast<unsigned>(std::stoul(argv[++i]));
   }
   recur::kernels::cpu::ThreadPool pool(threads);
   const double bandwidth = recur::kernels::cpu::measure_read_bandwidth(pool);
-  std::printf("memory read bandwidth (measured, %u threads): %.2f GB/s\n\n", pool.size(), bandwidth / 1e9);
+  std::printf("memory read bandwidth (measured, %u threads): %.2f GB/s\n\n", pool.size(),
+              bandwidth / 1e9);
 
   std::vector<Row> rows;
   for (const auto* shape : {&kMamba130m, &kTaskModel}) {
@@ -64,7 +66,8 @@ int main(int argc, char** argv) {
       auto t0 = clock_type::now();
       if (!be->forward(chunks, LogitsFor::Last, logits).ok()) return 1;
       const double prefill_s = seconds_since(t0);
-      rows.push_back({shape->name, "prefill", batch, batch * prompt / prefill_s, prefill_s * 1e3, 0, 0});
+      rows.push_back(
+          {shape->name, "prefill", batch, batch * prompt / prefill_s, prefill_s * 1e3, 0, 0});
 
       // Decode: steps of one token per session; the floor is weights + state read and written once.
       std::vector<TokenId> tokens(batch, 1);
@@ -82,25 +85,28 @@ int main(int argc, char** argv) {
       }
       std::sort(times.begin(), times.end());
       const double step = times[times.size() / 2];
-      const double bytes = static_cast<double>(model->weights().matrix_bytes) + 2.0 * batch * state_bytes +
-                           batch * shape->hidden * 4.0 + batch * shape->vocab * 4.0;
-      rows.push_back({shape->name, "decode", batch, batch / step, step * 1e3, bytes, bytes / bandwidth * 1e3});
+      const double bytes = static_cast<double>(model->weights().matrix_bytes) +
+                           2.0 * batch * state_bytes + batch * shape->hidden * 4.0 +
+                           batch * shape->vocab * 4.0;
+      rows.push_back(
+          {shape->name, "decode", batch, batch / step, step * 1e3, bytes, bytes / bandwidth * 1e3});
     }
   }
 
-  std::printf("%-12s %-8s %6s %14s %10s %14s %10s %12s %10s\n", "shape", "phase", "batch", "tokens/s",
-              "time ms", "bytes/step", "floor ms", "GB/s", "floor/time");
+  std::printf("%-12s %-8s %6s %14s %10s %14s %10s %12s %10s\n", "shape", "phase", "batch",
+              "tokens/s", "time ms", "bytes/step", "floor ms", "GB/s", "floor/time");
   for (const auto& r : rows) {
     if (r.phase == "prefill") {
       std::printf("%-12s %-8s %6zu %14.1f %10.2f %14s %10s %12s %10s\n", r.shape.c_str(), "prefill",
                   r.batch, r.tokens_per_s, r.step_ms, "-", "-", "-", "-");
     } else {
-      std::printf("%-12s %-8s %6zu %14.1f %10.3f %14.3e %10.3f %12.2f %9.1f%%\n", r.shape.c_str(), "decode",
-                  r.batch, r.tokens_per_s, r.step_ms, r.bytes_per_step, r.floor_ms,
+      std::printf("%-12s %-8s %6zu %14.1f %10.3f %14.3e %10.3f %12.2f %9.1f%%\n", r.shape.c_str(),
+                  "decode", r.batch, r.tokens_per_s, r.step_ms, r.bytes_per_step, r.floor_ms,
                   r.bytes_per_step / (r.step_ms * 1e-3) / 1e9, 100.0 * r.floor_ms / r.step_ms);
     }
   }
-  std::printf("\nfloor/time: the bandwidth floor (bytes per step / measured bandwidth) over the measured "
-              "median step time; 100%% is the memory-bandwidth limit.\n");
+  std::printf(
+      "\nfloor/time: the bandwidth floor (bytes per step / measured bandwidth) over the measured "
+      "median step time; 100%% is the memory-bandwidth limit.\n");
   return 0;
 }

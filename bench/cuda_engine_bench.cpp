@@ -1,6 +1,7 @@
-// CUDA engine on one GPU: decode and prefill speed as ratios to the memory-bandwidth floor measured in
-// the same run (a device-to-device copy), capacity in resident sessions, and memory per session next
-// to a Transformer's KV cache. Writes the numbers as JSON for scripts/bench/performance_table.py.
+// CUDA engine on one GPU: decode and prefill speed as ratios to the memory-bandwidth floor measured
+// in the same run (a device-to-device copy), capacity in resident sessions, and memory per session
+// next to a Transformer's KV cache. Writes the numbers as JSON for
+// scripts/bench/performance_table.py.
 //
 // Run: build/bench/cuda_engine_bench [--json FILE] [--quick]
 #include <cuda_runtime_api.h>
@@ -15,9 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/cuda_kernel_times.hpp"
 #include "model/backend.hpp"
 #include "model/cuda_backend.hpp"
-#include "bench/cuda_kernel_times.hpp"
 #include "model/random_model.hpp"
 
 namespace {
@@ -98,9 +99,11 @@ int main(int argc, char** argv) {
   cudaDeviceProp prop{};
   cudaGetDeviceProperties(&prop, 0);
   const double bw = copy_bandwidth();
-  std::printf("device: %s, %d SMs, %.1f GiB\n", prop.name, prop.multiProcessorCount, prop.totalGlobalMem / 1073741824.0);
+  std::printf("device: %s, %d SMs, %.1f GiB\n", prop.name, prop.multiProcessorCount,
+              prop.totalGlobalMem / 1073741824.0);
   std::printf("device-to-device copy bandwidth (read + write): %.0f GB/s\n\n", bw / 1e9);
-  nlohmann::json out = {{"device", prop.name}, {"copy_bandwidth_gbs", bw / 1e9}, {"decode", nlohmann::json::array()}};
+  nlohmann::json out = {
+      {"device", prop.name}, {"copy_bandwidth_gbs", bw / 1e9}, {"decode", nlohmann::json::array()}};
   const int steps = quick ? 10 : 40;
 
   std::printf("decode kernels alone:\n");
@@ -108,25 +111,32 @@ int main(int argc, char** argv) {
   print_kernel_times(kMamba2p8b, 1, bw);
   std::printf("\n");
 
-  std::printf("%-12s %6s %12s %14s %12s %10s\n", "shape", "batch", "step us", "tokens/s", "floor us", "of floor");
+  std::printf("%-12s %6s %12s %14s %12s %10s\n", "shape", "batch", "step us", "tokens/s",
+              "floor us", "of floor");
   auto report = [&](const ModelShape& shape, std::size_t batch, const DecodeResult& r) {
-    std::printf("%-12s %6zu %12.1f %14.0f %12.1f %9.1f%%\n", shape.name.c_str(), batch, r.step_s * 1e6,
-                batch / r.step_s, r.floor_s * 1e6, 100.0 * r.floor_s / r.step_s);
-    out["decode"].push_back({{"shape", shape.name}, {"batch", batch}, {"step_us", r.step_s * 1e6},
-                             {"tokens_per_s", batch / r.step_s}, {"floor_us", r.floor_s * 1e6},
-                             {"bytes_per_step", r.bytes}, {"fraction_of_floor", r.floor_s / r.step_s}});
+    std::printf("%-12s %6zu %12.1f %14.0f %12.1f %9.1f%%\n", shape.name.c_str(), batch,
+                r.step_s * 1e6, batch / r.step_s, r.floor_s * 1e6, 100.0 * r.floor_s / r.step_s);
+    out["decode"].push_back({{"shape", shape.name},
+                             {"batch", batch},
+                             {"step_us", r.step_s * 1e6},
+                             {"tokens_per_s", batch / r.step_s},
+                             {"floor_us", r.floor_s * 1e6},
+                             {"bytes_per_step", r.bytes},
+                             {"fraction_of_floor", r.floor_s / r.step_s}});
   };
 
   {
     auto model = random_model(kMamba130m, kernels::ElementType::bf16);
     auto be = make_cuda_backend(model, 0, 1100);
     if (!be) return std::printf("%s\n", be.error().message.c_str()), 1;
-    for (std::size_t batch : {1u, 2u, 8u, 16u, 64u, 256u, 1024u}) report(kMamba130m, batch, decode(**be, batch, bw, steps));
+    for (std::size_t batch : {1u, 2u, 8u, 16u, 64u, 256u, 1024u})
+      report(kMamba130m, batch, decode(**be, batch, bw, steps));
 
     // Prefill: one 2,048-token prompt.
     auto slot = *(*be)->allocate();
     std::vector<TokenId> prompt(2048);
-    for (std::size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<TokenId>((i * 7919) % 50000);
+    for (std::size_t i = 0; i < prompt.size(); ++i)
+      prompt[i] = static_cast<TokenId>((i * 7919) % 50000);
     std::vector<double> times;
     for (int i = 0; i < 5; ++i) {
       const auto t0 = clock_type::now();
@@ -134,7 +144,8 @@ int main(int argc, char** argv) {
       times.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
     }
     const double prefill = median(times);
-    std::printf("\nprefill mamba-130m, 2048 tokens: %.2f ms (%.0f tokens/s)\n", prefill * 1e3, 2048 / prefill);
+    std::printf("\nprefill mamba-130m, 2048 tokens: %.2f ms (%.0f tokens/s)\n", prefill * 1e3,
+                2048 / prefill);
     out["prefill"] = {{"shape", kMamba130m.name}, {"tokens", 2048}, {"ms", prefill * 1e3}};
   }
   {
@@ -149,28 +160,34 @@ int main(int argc, char** argv) {
     const std::size_t sessions = quick ? 5000 : 20480;
     auto be = make_cuda_backend(model, 0, sessions);
     if (!be) return std::printf("%s\n", be.error().message.c_str()), 1;
-    std::printf("\ncapacity: %zu mamba-130m sessions resident (%.1f GiB of state)\n", (*be)->capacity(),
-                sessions * model->state_shape().bytes() / 1073741824.0);
-    out["capacity"] = {{"sessions", (*be)->capacity()}, {"state_bytes_per_session", model->state_shape().bytes()},
+    std::printf("\ncapacity: %zu mamba-130m sessions resident (%.1f GiB of state)\n",
+                (*be)->capacity(), sessions * model->state_shape().bytes() / 1073741824.0);
+    out["capacity"] = {{"sessions", (*be)->capacity()},
+                       {"state_bytes_per_session", model->state_shape().bytes()},
                        {"rows", nlohmann::json::array()}};
     for (std::size_t n : {std::size_t{1000}, std::size_t{5000}, sessions}) {
       if (n > sessions) continue;
       const auto r = decode(**be, n, bw, quick ? 3 : 6);
-      std::printf("  %6zu sessions: %10.0f tokens/s (step %.2f ms)\n", n, n / r.step_s, r.step_s * 1e3);
-      out["capacity"]["rows"].push_back({{"sessions", n}, {"tokens_per_s", n / r.step_s}, {"step_ms", r.step_s * 1e3}});
+      std::printf("  %6zu sessions: %10.0f tokens/s (step %.2f ms)\n", n, n / r.step_s,
+                  r.step_s * 1e3);
+      out["capacity"]["rows"].push_back(
+          {{"sessions", n}, {"tokens_per_s", n / r.step_s}, {"step_ms", r.step_s * 1e3}});
     }
   }
   // Memory per session: the SSM state is constant; a Transformer of the same width (12 layers,
   // hidden 768, fp16 K and V: Pythia-160M) keeps 2 * layers * hidden * 2 bytes per token.
-  const StateShape shape130m{kMamba130m.layers, kMamba130m.hidden, kMamba130m.inner, kMamba130m.conv,
-                             kMamba130m.state, kMamba130m.vocab};
+  const StateShape shape130m{kMamba130m.layers, kMamba130m.hidden, kMamba130m.inner,
+                             kMamba130m.conv,   kMamba130m.state,  kMamba130m.vocab};
   const double mamba = static_cast<double>(shape130m.bytes());
-  std::printf("\nmemory per session: mamba-130m state %.2f MB at any length; Transformer KV cache (12 x 768, fp16):\n",
-              mamba / 1e6);
+  std::printf(
+      "\nmemory per session: mamba-130m state %.2f MB at any length; Transformer KV cache (12 x "
+      "768, fp16):\n",
+      mamba / 1e6);
   out["memory"] = nlohmann::json::array();
   for (double tokens : {1e3, 1e4, 1e5}) {
     const double kv = 2.0 * 12 * 768 * 2 * tokens;
-    std::printf("  %6.0f tokens: KV %10.1f MB   state %.2f MB   ratio %.0fx\n", tokens, kv / 1e6, mamba / 1e6, kv / mamba);
+    std::printf("  %6.0f tokens: KV %10.1f MB   state %.2f MB   ratio %.0fx\n", tokens, kv / 1e6,
+                mamba / 1e6, kv / mamba);
     out["memory"].push_back({{"tokens", tokens}, {"kv_bytes", kv}, {"state_bytes", mamba}});
   }
   if (!json_path.empty()) std::ofstream(json_path) << out.dump(1) << "\n";

@@ -1,5 +1,5 @@
-// Times of the decode kernels alone on one GPU (CUDA events around many back-to-back launches), with
-// the bytes each must move, so the gap between a decode step and its floor can be located.
+// Times of the decode kernels alone on one GPU (CUDA events around many back-to-back launches),
+// with the bytes each must move, so the gap between a decode step and its floor can be located.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -34,7 +34,8 @@ inline double time_launches(const std::function<void()>& launch, int reps = 200)
 // Prints, for `shape` in bf16 and batch B, each decode kernel's time per launch and its bandwidth.
 inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth) {
   namespace kc = kernels::cuda;
-  const std::size_t D = shape.hidden, Di = shape.inner, N = shape.state, R = (D + 15) / 16, W = R + 2 * N;
+  const std::size_t D = shape.hidden, Di = shape.inner, N = shape.state, R = (D + 15) / 16,
+                    W = R + 2 * N;
   auto alloc = [](std::size_t bytes) {
     void* p = nullptr;
     cudaMalloc(&p, bytes);
@@ -44,8 +45,8 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
   auto matrix = [&](std::size_t rows, std::size_t cols) {
     return kernels::MatrixView{kernels::ElementType::bf16, rows, cols, alloc(rows * cols * 2)};
   };
-  const auto in_proj = matrix(2 * Di, D), x_proj = matrix(W, Di), dt_proj = matrix(Di, R), out_proj = matrix(D, Di),
-             lm_head = matrix(shape.vocab, D);
+  const auto in_proj = matrix(2 * Di, D), x_proj = matrix(W, Di), dt_proj = matrix(Di, R),
+             out_proj = matrix(D, Di), lm_head = matrix(shape.vocab, D);
   auto* h = static_cast<float*>(alloc(B * D * 4));
   auto* xz = static_cast<float*>(alloc(B * 2 * Di * 4));
   auto* xc = static_cast<float*>(alloc(B * Di * 4));
@@ -60,12 +61,16 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
   auto* slots = static_cast<int*>(alloc(B * 4));
   cudaMemcpy(slots, host_slots.data(), B * 4, cudaMemcpyHostToDevice);
 
-  kc::ConvStepFusion conv{static_cast<int>(Di), static_cast<int>(shape.conv), slots, vec, vec, {pool, slot_floats}, xc};
-  kc::GemvArgs a_in{in_proj, h, static_cast<int>(D), B, vec, 1e-5f, nullptr, false, &conv, xz, static_cast<int>(2 * Di)};
-  kc::GemvArgs a_x{x_proj, xc, static_cast<int>(Di), B, nullptr, 0, nullptr, false, nullptr, dbc, static_cast<int>(W)};
-  kc::GemvArgs a_out{out_proj, y, static_cast<int>(Di), B, nullptr, 0, nullptr, true, nullptr, h, static_cast<int>(D)};
-  kc::GemvArgs a_head{lm_head, h, static_cast<int>(D), B, vec, 1e-5f, nullptr, false, nullptr, logits,
-                      static_cast<int>(shape.vocab)};
+  kc::ConvStepFusion conv{
+      static_cast<int>(Di), static_cast<int>(shape.conv), slots, vec, vec, {pool, slot_floats}, xc};
+  kc::GemvArgs a_in{in_proj, h,  static_cast<int>(D),     B, vec, 1e-5f, nullptr, false,
+                    &conv,   xz, static_cast<int>(2 * Di)};
+  kc::GemvArgs a_x{x_proj,  xc,  static_cast<int>(Di), B, nullptr, 0, nullptr, false,
+                   nullptr, dbc, static_cast<int>(W)};
+  kc::GemvArgs a_out{out_proj, y, static_cast<int>(Di), B, nullptr, 0, nullptr, true,
+                     nullptr,  h, static_cast<int>(D)};
+  kc::GemvArgs a_head{lm_head, h,      static_cast<int>(D),          B, vec, 1e-5f, nullptr, false,
+                      nullptr, logits, static_cast<int>(shape.vocab)};
   kc::ScanStepArgs s;
   s.slots = slots;
   s.B = B;
@@ -91,11 +96,15 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
   const double state_bytes = 2.0 * B * Di * N * 4;
   if (B <= kc::kMaxGemvBatch) {
     rows = {
-        {"in_proj (norm, conv)", time_launches([&] { kc::gemv(a_in, nullptr); }), 2.0 * in_proj.rows * in_proj.cols},
+        {"in_proj (norm, conv)", time_launches([&] { kc::gemv(a_in, nullptr); }),
+         2.0 * in_proj.rows * in_proj.cols},
         {"x_proj", time_launches([&] { kc::gemv(a_x, nullptr); }), 2.0 * x_proj.rows * x_proj.cols},
-        {"dt_proj + scan", time_launches([&] { kc::selective_scan_step(s, nullptr); }), 2.0 * Di * R + state_bytes},
-        {"out_proj (+residual)", time_launches([&] { kc::gemv(a_out, nullptr); }), 2.0 * out_proj.rows * out_proj.cols},
-        {"lm_head (norm)", time_launches([&] { kc::gemv(a_head, nullptr); }), 2.0 * lm_head.rows * lm_head.cols},
+        {"dt_proj + scan", time_launches([&] { kc::selective_scan_step(s, nullptr); }),
+         2.0 * Di * R + state_bytes},
+        {"out_proj (+residual)", time_launches([&] { kc::gemv(a_out, nullptr); }),
+         2.0 * out_proj.rows * out_proj.cols},
+        {"lm_head (norm)", time_launches([&] { kc::gemv(a_head, nullptr); }),
+         2.0 * lm_head.rows * lm_head.cols},
     };
   } else {
     // The batched path: cuBLAS over the two-term bf16 split, the conv and scan kernels.
@@ -107,36 +116,44 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
     kc::ScanStepArgs sd = s;
     sd.dt = dt;
     rows = {
-        {"rmsnorm", time_launches([&] { kc::rmsnorm(h, nullptr, B, D, vec, 1e-5f, nullptr, {split, B * D}, nullptr); }),
+        {"rmsnorm", time_launches([&] {
+           kc::rmsnorm(h, nullptr, B, D, vec, 1e-5f, nullptr, {split, B * D}, nullptr);
+         }),
          2.0 * B * D * 4},
-        {"in_proj GEMM x2", time_launches([&] { blas.linear(in_proj, nullptr, x16, D, B, xz, 2 * Di); }),
+        {"in_proj GEMM x2",
+         time_launches([&] { blas.linear(in_proj, nullptr, x16, D, B, xz, 2 * Di); }),
          2.0 * in_proj.rows * in_proj.cols},
         {"conv step", time_launches([&] {
-           kc::causal_conv1d_step(xz, 2 * Di, slots, B, Di, shape.conv, vec, vec, {pool, slot_floats}, xc, x16, nullptr);
+           kc::causal_conv1d_step(xz, 2 * Di, slots, B, Di, shape.conv, vec, vec,
+                                  {pool, slot_floats}, xc, x16, nullptr);
          }),
          2.0 * B * Di * (shape.conv - 1) * 4},
         {"x_proj GEMM x2", time_launches([&] { blas.linear(x_proj, nullptr, x16, Di, B, dbc, W); }),
          2.0 * x_proj.rows * x_proj.cols},
-        {"dt_proj GEMM x2", time_launches([&] { blas.linear(dt_proj, nullptr, x16, W, B, dt, Di); }),
+        {"dt_proj GEMM x2",
+         time_launches([&] { blas.linear(dt_proj, nullptr, x16, W, B, dt, Di); }),
          2.0 * dt_proj.rows * dt_proj.cols},
         {"scan step", time_launches([&] { kc::selective_scan_step(sd, nullptr); }), state_bytes},
-        {"out_proj GEMM x2", time_launches([&] { blas.linear(out_proj, nullptr, x16, Di, B, h, D, 1.0f); }),
+        {"out_proj GEMM x2",
+         time_launches([&] { blas.linear(out_proj, nullptr, x16, Di, B, h, D, 1.0f); }),
          2.0 * out_proj.rows * out_proj.cols},
-        {"lm_head GEMM x2", time_launches([&] { blas.linear(lm_head, nullptr, x16, D, B, logits, shape.vocab); }),
+        {"lm_head GEMM x2",
+         time_launches([&] { blas.linear(lm_head, nullptr, x16, D, B, logits, shape.vocab); }),
          2.0 * lm_head.rows * lm_head.cols + 4.0 * B * shape.vocab},
     };
     cudaFree(split);
     cudaFree(dt);
   }
-  std::printf("  %s, batch %d (launched back to back, %s):\n", shape.name.c_str(), B, cudaGetErrorString(cudaGetLastError()));
+  std::printf("  %s, batch %d (launched back to back, %s):\n", shape.name.c_str(), B,
+              cudaGetErrorString(cudaGetLastError()));
   for (const auto& r : rows)
-    std::printf("    %-22s %8.2f us  %8.0f GB/s  (%4.0f%% of copy bandwidth)\n", r.name, r.us, r.bytes / r.us * 1e-3,
-                100.0 * r.bytes / (r.us * 1e-6) / bandwidth);
+    std::printf("    %-22s %8.2f us  %8.0f GB/s  (%4.0f%% of copy bandwidth)\n", r.name, r.us,
+                r.bytes / r.us * 1e-3, 100.0 * r.bytes / (r.us * 1e-6) / bandwidth);
   for (const void* p : {in_proj.data, x_proj.data, dt_proj.data, out_proj.data, lm_head.data})
     cudaFree(const_cast<void*>(p));
-  for (void* p : {static_cast<void*>(h), static_cast<void*>(xz), static_cast<void*>(xc), static_cast<void*>(dbc),
-                  static_cast<void*>(y), static_cast<void*>(logits), static_cast<void*>(vec), static_cast<void*>(pool),
-                  static_cast<void*>(slots)})
+  for (void* p : {static_cast<void*>(h), static_cast<void*>(xz), static_cast<void*>(xc),
+                  static_cast<void*>(dbc), static_cast<void*>(y), static_cast<void*>(logits),
+                  static_cast<void*>(vec), static_cast<void*>(pool), static_cast<void*>(slots)})
     cudaFree(p);
 }
 

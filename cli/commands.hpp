@@ -1,6 +1,6 @@
-// The commands of the recur executable. Each adds itself as a subcommand of the application and, when
-// it runs, stores its process exit status in `exit_code`: 0 on success, 1 when the input was bad or the
-// work failed (after printing one line that names what is wrong), 2 for usage errors.
+// The commands of the recur executable. Each adds itself as a subcommand of the application and,
+// when it runs, stores its process exit status in `exit_code`: 0 on success, 1 when the input was
+// bad or the work failed (after printing one line that names what is wrong), 2 for usage errors.
 #pragma once
 
 #include <CLI/CLI.hpp>

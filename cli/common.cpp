@@ -26,7 +26,8 @@ Result<std::vector<TokenId>> parse_ids(const std::string& text, const std::strin
     TokenId v = 0;
     auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
     if (item.empty() || ec != std::errc() || p != item.data() + item.size())
-      return fail(option + ": element " + std::to_string(index) + " ('" + item + "') is not an integer id");
+      return fail(option + ": element " + std::to_string(index) + " ('" + item +
+                  "') is not an integer id");
     ids.push_back(v);
     start = end + 1;
     ++index;

@@ -1,4 +1,5 @@
-// Pieces shared by the commands: loading a bundle onto a device, parsing id lists, reporting errors.
+// Pieces shared by the commands: loading a bundle onto a device, parsing id lists, reporting
+// errors.
 #pragma once
 
 #include <filesystem>

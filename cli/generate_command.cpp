@@ -96,7 +96,8 @@ void add_generate_command(CLI::App& app, int& exit_code) {
   c->add_option("--model", o->model, "Model bundle directory")->required();
   c->add_option("--prompt", o->prompt, "Prompt text")->required();
   c->add_option("--max-tokens", o->max_tokens, "Tokens to generate at most");
-  c->add_option("--temperature", o->temperature, "0 for greedy decoding")->check(CLI::NonNegativeNumber);
+  c->add_option("--temperature", o->temperature, "0 for greedy decoding")
+      ->check(CLI::NonNegativeNumber);
   c->add_option("--top-k", o->top_k, "Sample among the k most likely tokens (0: all)");
   c->add_option("--top-p", o->top_p, "Nucleus mass")->check(CLI::Range(0.0f, 1.0f));
   c->add_option("--seed", o->seed, "Sampling seed");

@@ -1,5 +1,5 @@
-// recur logits: the model's logits for every input position, computed three ways so that a caller can
-// check that continuing from a state equals running the whole sequence.
+// recur logits: the model's logits for every input position, computed three ways so that a caller
+// can check that continuing from a state equals running the whole sequence.
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -22,7 +22,8 @@ struct LogitsOptions {
 
 // Logits rows for `ids`: forward (one pass), step (one token per call) or split:K (a prefill of K
 // tokens, then the rest continued from the state).
-Result<std::vector<float>> compute(Backend& be, const std::vector<TokenId>& ids, const std::string& mode) {
+Result<std::vector<float>> compute(Backend& be, const std::vector<TokenId>& ids,
+                                   const std::string& mode) {
   auto slot = be.allocate();
   if (!slot) return slot.error();
   std::vector<float> all, part;
@@ -60,7 +61,8 @@ Result<std::vector<float>> compute(Backend& be, const std::vector<TokenId>& ids,
 
 int run_logits(const LogitsOptions& o) {
   const std::string cmd = "logits";
-  if (o.tokens.empty() == o.text.empty()) return report_error(cmd, "give exactly one of --tokens and --text");
+  if (o.tokens.empty() == o.text.empty())
+    return report_error(cmd, "give exactly one of --tokens and --text");
   std::vector<TokenId> ids;
   if (!o.tokens.empty()) {
     auto parsed = parse_ids(o.tokens, "--tokens");

@@ -1,5 +1,5 @@
-// Element types and matrix views shared by the CPU and CUDA kernels. Kernels know nothing of models:
-// they see row-major matrices of fp32 or bf16 elements and fp32 activations.
+// Element types and matrix views shared by the CPU and CUDA kernels. Kernels know nothing of
+// models: they see row-major matrices of fp32 or bf16 elements and fp32 activations.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +10,9 @@ namespace recur::kernels {
 
 enum class ElementType : std::uint8_t { f32, bf16 };
 
-inline std::size_t element_size(ElementType t) { return t == ElementType::f32 ? 4 : 2; }
+inline std::size_t element_size(ElementType t) {
+  return t == ElementType::f32 ? 4 : 2;
+}
 
 // A row-major [rows, cols] matrix whose storage is owned elsewhere (a memory map or a buffer).
 struct MatrixView {

@@ -46,9 +46,10 @@ class Backend {
   virtual void release(SlotId slot) = 0;
 
   // Continues each chunk's slot by its tokens, in one pass over the weights where possible. Logits
-  // (fp32, vocab_size per row) replace the contents of `logits`. A chunk's result does not depend on
-  // the other chunks, nor on how its tokens are split across calls. Invalid input (an unallocated
-  // slot, a slot twice, a token outside the vocabulary) is refused before any state changes.
+  // (fp32, vocab_size per row) replace the contents of `logits`. A chunk's result does not depend
+  // on the other chunks, nor on how its tokens are split across calls. Invalid input (an
+  // unallocated slot, a slot twice, a token outside the vocabulary) is refused before any state
+  // changes.
   virtual Status forward(std::span<const SequenceChunk> chunks, LogitsFor which,
                          std::vector<float>& logits) = 0;
 
@@ -57,9 +58,9 @@ class Backend {
   // Replaces the slot's state; `state` must hold state_shape().floats() values.
   virtual Status write_state(SlotId slot, std::span<const float> state) = 0;
 
-  // Greedy decoding: like forward(chunks, LogitsFor::Last, ...) followed, for each chunk, by the id of
-  // the largest logit among ids below vocab_limit (lowest id on ties, NaN never wins). Backends may
-  // take the argmax where the logits are, so only the ids travel.
+  // Greedy decoding: like forward(chunks, LogitsFor::Last, ...) followed, for each chunk, by the id
+  // of the largest logit among ids below vocab_limit (lowest id on ties, NaN never wins). Backends
+  // may take the argmax where the logits are, so only the ids travel.
   virtual Status forward_argmax(std::span<const SequenceChunk> chunks, std::size_t vocab_limit,
                                 std::vector<TokenId>& next);
 
@@ -84,7 +85,8 @@ struct BackendOptions {
 Result<std::unique_ptr<Backend>> make_backend(std::shared_ptr<const Model> model,
                                               const BackendOptions& options);
 
-// Number of usable CUDA devices: 0 when this build has no CUDA backend, or no driver or GPU is present.
+// Number of usable CUDA devices: 0 when this build has no CUDA backend, or no driver or GPU is
+// present.
 int cuda_device_count();
 // Why there is no usable CUDA device ("" when there is one).
 std::string cuda_unavailable_reason();

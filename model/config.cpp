@@ -28,7 +28,8 @@ struct FieldReader {
     return fail(source + ": field '" + field + "' " + what + " (got " + v.dump() + ")");
   }
 
-  Result<std::size_t> size(std::initializer_list<const char*> names, std::optional<std::size_t> fallback) const {
+  Result<std::size_t> size(std::initializer_list<const char*> names,
+                           std::optional<std::size_t> fallback) const {
     std::string used;
     const auto* v = find(names, &used);
     if (!v) {
@@ -54,7 +55,8 @@ struct FieldReader {
     const auto* v = find({name}, &used);
     if (!v) return -1;
     if (v->is_array() && !v->empty()) v = &(*v)[0];  // some configs list several ids
-    if (!v->is_number_integer() || v->get<long long>() < 0) return bad(used, "must be a token id", *v);
+    if (!v->is_number_integer() || v->get<long long>() < 0)
+      return bad(used, "must be a token id", *v);
     return static_cast<int>(v->get<long long>());
   }
 };
@@ -81,8 +83,8 @@ Result<MambaConfig> parse_config(const nlohmann::json& j, const std::string& sou
     return r.bad("rms_norm", "must be true (only RMSNorm Mamba models exist)", *it);
 
   // mamba_ssm's own configs nest the mixer settings in ssm_cfg.
-  const nlohmann::json ssm = j.contains("ssm_cfg") && j["ssm_cfg"].is_object() ? j["ssm_cfg"]
-                                                                                : nlohmann::json::object();
+  const nlohmann::json ssm =
+      j.contains("ssm_cfg") && j["ssm_cfg"].is_object() ? j["ssm_cfg"] : nlohmann::json::object();
   FieldReader rs{ssm, source};
 
   auto hidden = r.size({"hidden_size", "d_model"}, std::nullopt);
@@ -109,21 +111,29 @@ Result<MambaConfig> parse_config(const nlohmann::json& j, const std::string& sou
   if (!inner) return inner.error();
   c.intermediate_size = *inner;
 
-  auto state = j.contains("state_size") ? r.size({"state_size"}, std::nullopt) : rs.size({"d_state"}, 16);
+  auto state =
+      j.contains("state_size") ? r.size({"state_size"}, std::nullopt) : rs.size({"d_state"}, 16);
   if (!state) return state.error();
   c.state_size = *state;
 
-  auto conv = j.contains("conv_kernel") ? r.size({"conv_kernel"}, std::nullopt) : rs.size({"d_conv"}, 4);
+  auto conv =
+      j.contains("conv_kernel") ? r.size({"conv_kernel"}, std::nullopt) : rs.size({"d_conv"}, 4);
   if (!conv) return conv.error();
   c.conv_kernel = *conv;
-  if (c.conv_kernel > 16) return fail(source + ": field 'conv_kernel' is " + std::to_string(c.conv_kernel) + "; recur supports at most 16 taps");
-  if (c.state_size > 256) return fail(source + ": field 'state_size' is " + std::to_string(c.state_size) + "; recur supports at most 256");
+  if (c.conv_kernel > 16)
+    return fail(source + ": field 'conv_kernel' is " + std::to_string(c.conv_kernel) +
+                "; recur supports at most 16 taps");
+  if (c.state_size > 256)
+    return fail(source + ": field 'state_size' is " + std::to_string(c.state_size) +
+                "; recur supports at most 256");
 
   const std::size_t auto_rank = (c.hidden_size + 15) / 16;
   const nlohmann::json* rank_json = nullptr;
   std::string rank_field = "time_step_rank";
-  if (j.contains("time_step_rank") && !j["time_step_rank"].is_null()) rank_json = &j["time_step_rank"];
-  else if (ssm.contains("dt_rank")) rank_json = &ssm["dt_rank"], rank_field = "ssm_cfg.dt_rank";
+  if (j.contains("time_step_rank") && !j["time_step_rank"].is_null())
+    rank_json = &j["time_step_rank"];
+  else if (ssm.contains("dt_rank"))
+    rank_json = &ssm["dt_rank"], rank_field = "ssm_cfg.dt_rank";
   if (!rank_json || (rank_json->is_string() && rank_json->get<std::string>() == "auto")) {
     c.time_step_rank = auto_rank;
   } else if (rank_json->is_number_integer() && rank_json->get<long long>() > 0 &&
@@ -162,9 +172,9 @@ Result<MambaConfig> parse_config(const nlohmann::json& j, const std::string& sou
   if (!fp32) return fp32.error();
   c.residual_in_fp32 = *fp32;
 
-  for (auto [name, field] : {std::pair{"bos_token_id", &c.bos_token_id},
-                             std::pair{"eos_token_id", &c.eos_token_id},
-                             std::pair{"pad_token_id", &c.pad_token_id}}) {
+  for (auto [name, field] :
+       {std::pair{"bos_token_id", &c.bos_token_id}, std::pair{"eos_token_id", &c.eos_token_id},
+        std::pair{"pad_token_id", &c.pad_token_id}}) {
     auto id = r.token_id(name);
     if (!id) return id.error();
     *field = *id;
@@ -186,7 +196,8 @@ Result<MambaConfig> load_config(const std::filesystem::path& path) {
   try {
     j = nlohmann::json::parse(text.str());
   } catch (const nlohmann::json::parse_error& e) {
-    return fail(path.string() + ": not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+    return fail(path.string() + ": not valid JSON at byte " + std::to_string(e.byte) + ": " +
+                e.what());
   }
   return parse_config(j, path.string());
 }

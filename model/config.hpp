@@ -21,7 +21,7 @@ struct MambaConfig {
   std::size_t num_layers = 0;         // L
   std::size_t vocab_size = 0;         // V (rows of the embedding)
   float layer_norm_epsilon = 1e-5f;
-  bool use_bias = false;              // in_proj and out_proj biases
+  bool use_bias = false;  // in_proj and out_proj biases
   bool use_conv_bias = true;
   bool tie_word_embeddings = true;
   bool residual_in_fp32 = true;

@@ -44,13 +44,15 @@ class CpuBackend final : public Backend {
   void release(SlotId slot) override { slots_.release(slot); }
 
   Result<std::vector<float>> read_state(SlotId slot) const override {
-    if (!slots_.is_allocated(slot)) return fail("read_state: slot " + std::to_string(slot) + " is not allocated");
+    if (!slots_.is_allocated(slot))
+      return fail("read_state: slot " + std::to_string(slot) + " is not allocated");
     const float* s = state(slot);
     return std::vector<float>(s, s + shape_.floats());
   }
 
   Status write_state(SlotId slot, std::span<const float> values) override {
-    if (!slots_.is_allocated(slot)) return fail("write_state: slot " + std::to_string(slot) + " is not allocated");
+    if (!slots_.is_allocated(slot))
+      return fail("write_state: slot " + std::to_string(slot) + " is not allocated");
     if (values.size() != shape_.floats())
       return fail("write_state: " + std::to_string(values.size()) + " values for a state of " +
                   std::to_string(shape_.floats()));
@@ -127,7 +129,8 @@ class CpuBackend final : public Backend {
         first += pass[i].count;
       }
       kc::rmsnorm({ws_.h.data(), D}, T, D, lw.norm.data(), c.layer_norm_epsilon, {ws_.u.data(), D});
-      kc::linear(lw.in_proj, {ws_.u.data(), D}, T, bias(lw.in_proj_bias), {ws_.xz.data(), 2 * Di}, pool_);
+      kc::linear(lw.in_proj, {ws_.u.data(), D}, T, bias(lw.in_proj_bias), {ws_.xz.data(), 2 * Di},
+                 pool_);
       kc::causal_conv1d_silu({.sequences = conv_seqs,
                               .x = {ws_.xz.data(), 2 * Di},
                               .channels = Di,
@@ -137,7 +140,8 @@ class CpuBackend final : public Backend {
                               .out = {ws_.xc.data(), Di}},
                              pool_);
       kc::linear(lw.x_proj, {ws_.xc.data(), Di}, T, nullptr, {ws_.dbc.data(), dbc_width}, pool_);
-      kc::linear(lw.dt_proj, {ws_.dbc.data(), dbc_width}, T, lw.dt_bias.data(), {ws_.dt.data(), Di}, pool_);
+      kc::linear(lw.dt_proj, {ws_.dbc.data(), dbc_width}, T, lw.dt_bias.data(), {ws_.dt.data(), Di},
+                 pool_);
       kc::selective_scan({.sequences = scan_seqs,
                           .channels = Di,
                           .d_state = N,
@@ -150,7 +154,8 @@ class CpuBackend final : public Backend {
                           .z = {ws_.xz.data() + Di, 2 * Di},
                           .y = {ws_.y.data(), Di}},
                          pool_);
-      kc::linear(lw.out_proj, {ws_.y.data(), Di}, T, bias(lw.out_proj_bias), {ws_.out.data(), D}, pool_);
+      kc::linear(lw.out_proj, {ws_.y.data(), Di}, T, bias(lw.out_proj_bias), {ws_.out.data(), D},
+                 pool_);
       for (std::size_t i = 0; i < T * D; ++i) ws_.h[i] += ws_.out[i];
     }
 
@@ -173,7 +178,8 @@ class CpuBackend final : public Backend {
     const std::size_t V = c.vocab_size;
     const std::size_t base = logits.size();
     logits.resize(base + rows.size() * V);
-    kc::linear(w.lm_head, {ws_.sel.data(), D}, rows.size(), nullptr, {logits.data() + base, V}, pool_);
+    kc::linear(w.lm_head, {ws_.sel.data(), D}, rows.size(), nullptr, {logits.data() + base, V},
+               pool_);
   }
 
   static const float* bias(const std::vector<float>& b) { return b.empty() ? nullptr : b.data(); }

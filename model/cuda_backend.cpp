@@ -51,8 +51,12 @@ class CudaBackend final : public Backend {
   }
 
   Status init(std::size_t capacity) {
-    if (auto s = cuda_check(cudaSetDevice(device_), "selecting device " + std::to_string(device_)); !s) return s;
-    if (auto s = cuda_check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "creating a stream"); !s)
+    if (auto s = cuda_check(cudaSetDevice(device_), "selecting device " + std::to_string(device_));
+        !s)
+      return s;
+    if (auto s = cuda_check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking),
+                            "creating a stream");
+        !s)
       return s;
     if (auto e = blas_.init(stream_); !e.empty()) return fail("cublas: " + e);
     auto weights = DeviceWeights::upload(*model_);
@@ -61,14 +65,16 @@ class CudaBackend final : public Backend {
     if (auto s = allocate_workspace(); !s) return s;
 
     std::size_t free_bytes = 0, total_bytes = 0;
-    if (auto s = cuda_check(cudaMemGetInfo(&free_bytes, &total_bytes), "querying memory"); !s) return s;
+    if (auto s = cuda_check(cudaMemGetInfo(&free_bytes, &total_bytes), "querying memory"); !s)
+      return s;
     const std::size_t slot_bytes = shape_.bytes();
     const std::size_t margin = std::size_t{1} << 30;
     const std::size_t fit = free_bytes > margin ? (free_bytes - margin) / slot_bytes : 0;
     if (capacity == 0) capacity = std::min<std::size_t>(fit, 1'000'000);
     if (capacity == 0 || capacity > fit)
-      return fail("cuda: device " + std::to_string(device_) + " has room for " + std::to_string(fit) +
-                  " sessions of " + std::to_string(slot_bytes) + " bytes; asked for " + std::to_string(capacity));
+      return fail("cuda: device " + std::to_string(device_) + " has room for " +
+                  std::to_string(fit) + " sessions of " + std::to_string(slot_bytes) +
+                  " bytes; asked for " + std::to_string(capacity));
     slots_ = SlotTable(capacity);
     return pool_.allocate(capacity * slot_bytes, "the state pool");
   }
@@ -83,8 +89,9 @@ class CudaBackend final : public Backend {
     if (!slot) return slot;
     cudaSetDevice(device_);
     // Ordered on the stream before any later pass: no host synchronisation.
-    if (auto s = cuda_check(kc::zero_slot(pool_.get<float>(), shape_.floats(), static_cast<int>(*slot), stream_),
-                            "zeroing a slot");
+    if (auto s = cuda_check(
+            kc::zero_slot(pool_.get<float>(), shape_.floats(), static_cast<int>(*slot), stream_),
+            "zeroing a slot");
         !s) {
       slots_.release(*slot);
       return s.error();
@@ -95,38 +102,44 @@ class CudaBackend final : public Backend {
   void release(SlotId slot) override { slots_.release(slot); }
 
   Result<std::vector<float>> read_state(SlotId slot) const override {
-    if (!slots_.is_allocated(slot)) return fail("read_state: slot " + std::to_string(slot) + " is not allocated");
+    if (!slots_.is_allocated(slot))
+      return fail("read_state: slot " + std::to_string(slot) + " is not allocated");
     cudaSetDevice(device_);
     std::vector<float> out(shape_.floats());
     const float* src = pool_.get<float>() + static_cast<std::size_t>(slot) * shape_.floats();
-    if (auto s = cuda_check(cudaMemcpyAsync(out.data(), src, out.size() * sizeof(float), cudaMemcpyDeviceToHost, stream_),
+    if (auto s = cuda_check(cudaMemcpyAsync(out.data(), src, out.size() * sizeof(float),
+                                            cudaMemcpyDeviceToHost, stream_),
                             "reading a state");
         !s)
       return s.error();
-    if (auto s = cuda_check(cudaStreamSynchronize(stream_), "reading a state"); !s) return s.error();
+    if (auto s = cuda_check(cudaStreamSynchronize(stream_), "reading a state"); !s)
+      return s.error();
     return out;
   }
 
   Status write_state(SlotId slot, std::span<const float> values) override {
-    if (!slots_.is_allocated(slot)) return fail("write_state: slot " + std::to_string(slot) + " is not allocated");
+    if (!slots_.is_allocated(slot))
+      return fail("write_state: slot " + std::to_string(slot) + " is not allocated");
     if (values.size() != shape_.floats())
       return fail("write_state: " + std::to_string(values.size()) + " values for a state of " +
                   std::to_string(shape_.floats()));
     cudaSetDevice(device_);
     float* dst = pool_.get<float>() + static_cast<std::size_t>(slot) * shape_.floats();
-    if (auto s = cuda_check(cudaMemcpyAsync(dst, values.data(), values.size() * sizeof(float), cudaMemcpyHostToDevice,
-                                            stream_),
+    if (auto s = cuda_check(cudaMemcpyAsync(dst, values.data(), values.size() * sizeof(float),
+                                            cudaMemcpyHostToDevice, stream_),
                             "writing a state");
         !s)
       return s;
     return cuda_check(cudaStreamSynchronize(stream_), "writing a state");
   }
 
-  Status forward(std::span<const SequenceChunk> chunks, LogitsFor which, std::vector<float>& logits) override {
+  Status forward(std::span<const SequenceChunk> chunks, LogitsFor which,
+                 std::vector<float>& logits) override {
     if (auto s = check_chunks(chunks, slots_, shape_.vocab_size); !s) return s;
     cudaSetDevice(device_);
     logits.clear();
-    if (which == LogitsFor::Last && all_single(chunks)) return decode_batches(chunks, 0, &logits, nullptr);
+    if (which == LogitsFor::Last && all_single(chunks))
+      return decode_batches(chunks, 0, &logits, nullptr);
     for (const auto& pass : plan_passes(chunks, kMaxPassTokens))
       if (auto s = run_pass(pass, which, logits); !s) return s;
     return {};
@@ -150,7 +163,8 @@ class CudaBackend final : public Backend {
 
  private:
   static bool all_single(std::span<const SequenceChunk> chunks) {
-    return std::all_of(chunks.begin(), chunks.end(), [](const SequenceChunk& c) { return c.tokens.size() == 1; });
+    return std::all_of(chunks.begin(), chunks.end(),
+                       [](const SequenceChunk& c) { return c.tokens.size() == 1; });
   }
 
   bool bf16() const { return w_.embedding.type == kernels::ElementType::bf16; }
@@ -173,7 +187,8 @@ class CudaBackend final : public Backend {
   Status allocate_workspace() {
     const MambaConfig& c = model_->config();
     const std::size_t T = kRows;
-    const std::size_t D = c.hidden_size, Di = c.intermediate_size, W = c.time_step_rank + 2 * c.state_size;
+    const std::size_t D = c.hidden_size, Di = c.intermediate_size,
+                      W = c.time_step_rank + 2 * c.state_size;
     struct Need {
       DeviceBuffer* buf;
       std::size_t bytes;
@@ -204,13 +219,15 @@ class CudaBackend final : public Backend {
     return h_seqs_.allocate(T, "staging");
   }
 
-  // ---- passes -------------------------------------------------------------------------------------
+  // ---- passes
+  // -------------------------------------------------------------------------------------
 
   Status run_pass(const std::vector<Piece>& pass, LogitsFor which, std::vector<float>& logits,
                   std::size_t argmax_limit = 0, std::vector<TokenId>* argmax = nullptr) {
     const MambaConfig& c = model_->config();
     const int D = static_cast<int>(c.hidden_size), Di = static_cast<int>(c.intermediate_size);
-    const int N = static_cast<int>(c.state_size), R = static_cast<int>(c.time_step_rank), Wd = R + 2 * N;
+    const int N = static_cast<int>(c.state_size), R = static_cast<int>(c.time_step_rank),
+              Wd = R + 2 * N;
     const int K = static_cast<int>(c.conv_kernel);
     int T = 0;
     std::vector<int> rows;
@@ -228,13 +245,16 @@ class CudaBackend final : public Backend {
     const int n_seqs = static_cast<int>(pass.size());
     for (std::size_t i = 0; i < rows.size(); ++i) h_rows_[i] = rows[i];
     LaunchLog log;
-    log(cudaMemcpyAsync(tokens_.get(), h_tokens_.data(), T * 4, cudaMemcpyHostToDevice, stream_), "copying tokens");
-    log(cudaMemcpyAsync(token_seq_.get(), h_token_seq_.data(), T * 4, cudaMemcpyHostToDevice, stream_),
+    log(cudaMemcpyAsync(tokens_.get(), h_tokens_.data(), T * 4, cudaMemcpyHostToDevice, stream_),
         "copying tokens");
-    log(cudaMemcpyAsync(seqs_.get(), h_seqs_.data(), n_seqs * sizeof(kc::SequenceDesc), cudaMemcpyHostToDevice,
+    log(cudaMemcpyAsync(token_seq_.get(), h_token_seq_.data(), T * 4, cudaMemcpyHostToDevice,
                         stream_),
+        "copying tokens");
+    log(cudaMemcpyAsync(seqs_.get(), h_seqs_.data(), n_seqs * sizeof(kc::SequenceDesc),
+                        cudaMemcpyHostToDevice, stream_),
         "copying sequences");
-    log(cudaMemcpyAsync(rows_.get(), h_rows_.data(), rows.size() * 4, cudaMemcpyHostToDevice, stream_),
+    log(cudaMemcpyAsync(rows_.get(), h_rows_.data(), rows.size() * 4, cudaMemcpyHostToDevice,
+                        stream_),
         "copying rows");
 
     const bool b16 = bf16();
@@ -242,18 +262,26 @@ class CudaBackend final : public Backend {
     log(kc::embed(w_.embedding, tokens_.get<std::int32_t>(), T, h, stream_), "embed");
     for (std::size_t l = 0; l < w_.layers.size(); ++l) {
       const DeviceLayer& L = w_.layers[l];
-      log(kc::rmsnorm(h, nullptr, T, D, L.norm, c.layer_norm_epsilon, b16 ? nullptr : u_.get<float>(),
-                      split(u16_, D, b16), stream_),
+      log(kc::rmsnorm(h, nullptr, T, D, L.norm, c.layer_norm_epsilon,
+                      b16 ? nullptr : u_.get<float>(), split(u16_, D, b16), stream_),
           "rmsnorm");
-      log(blas_.linear(L.in_proj, u_.get<float>(), split(u16_, D, b16), D, T, xz_.get<float>(), 2 * Di), "in_proj");
-      if (L.in_proj_bias) log(kc::add_bias(xz_.get<float>(), T, 2 * Di, 2 * Di, L.in_proj_bias, stream_), "bias");
-      log(kc::causal_conv1d(xz_.get<float>(), 2 * Di, seqs_.get<kc::SequenceDesc>(), n_seqs, token_seq_.get<int>(), T,
-                            Di, K, L.conv_weight, L.conv_bias, conv_state(l), xc_.get<float>(), split(xc16_, Di, b16),
-                            stream_),
+      log(blas_.linear(L.in_proj, u_.get<float>(), split(u16_, D, b16), D, T, xz_.get<float>(),
+                       2 * Di),
+          "in_proj");
+      if (L.in_proj_bias)
+        log(kc::add_bias(xz_.get<float>(), T, 2 * Di, 2 * Di, L.in_proj_bias, stream_), "bias");
+      log(kc::causal_conv1d(xz_.get<float>(), 2 * Di, seqs_.get<kc::SequenceDesc>(), n_seqs,
+                            token_seq_.get<int>(), T, Di, K, L.conv_weight, L.conv_bias,
+                            conv_state(l), xc_.get<float>(), split(xc16_, Di, b16), stream_),
           "conv1d");
-      log(blas_.linear(L.x_proj, xc_.get<float>(), split(xc16_, Di, b16), Di, T, dbc_.get<float>(), Wd), "x_proj");
-      if (b16) log(kc::to_bf16(dbc_.get<float>(), T, R, Wd, split(dbc16_, Wd, true), Wd, stream_), "cast");
-      log(blas_.linear(L.dt_proj, dbc_.get<float>(), split(dbc16_, Wd, b16), Wd, T, dt_.get<float>(), Di), "dt_proj");
+      log(blas_.linear(L.x_proj, xc_.get<float>(), split(xc16_, Di, b16), Di, T, dbc_.get<float>(),
+                       Wd),
+          "x_proj");
+      if (b16)
+        log(kc::to_bf16(dbc_.get<float>(), T, R, Wd, split(dbc16_, Wd, true), Wd, stream_), "cast");
+      log(blas_.linear(L.dt_proj, dbc_.get<float>(), split(dbc16_, Wd, b16), Wd, T,
+                       dt_.get<float>(), Di),
+          "dt_proj");
       kc::ScanArgs a;
       a.seqs = seqs_.get<kc::SequenceDesc>();
       a.n_seqs = n_seqs;
@@ -274,27 +302,32 @@ class CudaBackend final : public Backend {
       a.y = y_.get<float>();
       a.y_bf16 = split(y16_, Di, b16);
       log(kc::selective_scan(a, stream_), "selective scan");
-      log(blas_.linear(L.out_proj, y_.get<float>(), split(y16_, Di, b16), Di, T, h, D, 1.0f), "out_proj");
+      log(blas_.linear(L.out_proj, y_.get<float>(), split(y16_, Di, b16), Di, T, h, D, 1.0f),
+          "out_proj");
       if (L.out_proj_bias) log(kc::add_bias(h, T, D, D, L.out_proj_bias, stream_), "bias");
     }
     const int n_rows = static_cast<int>(rows.size());
     if (n_rows > 0) {
       const int V = static_cast<int>(c.vocab_size);
-      log(kc::rmsnorm(h, rows_.get<int>(), n_rows, D, w_.norm_f, c.layer_norm_epsilon, b16 ? nullptr : u_.get<float>(),
-                      split(u16_, D, b16), stream_),
+      log(kc::rmsnorm(h, rows_.get<int>(), n_rows, D, w_.norm_f, c.layer_norm_epsilon,
+                      b16 ? nullptr : u_.get<float>(), split(u16_, D, b16), stream_),
           "norm_f");
-      log(blas_.linear(w_.lm_head, u_.get<float>(), split(u16_, D, b16), D, n_rows, logits_.get<float>(), V),
+      log(blas_.linear(w_.lm_head, u_.get<float>(), split(u16_, D, b16), D, n_rows,
+                       logits_.get<float>(), V),
           "lm_head");
       if (argmax) {
-        log(kc::argmax_rows(logits_.get<float>(), n_rows, V, static_cast<int>(argmax_limit), argmax_.get<std::int32_t>(),
-                            stream_),
+        log(kc::argmax_rows(logits_.get<float>(), n_rows, V, static_cast<int>(argmax_limit),
+                            argmax_.get<std::int32_t>(), stream_),
             "argmax");
-        log(cudaMemcpyAsync(h_argmax_.data(), argmax_.get(), n_rows * 4, cudaMemcpyDeviceToHost, stream_), "ids");
+        log(cudaMemcpyAsync(h_argmax_.data(), argmax_.get(), n_rows * 4, cudaMemcpyDeviceToHost,
+                            stream_),
+            "ids");
       } else {
         const std::size_t base = logits.size();
         logits.resize(base + static_cast<std::size_t>(n_rows) * V);
-        log(cudaMemcpyAsync(logits.data() + base, logits_.get(), static_cast<std::size_t>(n_rows) * V * 4,
-                            cudaMemcpyDeviceToHost, stream_),
+        log(cudaMemcpyAsync(logits.data() + base, logits_.get(),
+                            static_cast<std::size_t>(n_rows) * V * 4, cudaMemcpyDeviceToHost,
+                            stream_),
             "copying logits");
       }
     }
@@ -303,10 +336,11 @@ class CudaBackend final : public Backend {
     return log.status;
   }
 
-  // ---- decode steps -------------------------------------------------------------------------------
+  // ---- decode steps
+  // -------------------------------------------------------------------------------
 
-  Status decode_batches(std::span<const SequenceChunk> chunks, std::size_t limit, std::vector<float>* logits,
-                        std::vector<TokenId>* ids) {
+  Status decode_batches(std::span<const SequenceChunk> chunks, std::size_t limit,
+                        std::vector<float>* logits, std::vector<TokenId>* ids) {
     for (std::size_t begin = 0; begin < chunks.size(); begin += kMaxDecodeBatch) {
       const std::size_t n = std::min(kMaxDecodeBatch, chunks.size() - begin);
       if (auto s = decode_step(chunks.subspan(begin, n), limit, logits, ids); !s) return s;
@@ -314,18 +348,20 @@ class CudaBackend final : public Backend {
     return {};
   }
 
-  Status decode_step(std::span<const SequenceChunk> chunks, std::size_t limit, std::vector<float>* logits,
-                     std::vector<TokenId>* ids) {
+  Status decode_step(std::span<const SequenceChunk> chunks, std::size_t limit,
+                     std::vector<float>* logits, std::vector<TokenId>* ids) {
     const int B = static_cast<int>(chunks.size());
     int bucket = 1;
     while (bucket < B) bucket *= 2;
-    // Tokens and slots travel in one copy: the staging area and the device area are both [tokens | slots].
+    // Tokens and slots travel in one copy: the staging area and the device area are both [tokens |
+    // slots].
     for (int i = 0; i < bucket; ++i) {
       h_tokens_[i] = i < B ? chunks[i].tokens[0] : 0;
       h_tokens_[kRows + i] = i < B ? static_cast<int>(chunks[i].slot) : -1;
     }
     LaunchLog log;
-    log(cudaMemcpyAsync(tokens_.get(), h_tokens_.data(), (kRows + bucket) * 4, cudaMemcpyHostToDevice, stream_),
+    log(cudaMemcpyAsync(tokens_.get(), h_tokens_.data(), (kRows + bucket) * 4,
+                        cudaMemcpyHostToDevice, stream_),
         "tokens");
     if (!log.status) return log.status;
     const int argmax_limit = ids ? static_cast<int>(limit) : 0;
@@ -334,7 +370,8 @@ class CudaBackend final : public Backend {
     log(cudaGraphLaunch(*exec, stream_), "launching the decode graph");
     const std::size_t V = shape_.vocab_size;
     if (ids) {
-      log(cudaMemcpyAsync(h_argmax_.data(), argmax_.get(), B * 4, cudaMemcpyDeviceToHost, stream_), "ids");
+      log(cudaMemcpyAsync(h_argmax_.data(), argmax_.get(), B * 4, cudaMemcpyDeviceToHost, stream_),
+          "ids");
     } else {
       const std::size_t base = logits->size();
       logits->resize(base + static_cast<std::size_t>(B) * V);
@@ -352,7 +389,8 @@ class CudaBackend final : public Backend {
     if (auto it = graphs_.find(key); it != graphs_.end()) return it->second;
     cudaGraph_t graph = nullptr;
     LaunchLog log;
-    log(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "beginning graph capture");
+    log(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
+        "beginning graph capture");
     if (!log.status) return log.status.error();
     enqueue_decode(bucket, argmax_limit, log);
     const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
@@ -369,7 +407,8 @@ class CudaBackend final : public Backend {
   void enqueue_decode(int bucket, int argmax_limit, LaunchLog& log) {
     const MambaConfig& c = model_->config();
     const int D = static_cast<int>(c.hidden_size), Di = static_cast<int>(c.intermediate_size);
-    const int N = static_cast<int>(c.state_size), R = static_cast<int>(c.time_step_rank), Wd = R + 2 * N;
+    const int N = static_cast<int>(c.state_size), R = static_cast<int>(c.time_step_rank),
+              Wd = R + 2 * N;
     const int K = static_cast<int>(c.conv_kernel), V = static_cast<int>(c.vocab_size);
     const int* slots = tokens_.get<int>() + kRows;
     // The fused GEMV path wins up to a few sessions; past that the tensor-core GEMMs do (see
@@ -381,29 +420,38 @@ class CudaBackend final : public Backend {
     for (std::size_t l = 0; l < w_.layers.size(); ++l) {
       const DeviceLayer& L = w_.layers[l];
       if (small) {
-        kc::ConvStepFusion conv{Di, K, slots, L.conv_weight, L.conv_bias, conv_state(l), xc_.get<float>()};
-        kc::GemvArgs in{L.in_proj, h, D, bucket, L.norm, c.layer_norm_epsilon, L.in_proj_bias, false, &conv,
-                        xz_.get<float>(), 2 * Di};
+        kc::ConvStepFusion conv{
+            Di, K, slots, L.conv_weight, L.conv_bias, conv_state(l), xc_.get<float>()};
+        kc::GemvArgs in{
+            L.in_proj,      h,     D,     bucket,           L.norm, c.layer_norm_epsilon,
+            L.in_proj_bias, false, &conv, xz_.get<float>(), 2 * Di};
         log(kc::gemv(in, stream_), "in_proj");
-        kc::GemvArgs xp{L.x_proj, xc_.get<float>(), Di, bucket, nullptr, 0, nullptr, false, nullptr,
-                        dbc_.get<float>(), Wd};
+        kc::GemvArgs xp{L.x_proj, xc_.get<float>(),  Di, bucket, nullptr, 0, nullptr, false,
+                        nullptr,  dbc_.get<float>(), Wd};
         log(kc::gemv(xp, stream_), "x_proj");
       } else {
-        log(kc::rmsnorm(h, nullptr, bucket, D, L.norm, c.layer_norm_epsilon, b16 ? nullptr : u_.get<float>(),
-                        split(u16_, D, b16), stream_),
+        log(kc::rmsnorm(h, nullptr, bucket, D, L.norm, c.layer_norm_epsilon,
+                        b16 ? nullptr : u_.get<float>(), split(u16_, D, b16), stream_),
             "rmsnorm");
-        log(blas_.linear(L.in_proj, u_.get<float>(), split(u16_, D, b16), D, bucket, xz_.get<float>(), 2 * Di),
+        log(blas_.linear(L.in_proj, u_.get<float>(), split(u16_, D, b16), D, bucket,
+                         xz_.get<float>(), 2 * Di),
             "in_proj");
         if (L.in_proj_bias)
-          log(kc::add_bias(xz_.get<float>(), bucket, 2 * Di, 2 * Di, L.in_proj_bias, stream_), "bias");
-        log(kc::causal_conv1d_step(xz_.get<float>(), 2 * Di, slots, bucket, Di, K, L.conv_weight, L.conv_bias,
-                                   conv_state(l), xc_.get<float>(), split(xc16_, Di, b16), stream_),
+          log(kc::add_bias(xz_.get<float>(), bucket, 2 * Di, 2 * Di, L.in_proj_bias, stream_),
+              "bias");
+        log(kc::causal_conv1d_step(xz_.get<float>(), 2 * Di, slots, bucket, Di, K, L.conv_weight,
+                                   L.conv_bias, conv_state(l), xc_.get<float>(),
+                                   split(xc16_, Di, b16), stream_),
             "conv step");
-        log(blas_.linear(L.x_proj, xc_.get<float>(), split(xc16_, Di, b16), Di, bucket, dbc_.get<float>(), Wd),
+        log(blas_.linear(L.x_proj, xc_.get<float>(), split(xc16_, Di, b16), Di, bucket,
+                         dbc_.get<float>(), Wd),
             "x_proj");
         // Many sessions: dt_proj as one GEMM that reads its weights once, not once per session.
-        if (b16) log(kc::to_bf16(dbc_.get<float>(), bucket, R, Wd, split(dbc16_, Wd, true), Wd, stream_), "cast");
-        log(blas_.linear(L.dt_proj, dbc_.get<float>(), split(dbc16_, Wd, b16), Wd, bucket, dt_.get<float>(), Di),
+        if (b16)
+          log(kc::to_bf16(dbc_.get<float>(), bucket, R, Wd, split(dbc16_, Wd, true), Wd, stream_),
+              "cast");
+        log(blas_.linear(L.dt_proj, dbc_.get<float>(), split(dbc16_, Wd, b16), Wd, bucket,
+                         dt_.get<float>(), Di),
             "dt_proj");
       }
       kc::ScanStepArgs a;
@@ -426,26 +474,34 @@ class CudaBackend final : public Backend {
       a.y_bf16 = split(y16_, Di, b16);
       log(kc::selective_scan_step(a, stream_), "scan step");
       if (small) {
-        kc::GemvArgs out{L.out_proj, y_.get<float>(), Di, bucket, nullptr, 0, L.out_proj_bias, true, nullptr, h, D};
+        kc::GemvArgs out{L.out_proj, y_.get<float>(), Di, bucket, nullptr, 0, L.out_proj_bias,
+                         true,       nullptr,         h,  D};
         log(kc::gemv(out, stream_), "out_proj");
       } else {
-        log(blas_.linear(L.out_proj, y_.get<float>(), split(y16_, Di, b16), Di, bucket, h, D, 1.0f), "out_proj");
+        log(blas_.linear(L.out_proj, y_.get<float>(), split(y16_, Di, b16), Di, bucket, h, D, 1.0f),
+            "out_proj");
         if (L.out_proj_bias) log(kc::add_bias(h, bucket, D, D, L.out_proj_bias, stream_), "bias");
       }
     }
     if (small) {
-      kc::GemvArgs head{w_.lm_head, h, D, bucket, w_.norm_f, c.layer_norm_epsilon, nullptr, false, nullptr,
-                        logits_.get<float>(), V};
+      kc::GemvArgs head{w_.lm_head, h,
+                        D,          bucket,
+                        w_.norm_f,  c.layer_norm_epsilon,
+                        nullptr,    false,
+                        nullptr,    logits_.get<float>(),
+                        V};
       log(kc::gemv(head, stream_), "lm_head");
     } else {
-      log(kc::rmsnorm(h, nullptr, bucket, D, w_.norm_f, c.layer_norm_epsilon, b16 ? nullptr : u_.get<float>(),
-                      split(u16_, D, b16), stream_),
+      log(kc::rmsnorm(h, nullptr, bucket, D, w_.norm_f, c.layer_norm_epsilon,
+                      b16 ? nullptr : u_.get<float>(), split(u16_, D, b16), stream_),
           "norm_f");
-      log(blas_.linear(w_.lm_head, u_.get<float>(), split(u16_, D, b16), D, bucket, logits_.get<float>(), V),
+      log(blas_.linear(w_.lm_head, u_.get<float>(), split(u16_, D, b16), D, bucket,
+                       logits_.get<float>(), V),
           "lm_head");
     }
     if (argmax_limit > 0)
-      log(kc::argmax_rows(logits_.get<float>(), bucket, V, argmax_limit, argmax_.get<std::int32_t>(), stream_),
+      log(kc::argmax_rows(logits_.get<float>(), bucket, V, argmax_limit,
+                          argmax_.get<std::int32_t>(), stream_),
           "argmax");
   }
 
@@ -475,7 +531,8 @@ int cuda_device_count() {
 std::string cuda_unavailable_reason() {
   int n = 0;
   const cudaError_t e = cudaGetDeviceCount(&n);
-  if (e != cudaSuccess) return std::string("no usable CUDA driver or device (") + cudaGetErrorName(e) + ")";
+  if (e != cudaSuccess)
+    return std::string("no usable CUDA driver or device (") + cudaGetErrorName(e) + ")";
   return n == 0 ? "no CUDA device" : "";
 }
 
@@ -484,7 +541,8 @@ Result<std::unique_ptr<Backend>> make_cuda_backend(std::shared_ptr<const Model> 
   const int n = cuda_device_count();
   if (n == 0) return fail("--device cuda: " + cuda_unavailable_reason());
   if (device >= n)
-    return fail("--device cuda:" + std::to_string(device) + ": only " + std::to_string(n) + " device(s) present");
+    return fail("--device cuda:" + std::to_string(device) + ": only " + std::to_string(n) +
+                " device(s) present");
   auto be = std::make_unique<CudaBackend>(std::move(model), device);
   if (auto s = be->init(capacity); !s) return s.error();
   return std::unique_ptr<Backend>(std::move(be));

@@ -1,5 +1,6 @@
-// The CUDA backend: weights, the state pool and every kernel on one GPU (kernels/cuda + cuBLAS), CUDA
-// graphs for decode steps at bucketed batch sizes. Snapshots are byte-identical to the CPU backend's.
+// The CUDA backend: weights, the state pool and every kernel on one GPU (kernels/cuda + cuBLAS),
+// CUDA graphs for decode steps at bucketed batch sizes. Snapshots are byte-identical to the CPU
+// backend's.
 #pragma once
 
 #include <memory>

@@ -21,7 +21,8 @@ inline Status cuda_check(cudaError_t e, const std::string& what) {
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
-  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(o.bytes_) {}
+  DeviceBuffer(DeviceBuffer&& o) noexcept
+      : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(o.bytes_) {}
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
     std::swap(ptr_, o.ptr_);
     std::swap(bytes_, o.bytes_);
@@ -38,7 +39,8 @@ class DeviceBuffer {
     ptr_ = nullptr;
     bytes_ = bytes;
     if (bytes == 0) return {};
-    return cuda_check(cudaMalloc(&ptr_, bytes), "allocating " + std::to_string(bytes) + " bytes for " + what);
+    return cuda_check(cudaMalloc(&ptr_, bytes),
+                      "allocating " + std::to_string(bytes) + " bytes for " + what);
   }
   // Allocates and copies `bytes` from host memory.
   Status upload(const void* host, std::size_t bytes, const std::string& what) {
@@ -70,8 +72,9 @@ class PinnedArray {
   }
   Status allocate(std::size_t n, const std::string& what) {
     n_ = n;
-    return cuda_check(cudaMallocHost(reinterpret_cast<void**>(&ptr_), std::max<std::size_t>(n, 1) * sizeof(T)),
-                      "allocating pinned memory for " + what);
+    return cuda_check(
+        cudaMallocHost(reinterpret_cast<void**>(&ptr_), std::max<std::size_t>(n, 1) * sizeof(T)),
+        "allocating pinned memory for " + what);
   }
   T* data() const { return ptr_; }
   T& operator[](std::size_t i) const { return ptr_[i]; }

@@ -7,8 +7,12 @@ Result<std::unique_ptr<Backend>> make_cuda_backend(std::shared_ptr<const Model>,
   return fail("--device cuda: this build of recur has no CUDA backend (built without nvcc)");
 }
 
-int cuda_device_count() { return 0; }
+int cuda_device_count() {
+  return 0;
+}
 
-std::string cuda_unavailable_reason() { return "this build of recur has no CUDA backend"; }
+std::string cuda_unavailable_reason() {
+  return "this build of recur has no CUDA backend";
+}
 
 }  // namespace recur

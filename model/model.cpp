@@ -4,8 +4,7 @@ namespace recur {
 
 Result<std::shared_ptr<const Model>> Model::load(const std::filesystem::path& dir,
                                                  WeightFormat format) {
-  if (!std::filesystem::is_directory(dir))
-    return fail(dir.string() + ": not a model directory");
+  if (!std::filesystem::is_directory(dir)) return fail(dir.string() + ": not a model directory");
   auto config = load_config(dir / "config.json");
   if (!config) return config.error();
   auto file = SafetensorsFile::open(dir / "model.safetensors");
@@ -18,7 +17,8 @@ Result<std::shared_ptr<const Model>> Model::load(const std::filesystem::path& di
 
 std::shared_ptr<const Model> Model::from_parts(MambaConfig config, MambaWeights weights,
                                                std::filesystem::path dir) {
-  return std::shared_ptr<const Model>(new Model(std::move(config), std::move(weights), std::move(dir)));
+  return std::shared_ptr<const Model>(
+      new Model(std::move(config), std::move(weights), std::move(dir)));
 }
 
 }  // namespace recur

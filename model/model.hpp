@@ -1,7 +1,8 @@
 // A loaded model bundle: config and weights, immutable and shared by every session on a backend.
 //
-// A bundle is a Hugging Face folder: config.json (model_type "mamba"), model.safetensors (F32, F16 or
-// BF16) and, for text, tokenizer.json. Bundles that load in transformers' MambaForCausalLM load here.
+// A bundle is a Hugging Face folder: config.json (model_type "mamba"), model.safetensors (F32, F16
+// or BF16) and, for text, tokenizer.json. Bundles that load in transformers' MambaForCausalLM load
+// here.
 #pragma once
 
 #include <filesystem>

@@ -1,5 +1,6 @@
-// How a forward call is cut into passes over the weights: at most max_tokens tokens per pass, a slot
-// at most once per pass, chunks in order. A chunk longer than the room left continues in the next pass.
+// How a forward call is cut into passes over the weights: at most max_tokens tokens per pass, a
+// slot at most once per pass, chunks in order. A chunk longer than the room left continues in the
+// next pass.
 #pragma once
 
 #include <algorithm>

@@ -2,8 +2,8 @@
 // real model shapes need no multi-gigabyte bundle.
 #pragma once
 
-#include <memory>
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "kernels/element_type.hpp"
@@ -34,7 +34,8 @@ inline std::shared_ptr<const Model> random_model(const ModelShape& shape, kernel
   c.vocab_size = shape.vocab;
   MambaWeights w;
   w.matrix_type = type;
-  // A counter-based generator (splitmix64 of the element index): fast enough for billions of values.
+  // A counter-based generator (splitmix64 of the element index): fast enough for billions of
+  // values.
   std::uint64_t counter = static_cast<std::uint64_t>(seed) << 40;
   auto uniform = [&counter]() {
     std::uint64_t z = (counter += 0x9e3779b97f4a7c15ull);

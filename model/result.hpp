@@ -1,5 +1,6 @@
-// Errors as values. Every fallible call in recur returns Result<T>: a value or an Error whose message
-// names what is wrong (the file, the field or byte offset, the call), fit to print as one line.
+// Errors as values. Every fallible call in recur returns Result<T>: a value or an Error whose
+// message names what is wrong (the file, the field or byte offset, the call), fit to print as one
+// line.
 #pragma once
 
 #include <string>
@@ -13,7 +14,9 @@ struct Error {
 };
 
 // Builds an Error from pieces: fail("config.json: field 'x' must be positive").
-inline Error fail(std::string message) { return Error{std::move(message)}; }
+inline Error fail(std::string message) {
+  return Error{std::move(message)};
+}
 
 template <class T>
 class [[nodiscard]] Result {

@@ -13,16 +13,17 @@ constexpr std::uint64_t kMaxHeader = 100'000'000;
 
 DType parse_dtype(const std::string& s) {
   static const std::map<std::string, DType> names = {
-      {"F64", DType::F64}, {"F32", DType::F32}, {"F16", DType::F16}, {"BF16", DType::BF16},
-      {"I64", DType::I64}, {"I32", DType::I32}, {"I16", DType::I16}, {"I8", DType::I8},
+      {"F64", DType::F64}, {"F32", DType::F32},  {"F16", DType::F16}, {"BF16", DType::BF16},
+      {"I64", DType::I64}, {"I32", DType::I32},  {"I16", DType::I16}, {"I8", DType::I8},
       {"U8", DType::U8},   {"BOOL", DType::BOOL}};
   auto it = names.find(s);
   return it == names.end() ? DType::Other : it->second;
 }
 
 bool known_other_dtype(const std::string& s) {
-  static const char* others[] = {"U16", "U32", "U64", "C64", "F4", "F6_E2M3", "F6_E3M2",
-                                 "F8_E5M2", "F8_E4M3", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ"};
+  static const char* others[] = {"U16",     "U32",     "U64",         "C64",
+                                 "F4",      "F6_E2M3", "F6_E3M2",     "F8_E5M2",
+                                 "F8_E4M3", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ"};
   return std::any_of(std::begin(others), std::end(others), [&](const char* o) { return s == o; });
 }
 
@@ -30,28 +31,50 @@ bool known_other_dtype(const std::string& s) {
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::F64: return "F64";
-    case DType::F32: return "F32";
-    case DType::F16: return "F16";
-    case DType::BF16: return "BF16";
-    case DType::I64: return "I64";
-    case DType::I32: return "I32";
-    case DType::I16: return "I16";
-    case DType::I8: return "I8";
-    case DType::U8: return "U8";
-    case DType::BOOL: return "BOOL";
-    case DType::Other: return "other";
+    case DType::F64:
+      return "F64";
+    case DType::F32:
+      return "F32";
+    case DType::F16:
+      return "F16";
+    case DType::BF16:
+      return "BF16";
+    case DType::I64:
+      return "I64";
+    case DType::I32:
+      return "I32";
+    case DType::I16:
+      return "I16";
+    case DType::I8:
+      return "I8";
+    case DType::U8:
+      return "U8";
+    case DType::BOOL:
+      return "BOOL";
+    case DType::Other:
+      return "other";
   }
   return "other";
 }
 
 std::size_t dtype_size(DType t) {
   switch (t) {
-    case DType::F64: case DType::I64: return 8;
-    case DType::F32: case DType::I32: return 4;
-    case DType::F16: case DType::BF16: case DType::I16: return 2;
-    case DType::I8: case DType::U8: case DType::BOOL: return 1;
-    case DType::Other: return 0;
+    case DType::F64:
+    case DType::I64:
+      return 8;
+    case DType::F32:
+    case DType::I32:
+      return 4;
+    case DType::F16:
+    case DType::BF16:
+    case DType::I16:
+      return 2;
+    case DType::I8:
+    case DType::U8:
+    case DType::BOOL:
+      return 1;
+    case DType::Other:
+      return 0;
   }
   return 0;
 }
@@ -78,12 +101,15 @@ Result<SafetensorsFile> SafetensorsFile::parse(std::span<const std::byte> bytes,
     return err("file is " + std::to_string(bytes.size()) +
                " bytes, shorter than the 8-byte header length");
   std::uint64_t header_len = 0;
-  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | std::to_integer<std::uint8_t>(bytes[i]);
+  for (int i = 7; i >= 0; --i)
+    header_len = (header_len << 8) | std::to_integer<std::uint8_t>(bytes[i]);
   if (header_len > kMaxHeader)
-    return err("header length " + std::to_string(header_len) + " (bytes 0-7) exceeds the 100 MB limit");
+    return err("header length " + std::to_string(header_len) +
+               " (bytes 0-7) exceeds the 100 MB limit");
   if (header_len > bytes.size() - 8)
-    return err("header length " + std::to_string(header_len) + " (bytes 0-7) runs past the end of the " +
-               std::to_string(bytes.size()) + "-byte file");
+    return err("header length " + std::to_string(header_len) +
+               " (bytes 0-7) runs past the end of the " + std::to_string(bytes.size()) +
+               "-byte file");
   const char* text = reinterpret_cast<const char*>(bytes.data() + 8);
   if (header_len == 0 || text[0] != '{') return err("header at byte 8 is not a JSON object");
 

@@ -1,6 +1,6 @@
 // The safetensors container: an 8-byte little-endian header length, a JSON header naming each
-// tensor's dtype, shape and byte range, then the tensor bytes. The file is memory-mapped and checked
-// completely on open; tensors are views into the map.
+// tensor's dtype, shape and byte range, then the tensor bytes. The file is memory-mapped and
+// checked completely on open; tensors are views into the map.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,7 @@ std::size_t dtype_size(DType t);
 struct TensorView {
   std::string name;
   DType dtype = DType::Other;
-  std::string dtype_text;          // as written in the header
+  std::string dtype_text;           // as written in the header
   std::vector<std::int64_t> shape;  // outermost first
   std::span<const std::byte> bytes;
 

@@ -31,7 +31,9 @@ std::uint64_t Rng::next() {
   return result;
 }
 
-double Rng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+double Rng::uniform() {
+  return static_cast<double>(next() >> 11) * 0x1.0p-53;
+}
 
 Sampler::Sampler(SamplingParams params) : params_(params), rng_(params.seed) {}
 
@@ -57,7 +59,8 @@ TokenId Sampler::sample(std::span<const float> logits, std::size_t vocab_limit) 
   std::size_t keep = n;
   if (params_.top_k > 0 && params_.top_k < n) {
     keep = params_.top_k;
-    std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(keep), ids.end(), by_logit);
+    std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(keep), ids.end(),
+                      by_logit);
   } else {
     std::sort(ids.begin(), ids.end(), by_logit);
   }

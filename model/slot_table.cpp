@@ -35,7 +35,8 @@ Status check_chunks(std::span<const SequenceChunk> chunks, const SlotTable& slot
   std::set<SlotId> seen;
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     const auto& c = chunks[i];
-    const std::string where = "forward: chunk " + std::to_string(i) + " (slot " + std::to_string(c.slot) + ")";
+    const std::string where =
+        "forward: chunk " + std::to_string(i) + " (slot " + std::to_string(c.slot) + ")";
     if (!slots.is_allocated(c.slot)) return fail(where + ": slot is not allocated");
     if (!seen.insert(c.slot).second) return fail(where + ": slot appears twice in one pass");
     if (c.tokens.empty()) return fail(where + ": no tokens");

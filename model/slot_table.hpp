@@ -1,4 +1,5 @@
-// Which slots of a state pool are in use. Allocation returns the lowest free id so pools grow densely.
+// Which slots of a state pool are in use. Allocation returns the lowest free id so pools grow
+// densely.
 #pragma once
 
 #include <cstddef>

@@ -84,18 +84,19 @@ Result<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes, const Stat
   if (bytes.size() < kHeaderBytes + 4)
     return fail("snapshot: " + std::to_string(bytes.size()) + " bytes, shorter than the " +
                 std::to_string(kHeaderBytes + 4) + "-byte minimum");
-  if (std::memcmp(bytes.data(), kMagic, 8) != 0) return fail("snapshot: bad magic at byte 0 (not a recur snapshot)");
+  if (std::memcmp(bytes.data(), kMagic, 8) != 0)
+    return fail("snapshot: bad magic at byte 0 (not a recur snapshot)");
   const auto version = get<std::uint32_t>(bytes, 8);
   if (version != kSnapshotVersion)
-    return fail("snapshot: format version " + std::to_string(version) + " at byte 8; this build reads version " +
-                std::to_string(kSnapshotVersion));
+    return fail("snapshot: format version " + std::to_string(version) +
+                " at byte 8; this build reads version " + std::to_string(kSnapshotVersion));
   const auto stored_crc = get<std::uint32_t>(bytes, bytes.size() - 4);
   if (crc32(bytes.first(bytes.size() - 4)) != stored_crc)
     return fail("snapshot: checksum mismatch (the bytes are corrupt or truncated)");
 
   Snapshot s;
   std::size_t* fields[] = {&s.shape.num_layers, &s.shape.hidden_size, &s.shape.d_inner,
-                           &s.shape.d_conv, &s.shape.d_state, &s.shape.vocab_size};
+                           &s.shape.d_conv,     &s.shape.d_state,     &s.shape.vocab_size};
   for (std::size_t i = 0; i < 6; ++i) *fields[i] = get<std::uint32_t>(bytes, 12 + 4 * i);
   if (!(s.shape == expected))
     return fail("snapshot: taken from a model of shape (" + shape_text(s.shape) +
@@ -119,8 +120,8 @@ Result<std::vector<std::uint8_t>> snapshot_session(const Backend& backend, SlotI
                                                    const Sampler& sampler) {
   auto state = backend.read_state(slot);
   if (!state) return state.error();
-  return encode_snapshot({backend.model().state_shape(), sampler.params(), sampler.rng().state(),
-                          std::move(*state)});
+  return encode_snapshot(
+      {backend.model().state_shape(), sampler.params(), sampler.rng().state(), std::move(*state)});
 }
 
 Status restore_session(Backend& backend, SlotId slot, Sampler& sampler,

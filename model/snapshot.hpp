@@ -1,5 +1,5 @@
-// A session snapshot: its recurrent state and sampler, as portable bytes. The same bytes come from and
-// restore into every backend (a CPU snapshot restores on a GPU and back).
+// A session snapshot: its recurrent state and sampler, as portable bytes. The same bytes come from
+// and restore into every backend (a CPU snapshot restores on a GPU and back).
 //
 // Format, version 1, little-endian:
 //   0   8 bytes  magic "RECURSNP"
@@ -35,8 +35,8 @@ inline constexpr std::uint32_t kSnapshotVersion = 1;
 
 std::vector<std::uint8_t> encode_snapshot(const Snapshot& snapshot);
 
-// Decodes and checks bytes: the magic, the version, the length, the checksum, and that the shape equals
-// `expected` (restoring into a model of another shape is an error naming both shapes).
+// Decodes and checks bytes: the magic, the version, the length, the checksum, and that the shape
+// equals `expected` (restoring into a model of another shape is an error naming both shapes).
 Result<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes, const StateShape& expected);
 
 // Captures a slot and its sampler; restores them into a slot of any backend running the same shape.

@@ -1,5 +1,5 @@
-// The shape of one session's recurrent state and its canonical layout, shared by every backend and by
-// snapshots: for each layer in order, the conv state [d_inner][d_conv - 1] (the last raw inputs,
+// The shape of one session's recurrent state and its canonical layout, shared by every backend and
+// by snapshots: for each layer in order, the conv state [d_inner][d_conv - 1] (the last raw inputs,
 // oldest first) followed by the SSM state [d_inner][d_state], all fp32.
 #pragma once
 
@@ -18,8 +18,8 @@ struct StateShape {
   std::size_t vocab_size = 0;
 
   static StateShape of(const MambaConfig& c) {
-    return {c.num_layers, c.hidden_size, c.intermediate_size, c.conv_kernel, c.state_size,
-            c.vocab_size};
+    return {c.num_layers,  c.hidden_size, c.intermediate_size,
+            c.conv_kernel, c.state_size,  c.vocab_size};
   }
 
   std::size_t conv_floats() const { return d_inner * (d_conv - 1); }  // per layer

@@ -72,7 +72,8 @@ class Loader {
     return widen(**t);
   }
 
-  Result<kernels::MatrixView> matrix(const std::string& name, std::int64_t rows, std::int64_t cols) {
+  Result<kernels::MatrixView> matrix(const std::string& name, std::int64_t rows,
+                                     std::int64_t cols) {
     auto t = tensor(name, {rows, cols});
     if (!t) return t.error();
     return matrix_from(**t);
@@ -107,7 +108,9 @@ class Loader {
     const auto* p = t.bytes.data();
     for (std::size_t i = 0; i < n; ++i) {
       switch (t.dtype) {
-        case DType::F32: std::memcpy(&v[i], p + 4 * i, 4); break;
+        case DType::F32:
+          std::memcpy(&v[i], p + 4 * i, 4);
+          break;
         case DType::F64: {
           double d;
           std::memcpy(&d, p + 8 * i, 8);
@@ -142,17 +145,16 @@ std::uint64_t matrix_bytes(const kernels::MatrixView& m) {
 
 }  // namespace
 
-Result<MambaWeights> load_weights(std::shared_ptr<const SafetensorsFile> file,
-                                  const MambaConfig& c, WeightFormat format) {
+Result<MambaWeights> load_weights(std::shared_ptr<const SafetensorsFile> file, const MambaConfig& c,
+                                  WeightFormat format) {
   MambaWeights w;
   std::string embed_name = "backbone.embeddings.weight";
   if (!file->find(embed_name) && file->find("backbone.embedding.weight"))
     embed_name = "backbone.embedding.weight";
   // One compute type for every matrix: bf16 when asked, or when Auto finds a bf16 checkpoint.
   const TensorView* embed_tensor = file->find(embed_name);
-  w.matrix_type = format == WeightFormat::BF16 ||
-                          (format == WeightFormat::Auto && embed_tensor &&
-                           embed_tensor->dtype == DType::BF16)
+  w.matrix_type = format == WeightFormat::BF16 || (format == WeightFormat::Auto && embed_tensor &&
+                                                   embed_tensor->dtype == DType::BF16)
                       ? kernels::ElementType::bf16
                       : kernels::ElementType::f32;
   Loader load(*file, w.matrix_type, w);
@@ -173,14 +175,18 @@ Result<MambaWeights> load_weights(std::shared_ptr<const SafetensorsFile> file,
     std::vector<std::string> errors;
     auto vec = [&](std::vector<float>& dst, const std::string& name, std::vector<std::int64_t> s) {
       auto r = load.vector(p + name, std::move(s));
-      if (!r) errors.push_back(r.error().message);
-      else dst = std::move(*r);
+      if (!r)
+        errors.push_back(r.error().message);
+      else
+        dst = std::move(*r);
     };
     auto mat = [&](kernels::MatrixView& dst, const std::string& name, std::int64_t rows,
                    std::int64_t cols) {
       auto r = load.matrix(p + name, rows, cols);
-      if (!r) errors.push_back(r.error().message);
-      else dst = *r;
+      if (!r)
+        errors.push_back(r.error().message);
+      else
+        dst = *r;
     };
     vec(lw.norm, "norm.weight", {D});
     mat(lw.in_proj, "mixer.in_proj.weight", 2 * Di, D);
@@ -208,7 +214,8 @@ Result<MambaWeights> load_weights(std::shared_ptr<const SafetensorsFile> file,
   const TensorView* head = file->find("lm_head.weight");
   if (c.tie_word_embeddings || !head) {
     if (!c.tie_word_embeddings)
-      return fail(file->source() + ": missing tensor 'lm_head.weight' (tie_word_embeddings is false)");
+      return fail(file->source() +
+                  ": missing tensor 'lm_head.weight' (tie_word_embeddings is false)");
     if (head) load.used.insert("lm_head.weight");  // tied: the embedding is the head
     w.lm_head = w.embedding;
   } else {

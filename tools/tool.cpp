@@ -2,7 +2,9 @@
 
 namespace recur::tools {
 
-Json ToolCall::to_json() const { return {{"id", id}, {"name", name}, {"arguments", arguments}}; }
+Json ToolCall::to_json() const {
+  return {{"id", id}, {"name", name}, {"arguments", arguments}};
+}
 
 ToolResult ToolResult::text(std::string text) {
   ToolResult r;

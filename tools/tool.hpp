@@ -2,10 +2,10 @@
 // a call is {id, name, arguments}; a result is {content: [items], isError}; a tool describes itself
 // as {name, description, inputSchema}.
 //
-// Two kinds of failure are kept apart. A protocol error (unknown tool, arguments that are not a JSON
-// object) means the call never reached a tool; it is an Error value. A tool error (arguments that
-// violate the schema, a failed operation, a script that ran out of budget) is a ToolResult with
-// isError set, whose text says what went wrong; the caller's session goes on.
+// Two kinds of failure are kept apart. A protocol error (unknown tool, arguments that are not a
+// JSON object) means the call never reached a tool; it is an Error value. A tool error (arguments
+// that violate the schema, a failed operation, a script that ran out of budget) is a ToolResult
+// with isError set, whose text says what went wrong; the caller's session goes on.
 #pragma once
 
 #include <chrono>

@@ -13,7 +13,9 @@ typedef std::uint16_t v8u16 __attribute__((vector_size(16)));
 typedef std::uint32_t v8u32 __attribute__((vector_size(32)));
 
 // Vectors pass by reference: the default (SSE) clone must not pass 32-byte vectors by value.
-[[gnu::always_inline]] inline void load8(v8f& v, const float* p) { std::memcpy(&v, p, sizeof v); }
+[[gnu::always_inline]] inline void load8(v8f& v, const float* p) {
+  std::memcpy(&v, p, sizeof v);
+}
 
 [[gnu::always_inline]] inline void load8(v8f& v, const std::uint16_t* p) {
   v8u16 h;
@@ -22,8 +24,12 @@ typedef std::uint32_t v8u32 __attribute__((vector_size(32)));
   std::memcpy(&v, &w, sizeof v);
 }
 
-[[gnu::always_inline]] inline float widen(float v) { return v; }
-[[gnu::always_inline]] inline float widen(std::uint16_t v) { return bf16_to_float(v); }
+[[gnu::always_inline]] inline float widen(float v) {
+  return v;
+}
+[[gnu::always_inline]] inline float widen(std::uint16_t v) {
+  return bf16_to_float(v);
+}
 
 // The canonical reduction of the 16 partial sums.
 [[gnu::always_inline]] inline float reduce16(const v8f& a, const v8f& b) {
@@ -101,11 +107,12 @@ __attribute__((target_clones("avx2", "default"))) void rows_block_bf16(
 void linear(const MatrixView& w, Rows x, std::size_t n_tokens, const float* bias, MutableRows y,
             ThreadPool& pool) {
   if (n_tokens == 0 || w.rows == 0) return;
-  // Blocks of rows small enough that a block of weights stays in L2 while every token passes over it;
-  // with many tokens the tokens are walked in tiles so their activations stay in cache too.
+  // Blocks of rows small enough that a block of weights stays in L2 while every token passes over
+  // it; with many tokens the tokens are walked in tiles so their activations stay in cache too.
   constexpr std::size_t kTokenTile = 64;
   const std::size_t row_bytes = w.cols * element_size(w.type);
-  const std::size_t grain = std::max<std::size_t>(1, (64 * 1024) / std::max<std::size_t>(row_bytes, 1));
+  const std::size_t grain =
+      std::max<std::size_t>(1, (64 * 1024) / std::max<std::size_t>(row_bytes, 1));
   pool.parallel_for(w.rows, grain, [&](std::size_t r0, std::size_t r1) {
     for (std::size_t r = r0; r < r1; r += grain) {
       const std::size_t re = std::min(r1, r + grain);
@@ -116,7 +123,8 @@ void linear(const MatrixView& w, Rows x, std::size_t n_tokens, const float* bias
         if (w.type == ElementType::f32)
           rows_block_f32(static_cast<const float*>(w.data), w.cols, r, re, xt, nt, bias, yt);
         else
-          rows_block_bf16(static_cast<const std::uint16_t*>(w.data), w.cols, r, re, xt, nt, bias, yt);
+          rows_block_bf16(static_cast<const std::uint16_t*>(w.data), w.cols, r, re, xt, nt, bias,
+                          yt);
       }
     }
   });

@@ -2,14 +2,14 @@
 //
 // Each output element is one dot product summed in a fixed order (16 interleaved partial sums, then
 // a fixed pairwise reduction, then the tail), the same whatever the number of tokens, the batch
-// composition or the thread count. A session's logits therefore do not depend on what it was batched
-// with, nor on how its prompt was split into chunks.
+// composition or the thread count. A session's logits therefore do not depend on what it was
+// batched with, nor on how its prompt was split into chunks.
 #pragma once
 
 #include <cstddef>
 
-#include "kernels/element_type.hpp"
 #include "kernels/cpu/thread_pool.hpp"
+#include "kernels/element_type.hpp"
 
 namespace recur::kernels::cpu {
 

@@ -20,7 +20,8 @@ double measure_read_bandwidth(ThreadPool& pool, std::size_t bytes, int repeats) 
     const MatrixView m{ElementType::f32, n / 4096, 4096, data.data()};
     std::vector<float> out(m.rows);
     linear(m, Rows{ones.data(), 4096}, 1, nullptr, MutableRows{out.data(), m.rows}, pool);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     sink = sink + out[0];
     best = std::max(best, static_cast<double>(m.rows * 4096 * sizeof(float)) / s);
   }

@@ -7,8 +7,8 @@
 
 namespace recur::kernels::cpu {
 
-// Bytes per second read by summing a buffer of `bytes` (far larger than the caches) with every thread
-// of the pool; the best of `repeats` passes.
+// Bytes per second read by summing a buffer of `bytes` (far larger than the caches) with every
+// thread of the pool; the best of `repeats` passes.
 double measure_read_bandwidth(ThreadPool& pool, std::size_t bytes = std::size_t{1} << 30,
                               int repeats = 5);
 

@@ -11,8 +11,8 @@ void rmsnorm(Rows x, std::size_t n_tokens, std::size_t dim, const float* weight,
     float* yr = out.data + t * out.stride;
     double sum = 0;
     for (std::size_t i = 0; i < dim; ++i) sum += static_cast<double>(xr[i]) * xr[i];
-    const float scale =
-        static_cast<float>(1.0 / std::sqrt(sum / static_cast<double>(dim) + static_cast<double>(eps)));
+    const float scale = static_cast<float>(
+        1.0 / std::sqrt(sum / static_cast<double>(dim) + static_cast<double>(eps)));
     for (std::size_t i = 0; i < dim; ++i) yr[i] = weight[i] * (xr[i] * scale);
   }
 }

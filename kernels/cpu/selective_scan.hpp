@@ -1,4 +1,5 @@
-// The selective scan of a Mamba-1 mixer with its D skip and SiLU gate, continued from a saved state.
+// The selective scan of a Mamba-1 mixer with its D skip and SiLU gate, continued from a saved
+// state.
 #pragma once
 
 #include <cmath>
@@ -12,9 +13,9 @@ namespace recur::kernels::cpu {
 
 struct SelectiveScanArgs {
   std::span<const SequenceSpan> sequences;  // state: [channels][N], updated in place
-  std::size_t channels = 0;  // d_inner
-  std::size_t d_state = 0;   // N
-  Rows u;                    // [T][channels]: the convolved, activated input x'
+  std::size_t channels = 0;                 // d_inner
+  std::size_t d_state = 0;                  // N
+  Rows u;                                   // [T][channels]: the convolved, activated input x'
   Rows dt;                   // [T][channels]: dt_proj output including its bias, before softplus
   const float* A = nullptr;  // [channels][N]: A = -exp(A_log)
   Rows B;                    // [T][N]
@@ -32,6 +33,8 @@ struct SelectiveScanArgs {
 void selective_scan(const SelectiveScanArgs& args, ThreadPool& pool);
 
 // PyTorch's softplus (beta 1, threshold 20).
-inline float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
+inline float softplus(float x) {
+  return x > 20.0f ? x : std::log1p(std::exp(x));
+}
 
 }  // namespace recur::kernels::cpu

@@ -22,8 +22,8 @@ class ThreadPool {
 
   unsigned size() const { return static_cast<unsigned>(workers_.size()) + 1; }
 
-  // Calls fn(begin, end) on disjoint ranges covering [0, n) in chunks of at least `grain` indices and
-  // returns when every call has finished. Called from inside fn, it runs serially.
+  // Calls fn(begin, end) on disjoint ranges covering [0, n) in chunks of at least `grain` indices
+  // and returns when every call has finished. Called from inside fn, it runs serially.
   void parallel_for(std::size_t n, std::size_t grain,
                     const std::function<void(std::size_t, std::size_t)>& fn);
 

@@ -39,16 +39,23 @@ __device__ __forceinline__ float load_weight(const void* base, std::size_t i) {
 }
 
 // Accurate exp (not the fast intrinsic): results stay within fp32 rounding of the CPU reference.
-__device__ __forceinline__ float silu(float x) { return x / (1.0f + expf(-x)); }
-__device__ __forceinline__ float softplus(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
+__device__ __forceinline__ float silu(float x) {
+  return x / (1.0f + expf(-x));
+}
+__device__ __forceinline__ float softplus(float x) {
+  return x > 20.0f ? x : log1pf(expf(x));
+}
 
 // Sum over groups of `width` consecutive lanes (width a power of two <= 32), result in every lane.
 __device__ __forceinline__ float group_sum(float v, int width) {
-  for (int offset = width / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+  for (int offset = width / 2; offset > 0; offset /= 2)
+    v += __shfl_xor_sync(0xffffffffu, v, offset);
   return v;
 }
 
-inline cudaError_t last_launch_status() { return cudaGetLastError(); }
+inline cudaError_t last_launch_status() {
+  return cudaGetLastError();
+}
 
 inline int blocks_for(long long n, int threads) {
   return static_cast<int>((n + threads - 1) / threads);

@@ -13,16 +13,17 @@ __device__ __forceinline__ float* slot_state(StateRef st, int slot) {
 }
 
 // Outputs of every token of the pass; reads the states, writes none.
-__global__ void conv_out_kernel(const float* x, int x_stride, const SequenceDesc* seqs, const int* token_seq,
-                                int T, int C, int K, const float* w, const float* bias, StateRef st,
-                                float* out, Bf16Split out_bf16) {
+__global__ void conv_out_kernel(const float* x, int x_stride, const SequenceDesc* seqs,
+                                const int* token_seq, int T, int C, int K, const float* w,
+                                const float* bias, StateRef st, float* out, Bf16Split out_bf16) {
   const long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
   if (i >= static_cast<long long>(T) * C) return;
   const int t = static_cast<int>(i / C), c = static_cast<int>(i % C);
   const SequenceDesc seq = seqs[token_seq[t]];
   const int pos = t - seq.first;
   const int hist = K - 1;
-  const float* state = seq.slot >= 0 ? slot_state(st, seq.slot) + static_cast<std::size_t>(c) * hist : nullptr;
+  const float* state =
+      seq.slot >= 0 ? slot_state(st, seq.slot) + static_cast<std::size_t>(c) * hist : nullptr;
   float sum = 0.0f;
   for (int k = 0; k < K; ++k) {
     const int src = pos - hist + k;
@@ -40,8 +41,8 @@ __global__ void conv_out_kernel(const float* x, int x_stride, const SequenceDesc
 }
 
 // Afterwards, each state holds the last K-1 inputs of its sequence.
-__global__ void conv_state_kernel(const float* x, int x_stride, const SequenceDesc* seqs, int n_seqs, int C,
-                                  int K, StateRef st) {
+__global__ void conv_state_kernel(const float* x, int x_stride, const SequenceDesc* seqs,
+                                  int n_seqs, int C, int K, StateRef st) {
   const long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
   if (i >= static_cast<long long>(n_seqs) * C) return;
   const int q = static_cast<int>(i / C), c = static_cast<int>(i % C);
@@ -53,13 +54,14 @@ __global__ void conv_state_kernel(const float* x, int x_stride, const SequenceDe
   for (int j = 0; j < hist; ++j) old[j] = state[j];
   for (int j = 0; j < hist; ++j) {
     const int p = seq.count - hist + j;  // position of the input that lands in column j
-    state[j] = p >= 0 ? x[static_cast<std::size_t>(seq.first + p) * x_stride + c] : old[seq.count + j];
+    state[j] =
+        p >= 0 ? x[static_cast<std::size_t>(seq.first + p) * x_stride + c] : old[seq.count + j];
   }
 }
 
 // One token per session: read the state once, produce the output, write the state once.
-__global__ void conv_step_kernel(const float* x, int x_stride, const int* slots, int B, int C, int K,
-                                 const float* w, const float* bias, StateRef st, float* out,
+__global__ void conv_step_kernel(const float* x, int x_stride, const int* slots, int B, int C,
+                                 int K, const float* w, const float* bias, StateRef st, float* out,
                                  Bf16Split out_bf16) {
   const long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
   if (i >= static_cast<long long>(B) * C) return;
@@ -82,27 +84,28 @@ __global__ void conv_step_kernel(const float* x, int x_stride, const int* slots,
 
 }  // namespace
 
-cudaError_t causal_conv1d(const float* x, int x_stride, const SequenceDesc* seqs, int n_seqs, const int* token_seq,
-                          int T, int C, int K, const float* w, const float* bias, StateRef state, float* out,
-                          Bf16Split out_bf16, cudaStream_t s) {
+cudaError_t causal_conv1d(const float* x, int x_stride, const SequenceDesc* seqs, int n_seqs,
+                          const int* token_seq, int T, int C, int K, const float* w,
+                          const float* bias, StateRef state, float* out, Bf16Split out_bf16,
+                          cudaStream_t s) {
   if (T <= 0) return cudaSuccess;
   if (K < 1 || K > kMaxKernel) return cudaErrorInvalidValue;
   conv_out_kernel<<<blocks_for(static_cast<long long>(T) * C, 256), 256, 0, s>>>(
       x, x_stride, seqs, token_seq, T, C, K, w, bias, state, out, out_bf16);
   if (auto e = last_launch_status(); e != cudaSuccess) return e;
   if (K == 1) return cudaSuccess;
-  conv_state_kernel<<<blocks_for(static_cast<long long>(n_seqs) * C, 256), 256, 0, s>>>(x, x_stride, seqs, n_seqs,
-                                                                                        C, K, state);
+  conv_state_kernel<<<blocks_for(static_cast<long long>(n_seqs) * C, 256), 256, 0, s>>>(
+      x, x_stride, seqs, n_seqs, C, K, state);
   return last_launch_status();
 }
 
-cudaError_t causal_conv1d_step(const float* x, int x_stride, const int* slots, int B, int C, int K, const float* w,
-                               const float* bias, StateRef state, float* out, Bf16Split out_bf16,
-                               cudaStream_t s) {
+cudaError_t causal_conv1d_step(const float* x, int x_stride, const int* slots, int B, int C, int K,
+                               const float* w, const float* bias, StateRef state, float* out,
+                               Bf16Split out_bf16, cudaStream_t s) {
   if (B <= 0) return cudaSuccess;
   if (K < 1 || K > kMaxKernel) return cudaErrorInvalidValue;
-  conv_step_kernel<<<blocks_for(static_cast<long long>(B) * C, 256), 256, 0, s>>>(x, x_stride, slots, B, C, K, w,
-                                                                                   bias, state, out, out_bf16);
+  conv_step_kernel<<<blocks_for(static_cast<long long>(B) * C, 256), 256, 0, s>>>(
+      x, x_stride, slots, B, C, K, w, bias, state, out, out_bf16);
   return last_launch_status();
 }
 

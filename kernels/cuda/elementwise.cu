@@ -11,7 +11,8 @@ template <bool BF16>
 __global__ void embed_kernel(const void* E, int D, const std::int32_t* tokens, float* h) {
   const int t = blockIdx.x;
   const std::size_t row = static_cast<std::size_t>(tokens[t]) * D;
-  for (int j = threadIdx.x; j < D; j += blockDim.x) h[static_cast<std::size_t>(t) * D + j] = load_weight<BF16>(E, row + j);
+  for (int j = threadIdx.x; j < D; j += blockDim.x)
+    h[static_cast<std::size_t>(t) * D + j] = load_weight<BF16>(E, row + j);
 }
 
 // One block per row: sum of squares in fp32 with a block reduction.
@@ -52,7 +53,8 @@ __global__ void to_bf16_kernel(const float* x, int rows, int cols, int x_stride,
   const long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
   if (i >= static_cast<long long>(rows) * cols) return;
   const int r = static_cast<int>(i / cols), c = static_cast<int>(i % cols);
-  store_split(out, static_cast<std::size_t>(r) * out_stride + c, x[static_cast<std::size_t>(r) * x_stride + c]);
+  store_split(out, static_cast<std::size_t>(r) * out_stride + c,
+              x[static_cast<std::size_t>(r) * x_stride + c]);
 }
 
 // One block per row; ties go to the lowest index, NaN compares below everything.
@@ -83,7 +85,8 @@ __global__ void argmax_kernel(const float* logits, int V, int limit, std::int32_
 
 }  // namespace
 
-cudaError_t embed(const MatrixView& E, const std::int32_t* tokens, int T, float* h, cudaStream_t s) {
+cudaError_t embed(const MatrixView& E, const std::int32_t* tokens, int T, float* h,
+                  cudaStream_t s) {
   if (T <= 0) return cudaSuccess;
   const int D = static_cast<int>(E.cols);
   if (E.type == ElementType::bf16)
@@ -93,8 +96,8 @@ cudaError_t embed(const MatrixView& E, const std::int32_t* tokens, int T, float*
   return last_launch_status();
 }
 
-cudaError_t rmsnorm(const float* x, const int* rows, int n, int D, const float* w, float eps, float* out,
-                    Bf16Split out_bf16, cudaStream_t s) {
+cudaError_t rmsnorm(const float* x, const int* rows, int n, int D, const float* w, float eps,
+                    float* out, Bf16Split out_bf16, cudaStream_t s) {
   if (n <= 0) return cudaSuccess;
   rmsnorm_kernel<<<n, 256, 0, s>>>(x, rows, D, w, eps, out, out_bf16);
   return last_launch_status();
@@ -115,14 +118,16 @@ cudaError_t to_bf16(const float* x, int rows, int cols, int x_stride, Bf16Split 
   return last_launch_status();
 }
 
-cudaError_t argmax_rows(const float* logits, int rows, int V, int limit, std::int32_t* out, cudaStream_t s) {
+cudaError_t argmax_rows(const float* logits, int rows, int V, int limit, std::int32_t* out,
+                        cudaStream_t s) {
   if (rows <= 0) return cudaSuccess;
   argmax_kernel<<<rows, 256, 0, s>>>(logits, V, limit, out);
   return last_launch_status();
 }
 
 cudaError_t zero_slot(float* pool, std::size_t slot_floats, int slot, cudaStream_t s) {
-  return cudaMemsetAsync(pool + static_cast<std::size_t>(slot) * slot_floats, 0, slot_floats * sizeof(float), s);
+  return cudaMemsetAsync(pool + static_cast<std::size_t>(slot) * slot_floats, 0,
+                         slot_floats * sizeof(float), s);
 }
 
 }  // namespace recur::kernels::cuda

@@ -22,14 +22,15 @@ class Blas {
   Blas(const Blas&) = delete;
   Blas& operator=(const Blas&) = delete;
 
-  // Creates the handle bound to `stream` with a fixed workspace, so GEMMs can be captured in graphs.
-  // Returns an empty string on success, else what failed.
+  // Creates the handle bound to `stream` with a fixed workspace, so GEMMs can be captured in
+  // graphs. Returns an empty string on success, else what failed.
   std::string init(cudaStream_t stream, std::size_t workspace_bytes = std::size_t{32} << 20);
 
-  // Y = W X^T over T tokens: x rows of x_ld floats (fp32 weights) or the split bf16 copy with rows of
-  // x_ld elements (bf16 weights); y rows of y_ld floats. beta 1 adds into y (the residual stream).
-  cublasStatus_t linear(const MatrixView& W, const float* x, Bf16Split x_bf16, int x_ld, int T, float* y,
-                        int y_ld, float beta = 0.0f);
+  // Y = W X^T over T tokens: x rows of x_ld floats (fp32 weights) or the split bf16 copy with rows
+  // of x_ld elements (bf16 weights); y rows of y_ld floats. beta 1 adds into y (the residual
+  // stream).
+  cublasStatus_t linear(const MatrixView& W, const float* x, Bf16Split x_bf16, int x_ld, int T,
+                        float* y, int y_ld, float beta = 0.0f);
 
  private:
   cublasHandle_t handle_ = nullptr;

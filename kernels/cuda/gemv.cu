@@ -1,8 +1,8 @@
-// Matrix-vector products for small decode batches (B <= 8). The input rows are staged once per block
-// in shared memory (RMS-normalised there when norm_w is given); each row of weights is streamed with
-// independent 16-byte loads issued together. Rows are few (x_proj, out_proj of small models): the
-// eight warps of a block split one row's columns and add their parts in a fixed order. Each output is
-// summed in an order that depends on the matrix shape only, never on B.
+// Matrix-vector products for small decode batches (B <= 8). The input rows are staged once per
+// block in shared memory (RMS-normalised there when norm_w is given); each row of weights is
+// streamed with independent 16-byte loads issued together. Rows are few (x_proj, out_proj of small
+// models): the eight warps of a block split one row's columns and add their parts in a fixed order.
+// Each output is summed in an order that depends on the matrix shape only, never on B.
 //
 // The kernel is a programmatic dependent: it loads its first row of weights before waiting for the
 // previous kernel, hiding the launch gap behind the weight stream.
@@ -56,20 +56,21 @@ __device__ void conv_epilogue(const ConvStepFusion& cv, int b, int c, float x_ne
     for (int j = 0; j < hist; ++j) state[j] = window[j + 1];
 }
 
-__device__ __forceinline__ void finish(const GemvArgs& a, const ConvStepFusion& cv, bool has_conv, int b, int r,
-                                       float v) {
+__device__ __forceinline__ void finish(const GemvArgs& a, const ConvStepFusion& cv, bool has_conv,
+                                       int b, int r, float v) {
   if (a.bias) v += a.bias[r];
   float* out = a.y + static_cast<std::size_t>(b) * a.y_stride + r;
   *out = a.accumulate ? *out + v : v;
   if (has_conv && r < cv.C) conv_epilogue(cv, b, r, v);
 }
 
-// Stages the B input rows in shared memory with 16-byte loads issued together, multiplied by the norm
-// weight when there is one: xs[b][k] = norm_w[k] * x[b][k]. The RMS statistics are gathered on the way
-// (per-thread, per-warp, then per-block sums in a fixed order that depends only on the row length), so
-// the products can start at once and be scaled by rstd[b] at the end.
+// Stages the B input rows in shared memory with 16-byte loads issued together, multiplied by the
+// norm weight when there is one: xs[b][k] = norm_w[k] * x[b][k]. The RMS statistics are gathered on
+// the way (per-thread, per-warp, then per-block sums in a fixed order that depends only on the row
+// length), so the products can start at once and be scaled by rstd[b] at the end.
 template <int B, bool NORM>
-__device__ __forceinline__ void stage_inputs(const GemvArgs& a, int cols, float* xs, float* ss_warp) {
+__device__ __forceinline__ void stage_inputs(const GemvArgs& a, int cols, float* xs,
+                                             float* ss_warp) {
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int quads = cols / 4;  // cols is a multiple of 4 on the vector path
   constexpr int kPerThread = 8;
@@ -111,12 +112,13 @@ __device__ __forceinline__ float rstd_of(const float* ss_warp, int b, int cols, 
   return 1.0f / sqrtf(ss / static_cast<float>(cols) + eps);
 }
 
-// Vector path: cols a multiple of the vector width, rows 16-byte aligned. A warp takes two rows at a
-// time (kRows), so each shared-memory read of the inputs feeds two rows and twice the weight bytes
-// are in flight. With SPLIT warps per row (few rows), the warps of a block share one row pair's
-// columns and add their parts in a fixed order.
+// Vector path: cols a multiple of the vector width, rows 16-byte aligned. A warp takes two rows at
+// a time (kRows), so each shared-memory read of the inputs feeds two rows and twice the weight
+// bytes are in flight. With SPLIT warps per row (few rows), the warps of a block share one row
+// pair's columns and add their parts in a fixed order.
 template <int B, bool BF16, bool NORM, int SPLIT>
-__global__ void __launch_bounds__(kWarps * 32) gemv_vec_kernel(GemvArgs a, ConvStepFusion cv, bool has_conv) {
+__global__ void __launch_bounds__(kWarps * 32)
+    gemv_vec_kernel(GemvArgs a, ConvStepFusion cv, bool has_conv) {
   extern __shared__ float xs[];  // [B][cols], then [kWarps][kRows][B] partial sums
   __shared__ float ss_warp[kWarps * B];
   constexpr int W = kWidth<BF16>;
@@ -140,7 +142,8 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_vec_kernel(GemvArgs a, ConvS
 #pragma unroll
       for (int i = 0; i < kVectors<B>; ++i) {
         const int k = chunk + (lane + i * 32) * W;
-        if (row < rows && k < k_end) raw[j][i] = weights[static_cast<std::size_t>(row) * vectors_per_row + k / W];
+        if (row < rows && k < k_end)
+          raw[j][i] = weights[static_cast<std::size_t>(row) * vectors_per_row + k / W];
       }
     }
   };
@@ -168,7 +171,8 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_vec_kernel(GemvArgs a, ConvS
 #pragma unroll
         for (int b = 0; b < B; ++b) {
           // 16-byte shared loads, each used for all kRows rows. With two per lane (bf16), lanes
-          // 4-7 of every eight take them in the other order, so no two lanes of a phase share a bank.
+          // 4-7 of every eight take them in the other order, so no two lanes of a phase share a
+          // bank.
           const float4* xr = reinterpret_cast<const float4*>(xs + b * cols + k);
           float4 xq[W / 4];
           if constexpr (W == 8) {
@@ -211,7 +215,8 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_vec_kernel(GemvArgs a, ConvS
       for (int j = 0; j < kRows; ++j)
 #pragma unroll
         for (int b = 0; b < B; ++b)
-          if (lane == j * B + b && pair * kRows + j < rows) finish(a, cv, has_conv, b, pair * kRows + j, acc[j][b]);
+          if (lane == j * B + b && pair * kRows + j < rows)
+            finish(a, cv, has_conv, b, pair * kRows + j, acc[j][b]);
     } else {
       if (lane == 0) {
 #pragma unroll
@@ -234,7 +239,8 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_vec_kernel(GemvArgs a, ConvS
 
 // Any shape: one element per lane step (the fixtures' odd widths).
 template <int B, bool BF16, bool NORM>
-__global__ void __launch_bounds__(kWarps * 32) gemv_any_kernel(GemvArgs a, ConvStepFusion cv, bool has_conv) {
+__global__ void __launch_bounds__(kWarps * 32)
+    gemv_any_kernel(GemvArgs a, ConvStepFusion cv, bool has_conv) {
   __shared__ float rstd[B];
   const int rows = static_cast<int>(a.W.rows), cols = static_cast<int>(a.W.cols);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -288,13 +294,15 @@ cudaError_t launch(const GemvArgs& a, cudaStream_t s) {
   const std::size_t shared = (static_cast<std::size_t>(B) * cols + kWarps * 4 * B) * sizeof(float);
   if (!vec || shared > 200 * 1024) {
     const int blocks = std::min((rows + kWarps - 1) / kWarps, sm_count() * 8);
-    return launch_dependent(gemv_any_kernel<B, BF16, NORM>, blocks, kWarps * 32, 0, s, a, cv, has_conv);
+    return launch_dependent(gemv_any_kernel<B, BF16, NORM>, blocks, kWarps * 32, 0, s, a, cv,
+                            has_conv);
   }
   // Few rows: split each row pair over the block's warps so the whole GPU streams.
   const bool split = rows < sm_count() * 4;
   auto kernel = split ? gemv_vec_kernel<B, BF16, NORM, kWarps> : gemv_vec_kernel<B, BF16, NORM, 1>;
   // Per device and cheap; decode steps are captured once, so this runs at capture time only.
-  if (auto e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
+  if (auto e =
+          cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
       e != cudaSuccess)
     return e;
   constexpr int kRows = 2;
@@ -316,14 +324,22 @@ cudaError_t gemv(const GemvArgs& a, cudaStream_t s) {
   if (a.B <= 0 || a.W.rows == 0) return cudaSuccess;
   if (a.B > kMaxGemvBatch) return cudaErrorInvalidValue;
   switch (a.B) {
-    case 1: return dispatch<1>(a, s);
-    case 2: return dispatch<2>(a, s);
-    case 3: return dispatch<3>(a, s);
-    case 4: return dispatch<4>(a, s);
-    case 5: return dispatch<5>(a, s);
-    case 6: return dispatch<6>(a, s);
-    case 7: return dispatch<7>(a, s);
-    default: return dispatch<8>(a, s);
+    case 1:
+      return dispatch<1>(a, s);
+    case 2:
+      return dispatch<2>(a, s);
+    case 3:
+      return dispatch<3>(a, s);
+    case 4:
+      return dispatch<4>(a, s);
+    case 5:
+      return dispatch<5>(a, s);
+    case 6:
+      return dispatch<6>(a, s);
+    case 7:
+      return dispatch<7>(a, s);
+    default:
+      return dispatch<8>(a, s);
   }
 }
 

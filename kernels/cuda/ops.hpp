@@ -1,10 +1,11 @@
 // The CUDA kernels of the engine, mirroring kernels/cpu: plain launch functions on a stream that
-// return the launch status. Weights are fp32 or bf16 (MatrixView with a device pointer), activations
-// and recurrent state are fp32; a bf16 copy of an activation is written where a bf16 GEMM reads it.
+// return the launch status. Weights are fp32 or bf16 (MatrixView with a device pointer),
+// activations and recurrent state are fp32; a bf16 copy of an activation is written where a bf16
+// GEMM reads it.
 //
-// Recurrent state lives in a pool: slot s of layer l starts at state + s * slot_stride + layer_offset
-// (StateShape's canonical layout). A slot id of -1 marks a padding row: it reads a zero state and
-// writes nothing back.
+// Recurrent state lives in a pool: slot s of layer l starts at state + s * slot_stride +
+// layer_offset (StateShape's canonical layout). A slot id of -1 marks a padding row: it reads a
+// zero state and writes nothing back.
 //
 // Build: part of recur_kernels_cuda. Check: tests/kernels/cuda (each kernel against its CPU twin).
 // Time: bench/cuda_engine_bench.
@@ -43,68 +44,70 @@ struct StateRef {
 // h[t] = E[tokens[t]] widened to fp32.
 cudaError_t embed(const MatrixView& E, const std::int32_t* tokens, int T, float* h, cudaStream_t s);
 
-// out[i] = w * (x[rows[i]] / sqrt(mean(x[rows[i]]^2) + eps)) for i < n; rows may be null (identity).
-// Writes the fp32 and/or the split bf16 result (either may be null).
+// out[i] = w * (x[rows[i]] / sqrt(mean(x[rows[i]]^2) + eps)) for i < n; rows may be null
+// (identity). Writes the fp32 and/or the split bf16 result (either may be null).
 cudaError_t rmsnorm(const float* x, const int* rows, int n, int D, const float* w, float eps,
                     float* out, Bf16Split out_bf16, cudaStream_t s);
 
-// Causal depthwise convolution + SiLU for a pass of T tokens belonging to sequences. x is the in_proj
-// output (row stride x_stride, channels first). token_seq[t] names t's sequence. Writes out (and its
-// bf16 copy if non-null), then advances every sequence's conv state ([C][K-1] per slot).
+// Causal depthwise convolution + SiLU for a pass of T tokens belonging to sequences. x is the
+// in_proj output (row stride x_stride, channels first). token_seq[t] names t's sequence. Writes out
+// (and its bf16 copy if non-null), then advances every sequence's conv state ([C][K-1] per slot).
 cudaError_t causal_conv1d(const float* x, int x_stride, const SequenceDesc* seqs, int n_seqs,
                           const int* token_seq, int T, int C, int K, const float* w,
                           const float* bias, StateRef state, float* out, Bf16Split out_bf16,
                           cudaStream_t s);
 
 // Selective scan for a pass: for each sequence, continues its SSM state ([C][N] per slot) over its
-// tokens, chunked into segments scanned in parallel and combined. dt is dt_proj's output without its
-// bias (dt_bias is added here); B and C are columns of dbc. Writes y (and its bf16 copy if non-null).
+// tokens, chunked into segments scanned in parallel and combined. dt is dt_proj's output without
+// its bias (dt_bias is added here); B and C are columns of dbc. Writes y (and its bf16 copy if
+// non-null).
 struct ScanArgs {
   const SequenceDesc* seqs = nullptr;
   int n_seqs = 0;
   int max_count = 0;  // the longest sequence of the pass
   int C = 0, N = 0;
-  const float* u = nullptr;      // [T][C]
-  const float* dt = nullptr;     // [T][C]
+  const float* u = nullptr;   // [T][C]
+  const float* dt = nullptr;  // [T][C]
   const float* dt_bias = nullptr;
-  const float* A = nullptr;      // [C][N]
-  const float* dbc = nullptr;    // [T][dbc_stride]: dt_low, B at b_offset, C at c_offset
+  const float* A = nullptr;    // [C][N]
+  const float* dbc = nullptr;  // [T][dbc_stride]: dt_low, B at b_offset, C at c_offset
   int dbc_stride = 0, b_offset = 0, c_offset = 0;
-  const float* D = nullptr;      // [C]
-  const float* z = nullptr;      // gate rows, stride z_stride
+  const float* D = nullptr;  // [C]
+  const float* z = nullptr;  // gate rows, stride z_stride
   int z_stride = 0;
   StateRef state;
-  float* y = nullptr;            // [T][C]
+  float* y = nullptr;  // [T][C]
   Bf16Split y_bf16;
 };
 cudaError_t selective_scan(const ScanArgs& a, cudaStream_t s);
 
-// One decode step of B sessions (one token each): dt = W_dt dbc[:, :R] (computed here when dt is null,
-// else read from dt) + dt_bias, then the SSM update, readout, D skip and gate. Each slot's SSM state
-// is read and written once; a block reuses A for several sessions.
+// One decode step of B sessions (one token each): dt = W_dt dbc[:, :R] (computed here when dt is
+// null, else read from dt) + dt_bias, then the SSM update, readout, D skip and gate. Each slot's
+// SSM state is read and written once; a block reuses A for several sessions.
 struct ScanStepArgs {
   const int* slots = nullptr;  // [B], -1 for padding
   int B = 0, C = 0, N = 0, R = 0;
-  const float* u = nullptr;    // [B][C]
-  MatrixView dt_proj;          // [C][R]
+  const float* u = nullptr;  // [B][C]
+  MatrixView dt_proj;        // [C][R]
   const float* dt_bias = nullptr;
   const float* A = nullptr;
   const float* dbc = nullptr;  // [B][R + 2N]
   const float* dt = nullptr;   // [B][C] precomputed dt_proj output (without bias), or null
   const float* D = nullptr;
-  const float* z = nullptr;    // gate rows, stride z_stride
+  const float* z = nullptr;  // gate rows, stride z_stride
   int z_stride = 0;
   StateRef state;
-  float* y = nullptr;          // [B][C]
+  float* y = nullptr;  // [B][C]
   Bf16Split y_bf16;
 };
 cudaError_t selective_scan_step(const ScanStepArgs& a, cudaStream_t s);
 
-// Matrix-vector products for a few rows of activations (B <= 8), one warp per output row, each output
-// summed in a fixed order. Options fused around the product:
-//   norm_w != null: x is first RMS-normalised with weight norm_w (the block before in_proj / lm_head);
-//   bias != null: bias[r] is added;  accumulate: y += result (the residual stream) instead of y =;
-//   conv != null: rows below conv->C hold the conv input x; the conv step (+SiLU) is applied and its
+// Matrix-vector products for a few rows of activations (B <= 8), one warp per output row, each
+// output summed in a fixed order. Options fused around the product:
+//   norm_w != null: x is first RMS-normalised with weight norm_w (the block before in_proj /
+//   lm_head); bias != null: bias[r] is added;  accumulate: y += result (the residual stream)
+//   instead of y =; conv != null: rows below conv->C hold the conv input x; the conv step (+SiLU)
+//   is applied and its
 //                 output written to conv->out (row stride C), the conv state advanced. (`conv` is a
 //                 host pointer, copied into the launch.)
 struct ConvStepFusion {

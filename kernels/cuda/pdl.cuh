@@ -6,8 +6,8 @@
 
 namespace recur::kernels::cuda {
 
-// Blocks until the preceding kernel has completed and its writes are visible. A no-op when the kernel
-// was not launched as a programmatic dependent or the GPU predates sm_90.
+// Blocks until the preceding kernel has completed and its writes are visible. A no-op when the
+// kernel was not launched as a programmatic dependent or the GPU predates sm_90.
 __device__ __forceinline__ void wait_for_predecessor() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.wait;" ::: "memory");

@@ -1,12 +1,14 @@
-// The selective scan (twin of kernels/cpu/selective_scan.cpp), continued from each slot's SSM state.
+// The selective scan (twin of kernels/cpu/selective_scan.cpp), continued from each slot's SSM
+// state.
 //
-// Prefill: one block per (channel, sequence). The lanes of a segment hold the states n of the channel;
-// the block's segments split the sequence's tokens. Pass 1 folds each segment into an affine map
-// s -> P s + Q; the segment starts follow from the slot's state by a short serial prefix; pass 2
-// re-runs each segment from its start, producing y. The last segment writes the state back.
+// Prefill: one block per (channel, sequence). The lanes of a segment hold the states n of the
+// channel; the block's segments split the sequence's tokens. Pass 1 folds each segment into an
+// affine map s -> P s + Q; the segment starts follow from the slot's state by a short serial
+// prefix; pass 2 re-runs each segment from its start, producing y. The last segment writes the
+// state back.
 //
-// Decode: one group of lanes per (session, channel), dt_proj fused in front of the update; each slot's
-// state is read once and written once.
+// Decode: one group of lanes per (session, channel), dt_proj fused in front of the update; each
+// slot's state is read once and written once.
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/ops.hpp"
 #include "kernels/cuda/pdl.cuh"
@@ -27,8 +29,8 @@ int next_pow2(int v) {
 template <int PER>
 __global__ void scan_prefill_kernel(ScanArgs a, int lanes, int segments) {
   extern __shared__ float shared[];
-  float* P = shared;                     // [segments][N]
-  float* Q = shared + segments * a.N;    // [segments][N]
+  float* P = shared;                   // [segments][N]
+  float* Q = shared + segments * a.N;  // [segments][N]
   const int c = blockIdx.x;
   const SequenceDesc seq = a.seqs[blockIdx.y];
   const int lane = threadIdx.x % lanes;
@@ -64,9 +66,10 @@ __global__ void scan_prefill_kernel(ScanArgs a, int lanes, int segments) {
   }
   __syncthreads();
   // Segment starts: a serial prefix over segments, one thread per state.
-  float* state = seq.slot >= 0 ? a.state.base + static_cast<std::size_t>(seq.slot) * a.state.slot_stride +
-                                     static_cast<std::size_t>(c) * a.N
-                               : nullptr;
+  float* state = seq.slot >= 0
+                     ? a.state.base + static_cast<std::size_t>(seq.slot) * a.state.slot_stride +
+                           static_cast<std::size_t>(c) * a.N
+                     : nullptr;
   if (seg == 0) {
     for (int j = 0; j < PER; ++j) {
       const int n = lane + j * lanes;
@@ -143,7 +146,9 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
 #pragma unroll
     for (int i = 0; i < kMaxDt; ++i) {
       const int r = lane + i * lanes;
-      wdt[i] = dt_in_registers && r < a.R ? load_weight<BF16>(a.dt_proj.data, static_cast<std::size_t>(c) * a.R + r) : 0.0f;
+      wdt[i] = dt_in_registers && r < a.R
+                   ? load_weight<BF16>(a.dt_proj.data, static_cast<std::size_t>(c) * a.R + r)
+                   : 0.0f;
     }
   }
   wait_for_predecessor();
@@ -174,14 +179,16 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
     const float delta = softplus(dt + bias);
     const float u = a.u[static_cast<std::size_t>(b) * a.C + c];
     const int slot = a.slots[b];
-    float* state = slot >= 0 && active ? a.state.base + static_cast<std::size_t>(slot) * a.state.slot_stride +
-                                             static_cast<std::size_t>(c) * a.N + n0
-                                       : nullptr;
+    float* state = slot >= 0 && active
+                       ? a.state.base + static_cast<std::size_t>(slot) * a.state.slot_stride +
+                             static_cast<std::size_t>(c) * a.N + n0
+                       : nullptr;
     float s[PER];
     if constexpr (VEC) {
 #pragma unroll
       for (int q = 0; q < PER / 4; ++q) {
-        const float4 v = state && n0 + 4 * q < a.N ? reinterpret_cast<const float4*>(state)[q] : float4{0, 0, 0, 0};
+        const float4 v = state && n0 + 4 * q < a.N ? reinterpret_cast<const float4*>(state)[q]
+                                                   : float4{0, 0, 0, 0};
         s[4 * q] = v.x, s[4 * q + 1] = v.y, s[4 * q + 2] = v.z, s[4 * q + 3] = v.w;
       }
     } else {
@@ -200,7 +207,9 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
       if constexpr (VEC) {
 #pragma unroll
         for (int q = 0; q < PER / 4; ++q)
-          if (n0 + 4 * q < a.N) reinterpret_cast<float4*>(state)[q] = float4{s[4 * q], s[4 * q + 1], s[4 * q + 2], s[4 * q + 3]};
+          if (n0 + 4 * q < a.N)
+            reinterpret_cast<float4*>(state)[q] =
+                float4{s[4 * q], s[4 * q + 1], s[4 * q + 2], s[4 * q + 3]};
       } else {
 #pragma unroll
         for (int j = 0; j < PER; ++j)
@@ -232,16 +241,21 @@ cudaError_t launch_step(const ScanStepArgs& a, bool vec, cudaStream_t s) {
   const int channels_per_block = 256 / lanes;
   // Sessions per block: enough blocks to fill the GPU, few enough to reuse A across sessions.
   const int sessions = std::max(1, std::min(16, a.B / 64));
-  const dim3 grid((a.C + channels_per_block - 1) / channels_per_block, (a.B + sessions - 1) / sessions);
-  if (vec) return launch_dependent(scan_step_kernel<BF16, FUSED_DT, PER, true>, grid, 256, 0, s, a, lanes, sessions);
-  return launch_dependent(scan_step_kernel<BF16, FUSED_DT, PER, false>, grid, 256, 0, s, a, lanes, sessions);
+  const dim3 grid((a.C + channels_per_block - 1) / channels_per_block,
+                  (a.B + sessions - 1) / sessions);
+  if (vec)
+    return launch_dependent(scan_step_kernel<BF16, FUSED_DT, PER, true>, grid, 256, 0, s, a, lanes,
+                            sessions);
+  return launch_dependent(scan_step_kernel<BF16, FUSED_DT, PER, false>, grid, 256, 0, s, a, lanes,
+                          sessions);
 }
 
 template <bool BF16, bool FUSED_DT>
 cudaError_t launch_step(const ScanStepArgs& a, cudaStream_t s) {
   const bool vec = a.N % 4 == 0 && a.state.slot_stride % 4 == 0 &&
                    reinterpret_cast<std::uintptr_t>(a.state.base) % 16 == 0;
-  return a.N <= 128 ? launch_step<BF16, FUSED_DT, 4>(a, vec, s) : launch_step<BF16, FUSED_DT, 8>(a, vec, s);
+  return a.N <= 128 ? launch_step<BF16, FUSED_DT, 4>(a, vec, s)
+                    : launch_step<BF16, FUSED_DT, 8>(a, vec, s);
 }
 
 }  // namespace
@@ -261,7 +275,8 @@ cudaError_t selective_scan_step(const ScanStepArgs& a, cudaStream_t s) {
   if (a.B <= 0 || a.C <= 0) return cudaSuccess;
   if (a.N < 1 || a.N > kMaxState) return cudaErrorInvalidValue;
   if (a.dt) return launch_step<false, false>(a, s);
-  return a.dt_proj.type == ElementType::bf16 ? launch_step<true, true>(a, s) : launch_step<false, true>(a, s);
+  return a.dt_proj.type == ElementType::bf16 ? launch_step<true, true>(a, s)
+                                             : launch_step<false, true>(a, s);
 }
 
 }  // namespace recur::kernels::cuda

@@ -22,8 +22,8 @@ struct Run {
 // Runs `recur ARGS`, capturing stdout and stderr.
 Run recur(const std::string& args) {
   recur::testing::TempDir dir;
-  const std::string cmd = std::string(RECUR_CLI) + " " + args + " >" + (dir / "out").string() + " 2>" +
-                          (dir / "err").string();
+  const std::string cmd = std::string(RECUR_CLI) + " " + args + " >" + (dir / "out").string() +
+                          " 2>" + (dir / "err").string();
   Run r;
   const int raw = std::system(cmd.c_str());
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -32,7 +32,9 @@ Run recur(const std::string& args) {
   return r;
 }
 
-std::string bundle(const std::string& name) { return recur::testing::bundle_dir(name).string(); }
+std::string bundle(const std::string& name) {
+  return recur::testing::bundle_dir(name).string();
+}
 
 std::string join(const std::vector<std::int32_t>& ids) {
   std::string s;
@@ -47,7 +49,8 @@ TEST(CliLogits, EveryModePrintsTransformersLogitsWithinTolerance) {
   const auto ref = recur::testing::load_reference("bias-untied");
   const auto& seq = ref.sequences[2];
   for (const std::string mode : {"forward", "step", "split:1", "split:9"}) {
-    const auto r = recur("logits --model " + bundle("bias-untied") + " --tokens " + join(seq.tokens) + " --mode " + mode);
+    const auto r = recur("logits --model " + bundle("bias-untied") + " --tokens " +
+                         join(seq.tokens) + " --mode " + mode);
     ASSERT_EQ(r.status, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     std::vector<float> flat;
@@ -61,8 +64,8 @@ TEST(CliLogits, EveryModePrintsTransformersLogitsWithinTolerance) {
 }
 
 TEST(CliTokenize, IdsAndTextMatchTheTokenizerFixture) {
-  const auto cases = nlohmann::json::parse(
-      recur::testing::read_file(recur::testing::fixtures_dir() / "tokenizers" / "bpe" / "cases.json"));
+  const auto cases = nlohmann::json::parse(recur::testing::read_file(
+      recur::testing::fixtures_dir() / "tokenizers" / "bpe" / "cases.json"));
   for (std::size_t i : {0u, 4u, 8u, 10u}) {
     const auto& c = cases[i];
     const std::string text = c["text"];
@@ -86,7 +89,8 @@ TEST(CliTokenize, IdsAndTextMatchTheTokenizerFixture) {
 }
 
 TEST(CliGenerate, GreedyOutputIsReproducibleAndReportsTimings) {
-  const std::string args = "generate --model " + bundle("tiny") + " --prompt 'Tool use' --max-tokens 12 --json";
+  const std::string args =
+      "generate --model " + bundle("tiny") + " --prompt 'Tool use' --max-tokens 12 --json";
   const auto a = recur(args), b = recur(args);
   ASSERT_EQ(a.status, 0) << a.err;
   const auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
@@ -95,8 +99,9 @@ TEST(CliGenerate, GreedyOutputIsReproducibleAndReportsTimings) {
   EXPECT_EQ(ja.at("device"), "cpu");
   EXPECT_GT(ja.at("decode_tokens_per_s").get<double>(), 0.0);
   // Sampling with a seed is reproducible too, and differs from greedy.
-  const std::string sampled = "generate --model " + bundle("tiny") +
-                              " --prompt 'Tool use' --max-tokens 12 --temperature 1.5 --seed 3 --json";
+  const std::string sampled =
+      "generate --model " + bundle("tiny") +
+      " --prompt 'Tool use' --max-tokens 12 --temperature 1.5 --seed 3 --json";
   EXPECT_EQ(nlohmann::json::parse(recur(sampled).out).at("tokens"),
             nlohmann::json::parse(recur(sampled).out).at("tokens"));
 }
@@ -104,7 +109,8 @@ TEST(CliGenerate, GreedyOutputIsReproducibleAndReportsTimings) {
 TEST(CliErrors, BadInputExitsNonZeroWithOneLineNamingTheProblem) {
   recur::testing::TempDir dir;
   std::filesystem::copy(bundle("tiny"), dir.path() / "b");
-  dir.write("b/config.json", R"({"model_type": "mamba", "hidden_size": "wide", "num_hidden_layers": 2})");
+  dir.write("b/config.json",
+            R"({"model_type": "mamba", "hidden_size": "wide", "num_hidden_layers": 2})");
   struct Case {
     std::string args, needle;
   };

@@ -55,9 +55,13 @@ TEST(Config, DerivesIntermediateSizeAndAutoTimeStepRank) {
 }
 
 TEST(Config, AcceptsMambaSsmOriginalNamesAndPadsTheVocabulary) {
-  nlohmann::json j = {{"d_model", 768}, {"n_layer", 24}, {"vocab_size", 50277},
-                      {"ssm_cfg", nlohmann::json::object()}, {"rms_norm", true},
-                      {"residual_in_fp32", true}, {"pad_vocab_size_multiple", 8}};
+  nlohmann::json j = {{"d_model", 768},
+                      {"n_layer", 24},
+                      {"vocab_size", 50277},
+                      {"ssm_cfg", nlohmann::json::object()},
+                      {"rms_norm", true},
+                      {"residual_in_fp32", true},
+                      {"pad_vocab_size_multiple", 8}};
   auto c = parse_config(j, "config.json");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->vocab_size, 50280u);
@@ -71,12 +75,11 @@ TEST(Config, BadValuesNameTheField) {
     const char* field;
     nlohmann::json value;
   };
-  const Case cases[] = {{"hidden_size", 0},          {"hidden_size", "768"},
-                        {"num_hidden_layers", -1},  {"state_size", 2.5},
-                        {"time_step_rank", "big"},  {"use_bias", "yes"},
-                        {"layer_norm_epsilon", -1}, {"model_type", "mamba2"},
-                        {"hidden_act", "gelu"},     {"conv_kernel", 64},
-                        {"eos_token_id", -3},       {"recur", "pointer"}};
+  const Case cases[] = {
+      {"hidden_size", 0},         {"hidden_size", "768"},    {"num_hidden_layers", -1},
+      {"state_size", 2.5},        {"time_step_rank", "big"}, {"use_bias", "yes"},
+      {"layer_norm_epsilon", -1}, {"model_type", "mamba2"},  {"hidden_act", "gelu"},
+      {"conv_kernel", 64},        {"eos_token_id", -3},      {"recur", "pointer"}};
   for (const auto& c : cases) {
     auto j = base();
     j[c.field] = c.value;

@@ -15,8 +15,9 @@ namespace {
 using recur::testing::load_reference;
 using recur::testing::max_relative_error;
 
-#define REQUIRE_CUDA_DEVICE() \
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device (" << cuda_unavailable_reason() << "): GPU test skipped"
+#define REQUIRE_CUDA_DEVICE()   \
+  if (cuda_device_count() == 0) \
+  GTEST_SKIP() << "no CUDA device (" << cuda_unavailable_reason() << "): GPU test skipped"
 
 std::unique_ptr<Backend> gpu(std::shared_ptr<const Model> model, std::size_t capacity = 4096) {
   auto be = make_cuda_backend(std::move(model), 0, capacity);
@@ -30,7 +31,8 @@ std::shared_ptr<const Model> load(const std::string& name) {
   return *m;
 }
 
-std::vector<float> feed(Backend& be, const std::vector<TokenId>& tokens, const std::vector<std::size_t>& cuts) {
+std::vector<float> feed(Backend& be, const std::vector<TokenId>& tokens,
+                        const std::vector<std::size_t>& cuts) {
   auto slot = be.allocate();
   EXPECT_TRUE(slot.ok());
   std::vector<float> all, part;
@@ -65,18 +67,22 @@ TEST_P(CudaParity, ForwardStepAndSplitMatchTransformers) {
   for (const auto& seq : ref.sequences) {
     std::vector<std::size_t> every;
     for (std::size_t i = 1; i < seq.tokens.size(); ++i) every.push_back(i);
-    EXPECT_LE(max_relative_error(feed(*be, seq.tokens, {}), seq.logits, ref.vocab_size), tol) << "forward";
-    EXPECT_LE(max_relative_error(feed(*be, seq.tokens, every), seq.logits, ref.vocab_size), tol) << "step";
+    EXPECT_LE(max_relative_error(feed(*be, seq.tokens, {}), seq.logits, ref.vocab_size), tol)
+        << "forward";
+    EXPECT_LE(max_relative_error(feed(*be, seq.tokens, every), seq.logits, ref.vocab_size), tol)
+        << "step";
     if (seq.tokens.size() > 2) {
-      EXPECT_LE(max_relative_error(feed(*be, seq.tokens, {seq.tokens.size() / 2}), seq.logits, ref.vocab_size), tol)
+      EXPECT_LE(max_relative_error(feed(*be, seq.tokens, {seq.tokens.size() / 2}), seq.logits,
+                                   ref.vocab_size),
+                tol)
           << "split";
     }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Bundles, CudaParity,
-                         ::testing::Values("tiny", "bias-untied", "wide-state", "conv1-deep", "bf16", "f16",
-                                           "legacy-names", "wordlevel"),
+                         ::testing::Values("tiny", "bias-untied", "wide-state", "conv1-deep",
+                                           "bf16", "f16", "legacy-names", "wordlevel"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (auto& c : n)
@@ -105,16 +111,19 @@ TEST(CudaBackend, SnapshotsMoveBetweenCpuAndGpu) {
     const TokenId tok[] = {t};
     auto a = *cpu->decode(cs, tok);
     auto b = *cuda->decode(gs, tok);
-    EXPECT_LE(recur::testing::max_relative_error(b, std::vector<double>(a.begin(), a.end()), a.size()), 1e-4);
+    EXPECT_LE(
+        recur::testing::max_relative_error(b, std::vector<double>(a.begin(), a.end()), a.size()),
+        1e-4);
   }
   // And back: a GPU snapshot restores on the CPU.
   auto gpu_bytes = *snapshot_session(*cuda, gpu_slot, restored);
   auto back = *cpu->allocate();
   ASSERT_TRUE(restore_session(*cpu, back, sampler, gpu_bytes).ok());
   const auto cpu_state = *cpu->read_state(cpu_slot), gpu_state = *cpu->read_state(back);
-  EXPECT_LE(recur::testing::max_relative_error(gpu_state, std::vector<double>(cpu_state.begin(), cpu_state.end()),
-                                                cpu_state.size()),
-            1e-4);
+  EXPECT_LE(
+      recur::testing::max_relative_error(
+          gpu_state, std::vector<double>(cpu_state.begin(), cpu_state.end()), cpu_state.size()),
+      1e-4);
 }
 
 TEST(CudaBackend, GreedyTokensEqualTheCpuForAThousandStepsOnTheTaskShape) {
@@ -159,14 +168,17 @@ TEST(CudaBackend, OverAThousandScatteredSessionsDecodeLikeTheCpu) {
       live_g.push_back(gs[i]);
     }
   }
-  for (int i = 0; i < 100; ++i) live_c.push_back(*cpu->allocate()), live_g.push_back(*cuda->allocate());
+  for (int i = 0; i < 100; ++i)
+    live_c.push_back(*cpu->allocate()), live_g.push_back(*cuda->allocate());
   std::vector<TokenId> tokens;
-  for (std::size_t i = 0; i < live_c.size(); ++i) tokens.push_back(static_cast<TokenId>(i * 7 % 128));
+  for (std::size_t i = 0; i < live_c.size(); ++i)
+    tokens.push_back(static_cast<TokenId>(i * 7 % 128));
   for (int step = 0; step < 3; ++step) {
     auto a = *cpu->decode(live_c, tokens);
     auto b = *cuda->decode(live_g, tokens);
     ASSERT_EQ(a.size(), b.size());
-    EXPECT_LE(recur::testing::max_relative_error(b, std::vector<double>(a.begin(), a.end()), 128), 1e-4)
+    EXPECT_LE(recur::testing::max_relative_error(b, std::vector<double>(a.begin(), a.end()), 128),
+              1e-4)
         << "step " << step;
   }
 }

@@ -13,7 +13,7 @@ using recur::testing::max_relative_error;
 
 constexpr double kTolerance = 1e-4;
 
-const char* kBundles[] = {"tiny", "bias-untied", "wide-state", "conv1-deep",
+const char* kBundles[] = {"tiny", "bias-untied", "wide-state",   "conv1-deep",
                           "bf16", "f16",         "legacy-names", "wordlevel"};
 
 std::unique_ptr<Backend> backend_for(const std::string& bundle, unsigned threads = 2) {
@@ -62,7 +62,8 @@ TEST_P(ForwardParity, StepAndSplitFeedsGiveBitIdenticalLogits) {
     const auto whole = run_pieces(*be, seq.tokens, {});
     std::vector<std::size_t> every;
     for (std::size_t i = 1; i < seq.tokens.size(); ++i) every.push_back(i);
-    EXPECT_EQ(run_pieces(*be, seq.tokens, every), whole) << "step, " << seq.tokens.size() << " tokens";
+    EXPECT_EQ(run_pieces(*be, seq.tokens, every), whole)
+        << "step, " << seq.tokens.size() << " tokens";
     for (std::size_t k : {std::size_t{1}, seq.tokens.size() / 2, seq.tokens.size() - 1}) {
       if (k == 0 || k >= seq.tokens.size()) continue;
       EXPECT_EQ(run_pieces(*be, seq.tokens, {k}), whole) << "split:" << k;
@@ -131,7 +132,8 @@ TEST(ForwardPass, RefusesBadInputWithoutTouchingAnyState) {
   SequenceChunk chunk{slot, bad_token};
   auto s = be->forward({&chunk, 1}, LogitsFor::Last, logits);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().message.find("outside the vocabulary"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("outside the vocabulary"), std::string::npos)
+      << s.error().message;
 
   SequenceChunk twice[] = {{slot, good}, {slot, good}};
   s = be->forward(twice, LogitsFor::Last, logits);

@@ -1,4 +1,5 @@
-// The safetensors reader: well-formed files open; every kind of damage is a clear error, never a crash.
+// The safetensors reader: well-formed files open; every kind of damage is a clear error, never a
+// crash.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -49,7 +50,8 @@ TEST(Safetensors, ReadsTensorsMetadataAndBytes) {
 }
 
 TEST(Safetensors, OpensEveryFixtureBundle) {
-  for (const auto& entry : std::filesystem::directory_iterator(recur::testing::fixtures_dir() / "models")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(recur::testing::fixtures_dir() / "models")) {
     auto f = SafetensorsFile::open(entry.path() / "model.safetensors");
     EXPECT_TRUE(f.ok()) << entry.path() << ": " << (f.ok() ? "" : f.error().message);
   }
@@ -72,16 +74,21 @@ std::vector<Damage> damages() {
       {"huge header length", std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8) + "{}", "100 MB"},
       {"header not JSON", with_header("{\"w\":", data), "not valid JSON"},
       {"header not an object", with_header("[1,2]", ""), "not a JSON object"},
-      {"unknown dtype", with_header(R"({"w":{"dtype":"F99","shape":[4],"data_offsets":[0,16]}})", data),
+      {"unknown dtype",
+       with_header(R"({"w":{"dtype":"F99","shape":[4],"data_offsets":[0,16]}})", data),
        "unknown dtype"},
-      {"negative shape", with_header(R"({"w":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})", data),
+      {"negative shape",
+       with_header(R"({"w":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})", data),
        "not a non-negative integer"},
       {"offsets out of range",
-       with_header(R"({"w":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})", data), "extend past"},
-      {"begin after end", with_header(R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[16,0]}})", data),
+       with_header(R"({"w":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})", data),
+       "extend past"},
+      {"begin after end",
+       with_header(R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[16,0]}})", data),
        "begin after end"},
       {"size does not match shape",
-       with_header(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", data), "do not hold shape"},
+       with_header(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", data),
+       "do not hold shape"},
       {"overlapping tensors",
        with_header(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
                    R"("b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
@@ -92,10 +99,12 @@ std::vector<Damage> damages() {
                    R"("b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
                    data),
        "hole"},
-      {"data not covered", with_header(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data),
+      {"data not covered",
+       with_header(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data),
        "cover 8 of the 16"},
       {"duplicate tensor", with_header("{" + ok_entry + "," + ok_entry + "}", data), "twice"},
-      {"missing offsets", with_header(R"({"w":{"dtype":"F32","shape":[4]}})", data), "data_offsets"},
+      {"missing offsets", with_header(R"({"w":{"dtype":"F32","shape":[4]}})", data),
+       "data_offsets"},
       {"metadata not strings", with_header(R"({"__metadata__":{"a":1}})", ""), "not a string"},
   };
 }
@@ -109,7 +118,8 @@ TEST(Safetensors, DamagedFilesGiveErrorsNamingTheProblem) {
 }
 
 TEST(Safetensors, RandomCorruptionOfARealFileNeverCrashes) {
-  const auto original = recur::testing::read_file(recur::testing::bundle_dir("tiny") / "model.safetensors");
+  const auto original =
+      recur::testing::read_file(recur::testing::bundle_dir("tiny") / "model.safetensors");
   std::mt19937 rng(7);
   for (int round = 0; round < 300; ++round) {
     std::string bytes = original;

@@ -68,7 +68,8 @@ TEST(Snapshot, EncodingIsStableAndRoundTrips) {
   s.sampling = {0.5f, 7, 0.9f, 42};
   s.rng = {1, 2, 3, 4};
   s.state.resize(s.shape.floats());
-  for (std::size_t i = 0; i < s.state.size(); ++i) s.state[i] = static_cast<float>(i) * 0.25f - 3.0f;
+  for (std::size_t i = 0; i < s.state.size(); ++i)
+    s.state[i] = static_cast<float>(i) * 0.25f - 3.0f;
   const auto bytes = encode_snapshot(s);
   EXPECT_EQ(bytes.size(), 100 + s.state.size() * 4 + 4);
   EXPECT_EQ(std::string(bytes.begin(), bytes.begin() + 8), "RECURSNP");

@@ -32,12 +32,15 @@ struct EditableBundle {
   }
 };
 
-TEST(Weights, AnUnchangedCopyLoads) { EXPECT_EQ(EditableBundle().load_error(), ""); }
+TEST(Weights, AnUnchangedCopyLoads) {
+  EXPECT_EQ(EditableBundle().load_error(), "");
+}
 
 TEST(Weights, AMissingTensorIsNamed) {
   EditableBundle b;
   b.tensors.erase("backbone.layers.1.mixer.A_log");
-  EXPECT_NE(b.load_error().find("missing tensor 'backbone.layers.1.mixer.A_log'"), std::string::npos);
+  EXPECT_NE(b.load_error().find("missing tensor 'backbone.layers.1.mixer.A_log'"),
+            std::string::npos);
 }
 
 TEST(Weights, AShapeMismatchNamesBothShapes) {
@@ -45,7 +48,8 @@ TEST(Weights, AShapeMismatchNamesBothShapes) {
   b.tensors["backbone.layers.0.mixer.D"].shape = {32, 2};
   const auto e = b.load_error();
   EXPECT_NE(e.find("'backbone.layers.0.mixer.D' has shape [32, 2]; the config implies [64]"),
-            std::string::npos) << e;
+            std::string::npos)
+      << e;
 }
 
 TEST(Weights, AWrongDtypeIsNamed) {

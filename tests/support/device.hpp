@@ -12,17 +12,18 @@
 namespace recur::testing {
 
 // Skips the current test, saying why, when no CUDA device can be used.
-#define RECUR_REQUIRE_GPU()                                                                    \
-  do {                                                                                         \
-    int recur_devices = 0;                                                                     \
-    const cudaError_t recur_e = cudaGetDeviceCount(&recur_devices);                            \
-    if (recur_e != cudaSuccess || recur_devices == 0)                                          \
-      GTEST_SKIP() << "no CUDA device (" << (recur_e != cudaSuccess ? cudaGetErrorName(recur_e) \
-                                                                    : "0 devices")             \
-                   << "): GPU test skipped";                                                   \
+#define RECUR_REQUIRE_GPU()                                                              \
+  do {                                                                                   \
+    int recur_devices = 0;                                                               \
+    const cudaError_t recur_e = cudaGetDeviceCount(&recur_devices);                      \
+    if (recur_e != cudaSuccess || recur_devices == 0)                                    \
+      GTEST_SKIP() << "no CUDA device ("                                                 \
+                   << (recur_e != cudaSuccess ? cudaGetErrorName(recur_e) : "0 devices") \
+                   << "): GPU test skipped";                                             \
   } while (0)
 
-#define RECUR_CUDA_OK(call) ASSERT_EQ((call), cudaSuccess) << #call << ": " << cudaGetErrorString(cudaGetLastError())
+#define RECUR_CUDA_OK(call) \
+  ASSERT_EQ((call), cudaSuccess) << #call << ": " << cudaGetErrorString(cudaGetLastError())
 
 template <class T>
 class DeviceArray {
@@ -61,8 +62,8 @@ class DeviceArray {
   std::size_t n_ = 0;
 };
 
-// max |a - b| / max |b| over the arrays (the error relative to the reference's scale); `floor` keeps
-// an all-zero reference from dividing by zero. NaN anywhere is infinitely wrong.
+// max |a - b| / max |b| over the arrays (the error relative to the reference's scale); `floor`
+// keeps an all-zero reference from dividing by zero. NaN anywhere is infinitely wrong.
 template <class A, class B>
 double max_relative_difference(const A& a, const B& b, double floor = 1e-30) {
   double diff = 0, scale = floor;

@@ -33,7 +33,8 @@ TEST(CausalConv, MatchesTheDefinitionFromAZeroHistory) {
       }
     // The state holds the last K-1 raw inputs, oldest first.
     for (std::size_t c = 0; c < C; ++c)
-      for (std::size_t j = 0; j + 1 < K; ++j) EXPECT_EQ(state[c * (K - 1) + j], x[(T - (K - 1) + j) * C + c]);
+      for (std::size_t j = 0; j + 1 < K; ++j)
+        EXPECT_EQ(state[c * (K - 1) + j], x[(T - (K - 1) + j) * C + c]);
   }
 }
 
@@ -50,8 +51,9 @@ TEST(CausalConv, ChunksOfAnySizeGiveTheBitsOfOneTokenAtATime) {
     for (std::size_t t0 = 0; t0 < T; t0 += chunk) {
       const std::size_t n = std::min(chunk, T - t0);
       const SequenceSpan seq{0, n, state.data()};
-      causal_conv1d_silu({{&seq, 1}, {x.data() + t0 * C, C}, C, K, w.data(), b.data(),
-                          {out.data() + t0 * C, C}}, pool);
+      causal_conv1d_silu(
+          {{&seq, 1}, {x.data() + t0 * C, C}, C, K, w.data(), b.data(), {out.data() + t0 * C, C}},
+          pool);
     }
     out.insert(out.end(), state.begin(), state.end());
     return out;

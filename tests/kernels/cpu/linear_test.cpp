@@ -40,7 +40,8 @@ TEST_P(LinearShapes, MatchesAFloat64ReferenceForFp32AndBf16Weights) {
       for (std::size_t r = 0; r < rows; ++r) {
         double ref = bias[r], mag = std::abs(bias[r]);
         for (std::size_t k = 0; k < cols; ++k) {
-          const double wk = type == ElementType::f32 ? w[r * cols + k] : bf16_to_float(w16[r * cols + k]);
+          const double wk =
+              type == ElementType::f32 ? w[r * cols + k] : bf16_to_float(w16[r * cols + k]);
           ref += wk * x[t * cols + k];
           mag += std::abs(wk * x[t * cols + k]);
         }
@@ -74,9 +75,9 @@ INSTANTIATE_TEST_SUITE_P(Shapes, LinearShapes,
 
 TEST(Linear, ReadsStridedInputsAndWritesStridedOutputs) {
   ThreadPool pool(2);
-  const float w[] = {1, 2, 3, 4, 5, 6};  // 2 x 3
+  const float w[] = {1, 2, 3, 4, 5, 6};          // 2 x 3
   const float x[] = {1, 1, 1, 99, 2, 0, 1, 99};  // 2 tokens, stride 4
-  float y[6] = {-1, -1, -1, -1, -1, -1};  // stride 3
+  float y[6] = {-1, -1, -1, -1, -1, -1};         // stride 3
   linear({ElementType::f32, 2, 3, w}, {x, 4}, 2, nullptr, {y, 3}, pool);
   EXPECT_EQ(y[0], 6);
   EXPECT_EQ(y[1], 15);
@@ -88,8 +89,8 @@ TEST(Linear, ReadsStridedInputsAndWritesStridedOutputs) {
 TEST(Bf16, RoundsToNearestEvenAndWidensExactly) {
   EXPECT_EQ(float_to_bf16(1.0f), 0x3f80);
   EXPECT_EQ(bf16_to_float(0x3f80), 1.0f);
-  EXPECT_EQ(float_to_bf16(1.00390625f), 0x3f80);   // halfway, even stays
-  EXPECT_EQ(float_to_bf16(1.01171875f), 0x3f82);   // halfway, odd rounds up
+  EXPECT_EQ(float_to_bf16(1.00390625f), 0x3f80);  // halfway, even stays
+  EXPECT_EQ(float_to_bf16(1.01171875f), 0x3f82);  // halfway, odd rounds up
   EXPECT_TRUE(std::isnan(bf16_to_float(float_to_bf16(NAN))));
 }
 

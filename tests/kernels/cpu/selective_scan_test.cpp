@@ -29,10 +29,17 @@ struct Inputs {
     for (auto& e : A) e = -std::exp(a(rng));
   }
   SelectiveScanArgs args(std::span<const SequenceSpan> seqs, float* y, std::size_t offset) const {
-    return {.sequences = seqs, .channels = C, .d_state = N,
-            .u = {u.data() + offset * C, C}, .dt = {dt.data() + offset * C, C}, .A = A.data(),
-            .B = {bc.data() + offset * 2 * N, 2 * N}, .C = {bc.data() + offset * 2 * N + N, 2 * N},
-            .D = D.data(), .z = {z.data() + offset * C, C}, .y = {y, C}};
+    return {.sequences = seqs,
+            .channels = C,
+            .d_state = N,
+            .u = {u.data() + offset * C, C},
+            .dt = {dt.data() + offset * C, C},
+            .A = A.data(),
+            .B = {bc.data() + offset * 2 * N, 2 * N},
+            .C = {bc.data() + offset * 2 * N + N, 2 * N},
+            .D = D.data(),
+            .z = {z.data() + offset * C, C},
+            .y = {y, C}};
   }
 };
 

@@ -1,5 +1,6 @@
 // CUDA conv and scan kernels against their CPU twins: sequences of lengths that do not divide the
-// segment count, batches beyond 1,024 sessions, slots scattered across a pool, nonzero start states.
+// segment count, batches beyond 1,024 sessions, slots scattered across a pool, nonzero start
+// states.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -66,7 +67,8 @@ TEST_P(ConvParity, MatchesTheCpuKernelOutputsAndStates) {
   std::mt19937 rng(p.C * 13 + p.K);
   const int n = static_cast<int>(p.lengths.size());
   const int pool_slots = n + 5, hist = p.K - 1;
-  const std::size_t per_slot = static_cast<std::size_t>(p.C) * hist + 3;  // a layer offset of 3 floats
+  const std::size_t per_slot =
+      static_cast<std::size_t>(p.C) * hist + 3;  // a layer offset of 3 floats
   Batch batch(p.lengths, scattered_slots(n, pool_slots, 1));
   const int x_stride = 2 * p.C;
   auto x = randn(static_cast<std::size_t>(batch.T) * x_stride, rng);
@@ -82,18 +84,24 @@ TEST_P(ConvParity, MatchesTheCpuKernelOutputsAndStates) {
   for (const auto& s : batch.seqs)
     spans.push_back({static_cast<std::size_t>(s.first), static_cast<std::size_t>(s.count),
                      cpu_pool.data() + s.slot * per_slot + 3});
-  cpu::causal_conv1d_silu({spans, {x.data(), static_cast<std::size_t>(x_stride)}, static_cast<std::size_t>(p.C),
-                           static_cast<std::size_t>(p.K), w.data(), bias.data(),
+  cpu::causal_conv1d_silu({spans,
+                           {x.data(), static_cast<std::size_t>(x_stride)},
+                           static_cast<std::size_t>(p.C),
+                           static_cast<std::size_t>(p.K),
+                           w.data(),
+                           bias.data(),
                            {cpu_out.data(), static_cast<std::size_t>(p.C)}},
                           threads);
 
   DeviceArray<float> dx(x), dw(w), db(bias), dpool(pool), dout(cpu_out.size());
   DeviceArray<cuda::SequenceDesc> dseqs(batch.seqs);
   DeviceArray<int> dtok(batch.token_seq);
-  RECUR_CUDA_OK(cuda::causal_conv1d(dx.get(), x_stride, dseqs.get(), n, dtok.get(), batch.T, p.C, p.K, dw.get(),
-                                    db.get(), {dpool.get() + 3, per_slot}, dout.get(), {}, nullptr));
+  RECUR_CUDA_OK(cuda::causal_conv1d(dx.get(), x_stride, dseqs.get(), n, dtok.get(), batch.T, p.C,
+                                    p.K, dw.get(), db.get(), {dpool.get() + 3, per_slot},
+                                    dout.get(), {}, nullptr));
   EXPECT_LE(max_relative_difference(dout.download(), cpu_out), 1e-5);
-  EXPECT_LE(max_relative_difference(dpool.download(), cpu_pool), 0.0) << "states must be copied exactly";
+  EXPECT_LE(max_relative_difference(dpool.download(), cpu_pool), 0.0)
+      << "states must be copied exactly";
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvParity,
@@ -118,14 +126,19 @@ TEST(ConvStep, ABatchOfOverAThousandScatteredSessionsMatchesTheCpu) {
   for (int b = 0; b < B; ++b) {
     float* st = slots[b] >= 0 ? cpu_pool.data() + slots[b] * per_slot : zero_state.data();
     const cpu::SequenceSpan span{static_cast<std::size_t>(b), 1, st};
-    cpu::causal_conv1d_silu({{&span, 1}, {x.data(), static_cast<std::size_t>(C)}, static_cast<std::size_t>(C),
-                             static_cast<std::size_t>(K), w.data(), nullptr, {cpu_out.data(), static_cast<std::size_t>(C)}},
+    cpu::causal_conv1d_silu({{&span, 1},
+                             {x.data(), static_cast<std::size_t>(C)},
+                             static_cast<std::size_t>(C),
+                             static_cast<std::size_t>(K),
+                             w.data(),
+                             nullptr,
+                             {cpu_out.data(), static_cast<std::size_t>(C)}},
                             threads);
   }
   DeviceArray<float> dx(x), dw(w), dpool(pool), dout(cpu_out.size());
   DeviceArray<int> dslots(slots);
-  RECUR_CUDA_OK(cuda::causal_conv1d_step(dx.get(), C, dslots.get(), B, C, K, dw.get(), nullptr, {dpool.get(), per_slot},
-                                         dout.get(), {}, nullptr));
+  RECUR_CUDA_OK(cuda::causal_conv1d_step(dx.get(), C, dslots.get(), B, C, K, dw.get(), nullptr,
+                                         {dpool.get(), per_slot}, dout.get(), {}, nullptr));
   EXPECT_LE(max_relative_difference(dout.download(), cpu_out), 1e-5);
   EXPECT_EQ(dpool.download(), cpu_pool);
 }
@@ -168,14 +181,21 @@ TEST_P(ScanParity, PrefillMatchesTheCpuKernelFromSavedStates) {
                      cpu_pool.data() + s.slot * per_slot});
   cpu::ThreadPool threads(2);
   const auto Cz = static_cast<std::size_t>(p.C);
-  cpu::selective_scan({.sequences = spans, .channels = Cz, .d_state = static_cast<std::size_t>(p.N),
-                       .u = {u.data(), Cz}, .dt = {dt_full.data(), Cz}, .A = A.data(),
+  cpu::selective_scan({.sequences = spans,
+                       .channels = Cz,
+                       .d_state = static_cast<std::size_t>(p.N),
+                       .u = {u.data(), Cz},
+                       .dt = {dt_full.data(), Cz},
+                       .A = A.data(),
                        .B = {dbc.data() + R, static_cast<std::size_t>(W)},
-                       .C = {dbc.data() + R + p.N, static_cast<std::size_t>(W)}, .D = D.data(),
-                       .z = {z.data() + p.C, 2 * Cz}, .y = {cpu_y.data(), Cz}},
+                       .C = {dbc.data() + R + p.N, static_cast<std::size_t>(W)},
+                       .D = D.data(),
+                       .z = {z.data() + p.C, 2 * Cz},
+                       .y = {cpu_y.data(), Cz}},
                       threads);
 
-  DeviceArray<float> du(u), ddt(dt), dbias(dt_bias), dA(A), ddbc(dbc), dD(D), dz(z), dpool(pool), dy(cpu_y.size());
+  DeviceArray<float> du(u), ddt(dt), dbias(dt_bias), dA(A), ddbc(dbc), dD(D), dz(z), dpool(pool),
+      dy(cpu_y.size());
   DeviceArray<cuda::SequenceDesc> dseqs(batch.seqs);
   cuda::ScanArgs a;
   a.seqs = dseqs.get();
@@ -220,7 +240,8 @@ TEST_P(ScanStepParity, FusedDtProjAndUpdateMatchTheCpu) {
   auto dbc = randn(static_cast<std::size_t>(B) * W, rng);
   auto wdt = randn(static_cast<std::size_t>(C) * R, rng, 0.4f);
   std::vector<std::uint16_t> wdt16(wdt.size());
-  for (std::size_t i = 0; i < wdt.size(); ++i) wdt16[i] = float_to_bf16(wdt[i]), wdt[i] = bf16 ? bf16_to_float(wdt16[i]) : wdt[i];
+  for (std::size_t i = 0; i < wdt.size(); ++i)
+    wdt16[i] = float_to_bf16(wdt[i]), wdt[i] = bf16 ? bf16_to_float(wdt16[i]) : wdt[i];
   auto dt_bias = randn(C, rng, 0.5f, -1.0f);
   std::vector<float> A(static_cast<std::size_t>(C) * N);
   for (auto& a : A) a = -std::exp(std::uniform_real_distribution<float>(-1.0f, 1.5f)(rng));
@@ -231,20 +252,29 @@ TEST_P(ScanStepParity, FusedDtProjAndUpdateMatchTheCpu) {
   auto cpu_pool = pool;
   std::vector<float> cpu_y(static_cast<std::size_t>(B) * C), dt(static_cast<std::size_t>(B) * C);
   cpu::ThreadPool threads(2);
-  cpu::linear({ElementType::f32, static_cast<std::size_t>(C), static_cast<std::size_t>(R), wdt.data()},
-              {dbc.data(), static_cast<std::size_t>(W)}, B, dt_bias.data(), {dt.data(), static_cast<std::size_t>(C)},
-              threads);
+  cpu::linear(
+      {ElementType::f32, static_cast<std::size_t>(C), static_cast<std::size_t>(R), wdt.data()},
+      {dbc.data(), static_cast<std::size_t>(W)}, B, dt_bias.data(),
+      {dt.data(), static_cast<std::size_t>(C)}, threads);
   std::vector<cpu::SequenceSpan> spans;
-  for (int b = 0; b < B; ++b) spans.push_back({static_cast<std::size_t>(b), 1, cpu_pool.data() + slots[b] * per_slot});
+  for (int b = 0; b < B; ++b)
+    spans.push_back({static_cast<std::size_t>(b), 1, cpu_pool.data() + slots[b] * per_slot});
   const auto Cz = static_cast<std::size_t>(C);
-  cpu::selective_scan({.sequences = spans, .channels = Cz, .d_state = static_cast<std::size_t>(N),
-                       .u = {u.data(), Cz}, .dt = {dt.data(), Cz}, .A = A.data(),
+  cpu::selective_scan({.sequences = spans,
+                       .channels = Cz,
+                       .d_state = static_cast<std::size_t>(N),
+                       .u = {u.data(), Cz},
+                       .dt = {dt.data(), Cz},
+                       .A = A.data(),
                        .B = {dbc.data() + R, static_cast<std::size_t>(W)},
-                       .C = {dbc.data() + R + N, static_cast<std::size_t>(W)}, .D = D.data(),
-                       .z = {z.data() + C, 2 * Cz}, .y = {cpu_y.data(), Cz}},
+                       .C = {dbc.data() + R + N, static_cast<std::size_t>(W)},
+                       .D = D.data(),
+                       .z = {z.data() + C, 2 * Cz},
+                       .y = {cpu_y.data(), Cz}},
                       threads);
 
-  DeviceArray<float> du(u), ddbc(dbc), dwdt(wdt), dbias(dt_bias), dA(A), dD(D), dz(z), dpool(pool), dy(cpu_y.size());
+  DeviceArray<float> du(u), ddbc(dbc), dwdt(wdt), dbias(dt_bias), dA(A), dD(D), dz(z), dpool(pool),
+      dy(cpu_y.size());
   DeviceArray<std::uint16_t> dwdt16(wdt16);
   DeviceArray<int> dslots(slots);
   cuda::ScanStepArgs a;
@@ -254,8 +284,10 @@ TEST_P(ScanStepParity, FusedDtProjAndUpdateMatchTheCpu) {
   a.N = N;
   a.R = R;
   a.u = du.get();
-  a.dt_proj = bf16 ? MatrixView{ElementType::bf16, static_cast<std::size_t>(C), static_cast<std::size_t>(R), dwdt16.get()}
-                   : MatrixView{ElementType::f32, static_cast<std::size_t>(C), static_cast<std::size_t>(R), dwdt.get()};
+  a.dt_proj = bf16 ? MatrixView{ElementType::bf16, static_cast<std::size_t>(C),
+                                static_cast<std::size_t>(R), dwdt16.get()}
+                   : MatrixView{ElementType::f32, static_cast<std::size_t>(C),
+                                static_cast<std::size_t>(R), dwdt.get()};
   a.dt_bias = dbias.get();
   a.A = dA.get();
   a.dbc = ddbc.get();
@@ -270,8 +302,8 @@ TEST_P(ScanStepParity, FusedDtProjAndUpdateMatchTheCpu) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Batches, ScanStepParity,
-                         ::testing::Combine(::testing::Values(1, 3, 1100), ::testing::Values(2, 16, 64, 200),
-                                            ::testing::Bool()));
+                         ::testing::Combine(::testing::Values(1, 3, 1100),
+                                            ::testing::Values(2, 16, 64, 200), ::testing::Bool()));
 
 }  // namespace
 }  // namespace recur::kernels

@@ -29,7 +29,8 @@ struct Weights {
   std::size_t rows, cols;
   std::vector<float> f32;
   std::vector<std::uint16_t> bf16;
-  Weights(std::size_t r, std::size_t c, std::mt19937& rng) : rows(r), cols(c), f32(randn(r * c, rng, 0.2f)) {
+  Weights(std::size_t r, std::size_t c, std::mt19937& rng)
+      : rows(r), cols(c), f32(randn(r * c, rng, 0.2f)) {
     for (float v : f32) bf16.push_back(float_to_bf16(v));
   }
   std::vector<float> widened(bool b16) const {
@@ -59,14 +60,16 @@ TEST_P(GemvParity, MatchesTheCpuLinearWithNormBiasAndAccumulate) {
   cpu::rmsnorm({x.data(), static_cast<std::size_t>(cols)}, B, cols, norm_w.data(), 1e-5f,
                {normed.data(), static_cast<std::size_t>(cols)});
   const auto wide = w.widened(b16);
-  cpu::linear({ElementType::f32, w.rows, w.cols, wide.data()}, {normed.data(), static_cast<std::size_t>(cols)}, B,
-              bias.data(), {cpu_y.data(), static_cast<std::size_t>(rows)}, threads);
+  cpu::linear({ElementType::f32, w.rows, w.cols, wide.data()},
+              {normed.data(), static_cast<std::size_t>(cols)}, B, bias.data(),
+              {cpu_y.data(), static_cast<std::size_t>(rows)}, threads);
   for (std::size_t i = 0; i < cpu_y.size(); ++i) cpu_y[i] += y0[i];
 
   DeviceArray<float> dwf(w.f32), dx(x), dn(norm_w), db(bias), dy(y0);
   DeviceArray<std::uint16_t> dwb(w.bf16);
   cuda::GemvArgs a;
-  a.W = b16 ? MatrixView{ElementType::bf16, w.rows, w.cols, dwb.get()} : MatrixView{ElementType::f32, w.rows, w.cols, dwf.get()};
+  a.W = b16 ? MatrixView{ElementType::bf16, w.rows, w.cols, dwb.get()}
+            : MatrixView{ElementType::f32, w.rows, w.cols, dwf.get()};
   a.x = dx.get();
   a.x_stride = cols;
   a.B = B;
@@ -81,7 +84,8 @@ TEST_P(GemvParity, MatchesTheCpuLinearWithNormBiasAndAccumulate) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, GemvParity,
-                         ::testing::Combine(::testing::Values(1, 3, 8), ::testing::Values(1, 80, 3072),
+                         ::testing::Combine(::testing::Values(1, 3, 8),
+                                            ::testing::Values(1, 80, 3072),
                                             ::testing::Values(5, 64, 768), ::testing::Bool()));
 
 TEST(Gemv, TheConvEpilogueMatchesTheCpuConvStep) {
@@ -97,22 +101,31 @@ TEST(Gemv, TheConvEpilogueMatchesTheCpuConvStep) {
   auto pool = randn(per_slot * 6, rng);
 
   cpu::ThreadPool threads(1);
-  std::vector<float> xz(static_cast<std::size_t>(B) * rows), cpu_out(static_cast<std::size_t>(B) * C);
-  cpu::linear({ElementType::f32, w.rows, w.cols, w.f32.data()}, {x.data(), static_cast<std::size_t>(cols)}, B,
-              nullptr, {xz.data(), static_cast<std::size_t>(rows)}, threads);
+  std::vector<float> xz(static_cast<std::size_t>(B) * rows),
+      cpu_out(static_cast<std::size_t>(B) * C);
+  cpu::linear({ElementType::f32, w.rows, w.cols, w.f32.data()},
+              {x.data(), static_cast<std::size_t>(cols)}, B, nullptr,
+              {xz.data(), static_cast<std::size_t>(rows)}, threads);
   auto cpu_pool = pool;
   std::vector<float> zero(per_slot, 0.0f);
   for (int b = 0; b < B; ++b) {
-    const cpu::SequenceSpan span{static_cast<std::size_t>(b), 1,
-                                 slots[b] >= 0 ? cpu_pool.data() + slots[b] * per_slot : zero.data()};
-    cpu::causal_conv1d_silu({{&span, 1}, {xz.data(), static_cast<std::size_t>(rows)}, static_cast<std::size_t>(C),
-                             static_cast<std::size_t>(K), conv_w.data(), conv_b.data(),
+    const cpu::SequenceSpan span{
+        static_cast<std::size_t>(b), 1,
+        slots[b] >= 0 ? cpu_pool.data() + slots[b] * per_slot : zero.data()};
+    cpu::causal_conv1d_silu({{&span, 1},
+                             {xz.data(), static_cast<std::size_t>(rows)},
+                             static_cast<std::size_t>(C),
+                             static_cast<std::size_t>(K),
+                             conv_w.data(),
+                             conv_b.data(),
                              {cpu_out.data(), static_cast<std::size_t>(C)}},
                             threads);
   }
-  DeviceArray<float> dw(w.f32), dx(x), dcw(conv_w), dcb(conv_b), dpool(pool), dy(xz.size()), dout(cpu_out.size());
+  DeviceArray<float> dw(w.f32), dx(x), dcw(conv_w), dcb(conv_b), dpool(pool), dy(xz.size()),
+      dout(cpu_out.size());
   DeviceArray<int> dslots(slots);
-  cuda::ConvStepFusion conv{C, K, dslots.get(), dcw.get(), dcb.get(), {dpool.get(), per_slot}, dout.get()};
+  cuda::ConvStepFusion conv{
+      C, K, dslots.get(), dcw.get(), dcb.get(), {dpool.get(), per_slot}, dout.get()};
   cuda::GemvArgs a;
   a.W = {ElementType::f32, w.rows, w.cols, dw.get()};
   a.x = dx.get();
@@ -171,8 +184,9 @@ TEST_P(BlasParity, Fp32IsExactToRoundingAndBf16WithinItsPrecision) {
   const auto wide = w.widened(b16);
   auto y0 = randn(static_cast<std::size_t>(T) * rows, rng);
   std::vector<float> cpu_y(y0.size());
-  cpu::linear({ElementType::f32, w.rows, w.cols, wide.data()}, {x.data(), static_cast<std::size_t>(cols)}, T,
-              nullptr, {cpu_y.data(), static_cast<std::size_t>(rows)}, threads);
+  cpu::linear({ElementType::f32, w.rows, w.cols, wide.data()},
+              {x.data(), static_cast<std::size_t>(cols)}, T, nullptr,
+              {cpu_y.data(), static_cast<std::size_t>(rows)}, threads);
   for (std::size_t i = 0; i < cpu_y.size(); ++i) cpu_y[i] += y0[i];
 
   cudaStream_t stream;
@@ -183,13 +197,15 @@ TEST_P(BlasParity, Fp32IsExactToRoundingAndBf16WithinItsPrecision) {
   DeviceArray<std::uint16_t> dwb(w.bf16), dx16(x16);
   const MatrixView W = b16 ? MatrixView{ElementType::bf16, w.rows, w.cols, dwb.get()}
                            : MatrixView{ElementType::f32, w.rows, w.cols, dwf.get()};
-  ASSERT_EQ(blas.linear(W, dx.get(), {dx16.get(), x.size()}, cols, T, dy.get(), rows, 1.0f), CUBLAS_STATUS_SUCCESS);
+  ASSERT_EQ(blas.linear(W, dx.get(), {dx16.get(), x.size()}, cols, T, dy.get(), rows, 1.0f),
+            CUBLAS_STATUS_SUCCESS);
   RECUR_CUDA_OK(cudaStreamSynchronize(stream));
   EXPECT_LE(max_relative_difference(dy.download(), cpu_y), 1e-5);
   cudaStreamDestroy(stream);
 }
 
-INSTANTIATE_TEST_SUITE_P(Tokens, BlasParity, ::testing::Combine(::testing::Values(1, 9, 2048), ::testing::Bool()));
+INSTANTIATE_TEST_SUITE_P(Tokens, BlasParity,
+                         ::testing::Combine(::testing::Values(1, 9, 2048), ::testing::Bool()));
 
 TEST(Elementwise, EmbedRmsnormArgmaxAndBf16CastMatchTheCpu) {
   RECUR_REQUIRE_GPU();
@@ -200,8 +216,9 @@ TEST(Elementwise, EmbedRmsnormArgmaxAndBf16CastMatchTheCpu) {
   DeviceArray<std::uint16_t> dE(E.bf16);
   DeviceArray<std::int32_t> dtok(tokens);
   DeviceArray<float> dh(tokens.size() * D);
-  RECUR_CUDA_OK(cuda::embed({ElementType::bf16, static_cast<std::size_t>(V), static_cast<std::size_t>(D), dE.get()},
-                            dtok.get(), 4, dh.get(), nullptr));
+  RECUR_CUDA_OK(cuda::embed(
+      {ElementType::bf16, static_cast<std::size_t>(V), static_cast<std::size_t>(D), dE.get()},
+      dtok.get(), 4, dh.get(), nullptr));
   const auto h = dh.download();
   for (int t = 0; t < 4; ++t)
     for (int j = 0; j < D; ++j) ASSERT_EQ(h[t * D + j], bf16_to_float(E.bf16[tokens[t] * D + j]));
@@ -211,11 +228,13 @@ TEST(Elementwise, EmbedRmsnormArgmaxAndBf16CastMatchTheCpu) {
   std::vector<float> cpu_n(2 * D);
   std::vector<float> picked;
   for (int r : rows) picked.insert(picked.end(), h.begin() + r * D, h.begin() + (r + 1) * D);
-  cpu::rmsnorm({picked.data(), static_cast<std::size_t>(D)}, 2, D, w.data(), 1e-5f, {cpu_n.data(), static_cast<std::size_t>(D)});
+  cpu::rmsnorm({picked.data(), static_cast<std::size_t>(D)}, 2, D, w.data(), 1e-5f,
+               {cpu_n.data(), static_cast<std::size_t>(D)});
   DeviceArray<float> dw(w), dn(2 * D);
   DeviceArray<int> drows(rows);
   DeviceArray<std::uint16_t> dn16(4 * D);
-  RECUR_CUDA_OK(cuda::rmsnorm(dh.get(), drows.get(), 2, D, dw.get(), 1e-5f, dn.get(), {dn16.get(), 2u * D}, nullptr));
+  RECUR_CUDA_OK(cuda::rmsnorm(dh.get(), drows.get(), 2, D, dw.get(), 1e-5f, dn.get(),
+                              {dn16.get(), 2u * D}, nullptr));
   const auto n = dn.download();
   EXPECT_LE(max_relative_difference(n, cpu_n), 1e-6);
   // The two bf16 terms: hi is the rounding of the value, hi + lo is within 2^-16 of it.
