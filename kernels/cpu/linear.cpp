@@ -113,7 +113,10 @@ void linear(const MatrixView& w, Rows x, std::size_t n_tokens, const float* bias
   const std::size_t row_bytes = w.cols * element_size(w.type);
   const std::size_t grain =
       std::max<std::size_t>(1, (64 * 1024) / std::max<std::size_t>(row_bytes, 1));
-  pool.parallel_for(w.rows, grain, [&](std::size_t r0, std::size_t r1) {
+  // A matrix this small is done before another thread could start on it.
+  const bool small =
+      w.rows * row_bytes * std::max<std::size_t>(1, n_tokens / 8) < (std::size_t{256} << 10);
+  pool.parallel_for(w.rows, small ? w.rows : grain, [&](std::size_t r0, std::size_t r1) {
     for (std::size_t r = r0; r < r1; r += grain) {
       const std::size_t re = std::min(r1, r + grain);
       for (std::size_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {

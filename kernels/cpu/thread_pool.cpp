@@ -1,6 +1,7 @@
 #include "kernels/cpu/thread_pool.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace recur::kernels::cpu {
 namespace {
@@ -33,19 +34,33 @@ void ThreadPool::run_share(unsigned) {
   inside_pool_job = false;
 }
 
+namespace {
+
+// How long a thread spins for the next event before it sleeps.
+constexpr auto kSpin = std::chrono::microseconds(50);
+
+}  // namespace
+
 void ThreadPool::worker_loop(unsigned index) {
   std::uint64_t seen = 0;
   for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
+    const auto spin_until = std::chrono::steady_clock::now() + kSpin;
+    while (generation_.load(std::memory_order_acquire) == seen &&
+           std::chrono::steady_clock::now() < spin_until) {
     }
-    run_share(index);
+    if (generation_.load(std::memory_order_acquire) == seen) {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_acquire) != seen; });
+    }
     {
       std::lock_guard lock(mutex_);
-      if (--pending_ == 0) done_.notify_one();
+      if (stopping_) return;
+    }
+    seen = generation_.load(std::memory_order_acquire);
+    run_share(index);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard lock(mutex_);
+      done_.notify_one();
     }
   }
 }
@@ -61,19 +76,25 @@ void ThreadPool::parallel_for(std::size_t n, std::size_t grain,
   // A few chunks per thread balance uneven work without much scheduling cost.
   const std::size_t target_chunks = static_cast<std::size_t>(size()) * 4;
   std::size_t chunk = std::max(grain, (n + target_chunks - 1) / target_chunks);
+  job_ = &fn;
+  job_n_ = n;
+  job_chunk_ = chunk;
+  next_chunk_.store(0, std::memory_order_relaxed);
+  pending_.store(static_cast<unsigned>(workers_.size()), std::memory_order_relaxed);
   {
+    // Under the mutex, so a worker about to sleep either sees the new generation or is woken.
     std::lock_guard lock(mutex_);
-    job_ = &fn;
-    job_n_ = n;
-    job_chunk_ = chunk;
-    next_chunk_.store(0, std::memory_order_relaxed);
-    pending_ = static_cast<unsigned>(workers_.size());
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   run_share(0);
-  std::unique_lock lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  const auto spin_until = std::chrono::steady_clock::now() + kSpin;
+  while (pending_.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < spin_until) {
+  }
+  if (pending_.load(std::memory_order_acquire) != 0) {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+  }
   job_ = nullptr;
 }
 

@@ -32,12 +32,14 @@ class ThreadPool {
   void run_share(unsigned index);
 
   std::vector<std::thread> workers_;
+  // Workers spin briefly on `generation_` before sleeping, so back-to-back jobs (a decode step is
+  // dozens of them) start without a wake-up; the mutex and condition variables serve the sleepers.
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  std::uint64_t generation_ = 0;
-  unsigned pending_ = 0;
-  bool stopping_ = false;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<unsigned> pending_{0};
+  bool stopping_ = false;  // guarded by mutex_
   // The job of the current generation.
   const std::function<void(std::size_t, std::size_t)>* job_ = nullptr;
   std::size_t job_n_ = 0;
