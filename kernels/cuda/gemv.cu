@@ -323,24 +323,31 @@ cudaError_t dispatch(const GemvArgs& a, cudaStream_t s) {
 cudaError_t gemv(const GemvArgs& a, cudaStream_t s) {
   if (a.B <= 0 || a.W.rows == 0) return cudaSuccess;
   if (a.B > kMaxGemvBatch) return cudaErrorInvalidValue;
-  switch (a.B) {
-    case 1:
-      return dispatch<1>(a, s);
-    case 2:
-      return dispatch<2>(a, s);
-    case 3:
-      return dispatch<3>(a, s);
-    case 4:
-      return dispatch<4>(a, s);
-    case 5:
-      return dispatch<5>(a, s);
-    case 6:
-      return dispatch<6>(a, s);
-    case 7:
-      return dispatch<7>(a, s);
-    default:
-      return dispatch<8>(a, s);
+  // Batches of 1, 2, 4 and 8 are compiled; others run as a sum of those. Each row's arithmetic is the
+  // same in every piece, so a session's results do not depend on how its batch was cut.
+  int done = 0;
+  for (int piece : {8, 4, 2, 1}) {
+    while (a.B - done >= piece) {
+      GemvArgs part = a;
+      part.B = piece;
+      part.x = a.x + static_cast<std::size_t>(done) * a.x_stride;
+      part.y = a.y + static_cast<std::size_t>(done) * a.y_stride;
+      ConvStepFusion conv;
+      if (a.conv) {
+        conv = *a.conv;
+        conv.slots += done;
+        conv.out += static_cast<std::size_t>(done) * conv.C;
+        part.conv = &conv;
+      }
+      cudaError_t e = piece == 8   ? dispatch<8>(part, s)
+                      : piece == 4 ? dispatch<4>(part, s)
+                      : piece == 2 ? dispatch<2>(part, s)
+                                   : dispatch<1>(part, s);
+      if (e != cudaSuccess) return e;
+      done += piece;
+    }
   }
+  return cudaSuccess;
 }
 
 }  // namespace recur::kernels::cuda
