@@ -1,0 +1,23 @@
+#include "actors/messages.hpp"
+
+namespace recur::actors {
+
+std::string error_text(const caf::error& error) {
+  if (!error) return "no error";
+  const caf::message& context = error.context();
+  if (context.match_elements<std::string>()) return context.get_as<std::string>(0);
+  return caf::to_string(error);
+}
+
+caf::error runtime_error(std::string text) {
+  return caf::make_error(caf::sec::runtime_error, std::move(text));
+}
+
+RuntimeConfig::RuntimeConfig(unsigned threads) {
+  set("logger.verbosity", caf::atom("quiet"));
+  if (threads > 0) set("scheduler.max-threads", threads);
+  add_message_type<WorkerStatus>("WorkerStatus");
+  add_message_type<OutputChunk>("OutputChunk");
+}
+
+}  // namespace recur::actors

@@ -1,0 +1,116 @@
+// The atoms and message types that recur's actors exchange, and the configuration every actor
+// system that runs them uses. The interfaces themselves are in each actor's header: tool_host.hpp,
+// model_worker.hpp, supervisor.hpp, agent_session.hpp.
+//
+// Messages that carry JSON values (tool calls and results, session specs and outcomes) stay inside
+// one process; a transport between nodes would carry them as JSON text.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/continuous_batcher.hpp"
+#include "actors/session_outcome.hpp"
+#include "caf/all.hpp"
+#include "tools/tool.hpp"
+
+namespace recur::actors {
+
+using call_atom = caf::atom_constant<caf::atom("call")>;          // a batch of tool calls
+using ran_atom = caf::atom_constant<caf::atom("ran")>;            // a runner finished a call
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;  // a call's deadline passed
+using start_atom = caf::atom_constant<caf::atom("start")>;        // place a session
+using run_atom = caf::atom_constant<caf::atom("run")>;            // run a session to its end
+using done_atom = caf::atom_constant<caf::atom("done")>;          // a session's outcome
+using output_atom = caf::atom_constant<caf::atom("output")>;      // streamed output tokens
+using flush_atom = caf::atom_constant<caf::atom("flush")>;        // every earlier message handled?
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;      // end a session
+using status_atom = caf::atom_constant<caf::atom("status")>;      // counters
+using crash_atom = caf::atom_constant<caf::atom("crash")>;        // simulated failure: throw
+using tool_atom = caf::atom_constant<caf::atom("tool")>;          // a tool's current host
+using tick_atom = caf::atom_constant<caf::atom("tick")>;          // a worker's next forward pass
+using restart_atom = caf::atom_constant<caf::atom("restart")>;    // a backoff delay ended
+
+// One call for a tool host. `scope` keeps the data of sessions apart (tools::CallContext) and
+// orders calls: a host runs the calls of one scope one after another, in the order they came.
+struct ToolRequest {
+  tools::ToolCall call;
+  std::string scope;
+  std::uint32_t deadline_ms = 0;  // 0: the host's default
+};
+struct ToolBatch {
+  std::vector<ToolRequest> requests;
+};
+
+// The answer to one call: the tool's result, an error result for a protocol error (unknown tool,
+// bad arguments), or an error result when the deadline passed first. `ms`: from the batch's
+// arrival at the host to the answer.
+struct ToolReply {
+  std::string call_id;
+  tools::ToolResult result;
+  double ms = 0;
+};
+struct ToolReplies {
+  std::vector<ToolReply> replies;  // in the order of the batch's requests
+};
+
+// Receives a session's output as it is generated: (output_atom, OutputChunk) messages.
+using output_listener = caf::typed_actor<caf::reacts_to<output_atom, OutputChunk>>;
+
+// A session for a worker or a supervisor: its spec (only the id for Admission::resume), how it
+// joins, and who hears its output (an invalid handle: nobody).
+struct SessionOrder {
+  SessionSpec spec;
+  Admission admission = Admission::fresh;
+  output_listener listener;
+};
+
+// A model worker's counters since it started.
+struct WorkerStatus {
+  std::string device;
+  std::uint64_t capacity = 0;
+  std::uint64_t sessions = 0;
+  std::uint64_t ticks = 0;             // forward passes
+  std::uint64_t sequences = 0;         // session steps over all passes
+  std::uint64_t tokens = 0;            // tokens fed
+  std::uint64_t checkpoints = 0;       // sessions checkpointed
+  std::uint64_t checkpoint_ticks = 0;  // ticks that wrote checkpoints
+  std::uint64_t synced_writes = 0;
+  double forward_ms = 0;
+  double checkpoint_ms = 0;
+  double busy_ms = 0;  // in ticks: forward passes, checkpoints and the bookkeeping around them
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WorkerStatus& x) {
+  return f(caf::meta::type_name("WorkerStatus"), x.device, x.capacity, x.sessions, x.ticks,
+           x.sequences, x.tokens, x.checkpoints, x.checkpoint_ticks, x.synced_writes, x.forward_ms,
+           x.checkpoint_ms, x.busy_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OutputChunk& x) {
+  return f(caf::meta::type_name("OutputChunk"), x.session, x.offset, x.tokens);
+}
+
+// The text of an error: the message it carries when it has one, else CAF's rendering.
+std::string error_text(const caf::error& error);
+
+// An error of category "system" (sec::runtime_error) whose context is `text`.
+caf::error runtime_error(std::string text);
+
+// The actor system configuration for recur's actors: message types registered, the logger quiet,
+// `threads` scheduler threads (0: CAF's default, one per core).
+class RuntimeConfig : public caf::actor_system_config {
+ public:
+  explicit RuntimeConfig(unsigned threads = 0);
+};
+
+}  // namespace recur::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::ToolBatch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::ToolReplies)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::ToolReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::SessionOrder)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::SessionOutcome)
