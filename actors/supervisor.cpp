@@ -1,0 +1,260 @@
+#include "actors/supervisor.hpp"
+
+#include <deque>
+#include <set>
+
+namespace recur::actors {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The supervisor as it sees itself: its interface plus
+//   (done_atom, SessionOutcome)   a worker's session ended
+//   (restart_atom, index)         restart the worker `index` (its backoff delay ended)
+//   (restart_atom, tool)          restart the host of `tool`
+using supervisor_impl = supervisor_actor::extend<caf::reacts_to<done_atom, SessionOutcome>,
+                                                 caf::reacts_to<restart_atom, std::uint32_t>,
+                                                 caf::reacts_to<restart_atom, std::string>>;
+
+struct WorkerChild {
+  WorkerSetup setup;
+  model_worker_actor actor;  // invalid while down
+  std::set<std::string> sessions;
+};
+
+struct HostChild {
+  tool_host_actor actor;  // invalid while down
+};
+
+struct SessionEntry {
+  SessionOrder order;
+  caf::typed_response_promise<SessionOutcome> promise;
+  std::optional<std::size_t> worker;  // where it runs; none while queued
+};
+
+struct SupervisorState {
+  std::shared_ptr<const tools::Registry> registry;
+  ToolHostOptions host_options;
+  std::vector<WorkerChild> workers;
+  std::map<std::string, HostChild> hosts;
+  std::map<std::string, SessionEntry> sessions;
+  std::deque<std::string> queue;  // sessions waiting for a slot
+  RestartPolicy policy;
+  SupervisorStatus status;
+  bool stopping = false;
+  static inline const char* name = "supervisor";
+};
+
+using Self = supervisor_impl::stateful_pointer<SupervisorState>;
+
+std::string worker_name(std::size_t i) {
+  return "model worker " + std::to_string(i);
+}
+std::string host_name(const std::string& tool) {
+  return "the host of tool '" + tool + "'";
+}
+
+std::map<std::string, tool_host_actor> live_hosts(Self self) {
+  std::map<std::string, tool_host_actor> out;
+  for (const auto& [name, h] : self->state.hosts)
+    if (h.actor) out[name] = h.actor;
+  return out;
+}
+
+// Places queued sessions on the workers with the most free slots.
+void place(Self self) {
+  auto& s = self->state;
+  while (!s.queue.empty()) {
+    std::optional<std::size_t> best;
+    std::size_t best_free = 0;
+    for (std::size_t i = 0; i < s.workers.size(); ++i) {
+      const WorkerChild& w = s.workers[i];
+      if (!w.actor || w.sessions.size() >= w.setup.slots) continue;
+      const std::size_t free = w.setup.slots - w.sessions.size();
+      if (free > best_free) best = i, best_free = free;
+    }
+    if (!best) return;
+    const std::string id = s.queue.front();
+    s.queue.pop_front();
+    SessionEntry& e = s.sessions.at(id);
+    e.worker = *best;
+    s.workers[*best].sessions.insert(id);
+    self->send(s.workers[*best].actor, start_atom::value, e.order);
+  }
+}
+
+void start_worker(Self self, std::size_t i) {
+  auto& s = self->state;
+  WorkerChild& w = s.workers[i];
+  WorkerSetup setup = w.setup;
+  setup.tools = live_hosts(self);
+  w.actor = spawn_model_worker(self->system(), std::move(setup), session_owner{self});
+  self->monitor(w.actor);
+  s.policy.started(worker_name(i), Clock::now());
+}
+
+void start_host(Self self, const std::string& tool) {
+  auto& s = self->state;
+  auto host = spawn_tool_host(self->system(), s.registry, tool, s.host_options);
+  self->monitor(host);
+  s.hosts[tool].actor = host;
+  s.policy.started(host_name(tool), Clock::now());
+  for (const auto& w : s.workers)
+    if (w.actor) self->send(w.actor, tool_atom::value, tool, host);
+}
+
+// Stops everything: clients get `reason`, children an exit message.
+void stop(Self self, const caf::error& reason) {
+  auto& s = self->state;
+  if (s.stopping) return;
+  s.stopping = true;
+  for (auto& [id, e] : s.sessions) e.promise.deliver(reason);
+  s.sessions.clear();
+  for (auto& w : s.workers)
+    if (w.actor) self->send_exit(w.actor, caf::exit_reason::user_shutdown);
+  for (auto& [name, h] : s.hosts)
+    if (h.actor) self->send_exit(h.actor, caf::exit_reason::user_shutdown);
+  self->quit(reason);
+}
+
+// Grants a restart of `child` after its backoff, or stops the supervisor.
+std::optional<std::chrono::milliseconds> grant_restart(Self self, const std::string& child,
+                                                       const caf::error& reason) {
+  auto& s = self->state;
+  auto delay = s.policy.crashed(child, Clock::now());
+  if (!delay) {
+    const auto& l = s.policy.limits();
+    stop(self, runtime_error("supervisor: " + child + " died again (" + error_text(reason) +
+                             "): more than " + std::to_string(l.intensity) + " restarts within " +
+                             std::to_string(l.period.count()) + " ms; stopping"));
+    return std::nullopt;
+  }
+  s.status.backoff_ms.push_back(static_cast<double>(delay->count()));
+  return delay;
+}
+
+void worker_down(Self self, std::size_t i, const caf::error& reason) {
+  auto& s = self->state;
+  WorkerChild& w = s.workers[i];
+  w.actor = nullptr;
+  // Its sessions go first when slots free up, continued from their last checkpoints.
+  std::vector<std::string> lost(w.sessions.begin(), w.sessions.end());
+  w.sessions.clear();
+  for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
+    SessionEntry& e = s.sessions.at(*it);
+    e.worker.reset();
+    if (e.order.admission == Admission::fresh) e.order.admission = Admission::recover;
+    s.queue.push_front(*it);
+    ++s.status.recovered;
+  }
+  auto delay = grant_restart(self, worker_name(i), reason);
+  if (!delay) return;
+  self->delayed_send(self, *delay, restart_atom::value, static_cast<std::uint32_t>(i));
+  place(self);
+}
+
+void host_down(Self self, const std::string& tool, const caf::error& reason) {
+  self->state.hosts[tool].actor = nullptr;
+  auto delay = grant_restart(self, host_name(tool), reason);
+  if (delay) self->delayed_send(self, *delay, restart_atom::value, tool);
+}
+
+supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
+  auto& s = self->state;
+  s.registry = std::move(setup.registry);
+  s.host_options = setup.tool_hosts;
+  s.policy = RestartPolicy(setup.restart);
+  for (auto& w : setup.workers) s.workers.push_back({std::move(w), {}, {}});
+  s.status.worker_restarts.assign(s.workers.size(), 0);
+  if (s.registry)
+    for (const auto& d : s.registry->list()) start_host(self, d.name);
+  for (std::size_t i = 0; i < s.workers.size(); ++i) start_worker(self, i);
+
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& s = self->state;
+    if (s.stopping) return;
+    for (std::size_t i = 0; i < s.workers.size(); ++i)
+      if (s.workers[i].actor && s.workers[i].actor.address() == dm.source)
+        return worker_down(self, i, dm.reason);
+    for (auto& [tool, h] : s.hosts)
+      if (h.actor && h.actor.address() == dm.source) return host_down(self, tool, dm.reason);
+  });
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    stop(self, em.reason ? em.reason : caf::error(caf::exit_reason::user_shutdown));
+  });
+
+  return {
+      [=](run_atom, SessionOrder& order) -> caf::result<SessionOutcome> {
+        auto& s = self->state;
+        const std::string id = order.spec.id;
+        if (id.empty()) return runtime_error("session: an id is required");
+        if (s.sessions.count(id)) return runtime_error("session '" + id + "' is already running");
+        SessionEntry& e = s.sessions[id];
+        e.order = std::move(order);
+        e.promise = self->make_response_promise<SessionOutcome>();
+        s.queue.push_back(id);
+        auto promise = e.promise;
+        place(self);
+        return promise;
+      },
+      [=](done_atom, SessionOutcome& outcome) {
+        auto& s = self->state;
+        auto it = s.sessions.find(outcome.result.id);
+        if (it == s.sessions.end() || !it->second.worker) return;
+        WorkerChild& w = s.workers[*it->second.worker];
+        if (!w.actor || w.actor.address() != self->current_sender()) return;
+        w.sessions.erase(it->first);
+        it->second.promise.deliver(std::move(outcome));
+        s.sessions.erase(it);
+        place(self);
+      },
+      [=](cancel_atom, const std::string& id) {
+        auto& s = self->state;
+        auto it = s.sessions.find(id);
+        if (it == s.sessions.end()) return;
+        if (it->second.worker) {
+          self->send(s.workers[*it->second.worker].actor, cancel_atom::value, id);
+          return;
+        }
+        s.queue.erase(std::find(s.queue.begin(), s.queue.end(), id));
+        SessionOutcome cancelled;
+        cancelled.result.id = id;
+        cancelled.result.status = SessionStatus::cancelled;
+        it->second.promise.deliver(std::move(cancelled));
+        s.sessions.erase(it);
+      },
+      [=](crash_atom, std::uint32_t i) {
+        auto& s = self->state;
+        if (i < s.workers.size() && s.workers[i].actor)
+          self->send(s.workers[i].actor, crash_atom::value);
+      },
+      [=](status_atom) {
+        auto& s = self->state;
+        SupervisorStatus st = s.status;
+        st.queued = s.queue.size();
+        st.running = s.sessions.size() - s.queue.size();
+        return st;
+      },
+      [=](restart_atom, std::uint32_t i) {
+        auto& s = self->state;
+        if (s.stopping || i >= s.workers.size() || s.workers[i].actor) return;
+        ++s.status.worker_restarts[i];
+        start_worker(self, i);
+        place(self);
+      },
+      [=](restart_atom, const std::string& tool) {
+        auto& s = self->state;
+        if (s.stopping || s.hosts[tool].actor) return;
+        ++s.status.tool_host_restarts;
+        start_host(self, tool);
+      },
+  };
+}
+
+}  // namespace
+
+supervisor_actor spawn_supervisor(caf::actor_system& system, SupervisorSetup setup) {
+  return system.spawn(supervisor, std::move(setup));
+}
+
+}  // namespace recur::actors

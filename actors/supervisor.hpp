@@ -1,0 +1,65 @@
+// The supervisor: starts the model workers and a host per configured tool, monitors them, restarts
+// them, and runs sessions on the workers for its clients.
+//
+// Supervision is one_for_one: a child that dies is restarted alone, after an exponential backoff
+// with jitter (restart_policy.hpp); more restarts within the period than the intensity allows stop
+// the supervisor, its children with it, with an error naming the child and the count. Sessions go
+// to the worker with the most free slots, and wait in the supervisor while every slot is taken. A
+// client's request for a session's outcome is held by the supervisor, not by a worker: when a
+// worker dies, its sessions are placed again, continued from their last checkpoints (with a store;
+// without one, from their specs), and their clients get the outcome when they end.
+//
+// Interface:
+//   (run_atom, SessionOrder) -> SessionOutcome   run a session to its end; its output goes to the
+//                                                order's listener; an error only when the
+//                                                supervisor stops first (or the id is already
+//                                                running)
+//   (cancel_atom, session)                       end a session as cancelled
+//   (crash_atom, worker index)                   make a worker crash (tests of recovery)
+//   (status_atom) -> SupervisorStatus            restarts, backoff delays, sessions
+// Stop it with an exit message (caf::exit_reason::user_shutdown); its children stop with it.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "actors/model_worker.hpp"
+#include "actors/restart_policy.hpp"
+#include "actors/tool_host.hpp"
+
+namespace recur::actors {
+
+struct SupervisorStatus {
+  std::vector<std::uint32_t> worker_restarts;  // by worker index
+  std::uint32_t tool_host_restarts = 0;
+  std::vector<double> backoff_ms;  // every restart delay chosen, in order
+  std::uint64_t running = 0;       // sessions placed on workers
+  std::uint64_t queued = 0;        // sessions waiting for a slot or a worker
+  std::uint64_t recovered = 0;     // sessions placed again after their worker died
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SupervisorStatus& x) {
+  return f(caf::meta::type_name("SupervisorStatus"), x.worker_restarts, x.tool_host_restarts,
+           x.backoff_ms, x.running, x.queued, x.recovered);
+}
+
+using supervisor_actor =
+    caf::typed_actor<caf::replies_to<run_atom, SessionOrder>::with<SessionOutcome>,
+                     caf::reacts_to<cancel_atom, std::string>,
+                     caf::reacts_to<crash_atom, std::uint32_t>,
+                     caf::replies_to<status_atom>::with<SupervisorStatus>>;
+
+struct SupervisorSetup {
+  // One per worker (each with its own backend). Their `tools` are filled by the supervisor.
+  std::vector<WorkerSetup> workers;
+  // A host for each tool of the registry (none without one).
+  std::shared_ptr<const tools::Registry> registry;
+  ToolHostOptions tool_hosts;
+  RestartLimits restart;
+};
+
+supervisor_actor spawn_supervisor(caf::actor_system& system, SupervisorSetup setup);
+
+}  // namespace recur::actors

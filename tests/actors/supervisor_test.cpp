@@ -1,0 +1,212 @@
+// The supervisor keeps sessions going across worker crashes: a worker that dies mid-run is
+// restarted after its backoff, its sessions continue from their checkpoints (or start over without
+// a store) and every client gets the outcome it would have had without the crash. Crashing more
+// often than the intensity allows stops the supervisor, and its clients, with a clear error.
+#include "actors/supervisor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "actors/agent_session.hpp"
+#include "plain_loop.hpp"
+#include "scripts.hpp"
+#include "support/temp_dir.hpp"
+
+namespace recur::actors {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using testing::comparable;
+using testing::copy_prompt;
+using testing::JsonPath;
+using testing::LoadedBundle;
+using testing::numbered;
+using testing::session;
+
+class SupervisorTest : public ::testing::Test {
+ protected:
+  SupervisorSetup setup(const LoadedBundle& b, std::size_t workers,
+                        std::optional<tools::Store> store, RestartLimits restart = {}) {
+    SupervisorSetup s;
+    for (std::size_t i = 0; i < workers; ++i) {
+      WorkerSetup w;
+      w.model = b.model;
+      w.tokenizer = b.tokenizer;
+      auto model = b.model;
+      w.make_backend = [model]() -> Result<std::unique_ptr<Backend>> {
+        return make_cpu_backend(model, 1, 128);
+      };
+      w.batcher = {16, store};
+      w.slots = 128;
+      s.workers.push_back(std::move(w));
+    }
+    s.registry = testing::lua_registry();
+    s.restart = restart;
+    return s;
+  }
+
+  supervisor_actor start(SupervisorSetup s) {
+    auto sup = spawn_supervisor(system_, std::move(s));
+    stop_later_.push_back(caf::actor_cast<caf::actor>(sup));
+    return sup;
+  }
+
+  // Sends every session, optionally crashes worker 0 after `crash_after`, and waits for all
+  // outcomes (the requests are answered in any order).
+  std::map<std::string, Json> run_all(const supervisor_actor& sup,
+                                      const std::vector<SessionSpec>& specs,
+                                      std::optional<std::chrono::milliseconds> crash_after = {}) {
+    caf::scoped_actor self{system_};
+    std::map<std::string, Json> out;
+    std::vector<std::thread> clients;
+    std::mutex mutex;
+    for (const auto& s : specs)
+      clients.emplace_back([&, s] {
+        auto outcome = run_session(system_, sup, s, Admission::fresh);
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!outcome) {
+          ADD_FAILURE() << s.id << ": " << outcome.error().message;
+          return;
+        }
+        out[s.id] = outcome->result.to_json();
+      });
+    if (crash_after) {
+      std::this_thread::sleep_for(*crash_after);
+      self->send(sup, crash_atom::value, std::uint32_t{0});
+    }
+    for (auto& c : clients) c.join();
+    return out;
+  }
+
+  SupervisorStatus status(const supervisor_actor& sup) {
+    caf::scoped_actor self{system_};
+    SupervisorStatus st;
+    self->request(sup, 10s, status_atom::value)
+        .receive([&](SupervisorStatus& s) { st = s; },
+                 [&](caf::error& e) { ADD_FAILURE() << error_text(e); });
+    return st;
+  }
+
+  // Crashes worker 0 and waits until the supervisor restarted it `restarts` times in all.
+  void crash_and_wait(const supervisor_actor& sup, std::uint32_t restarts) {
+    caf::anon_send(sup, crash_atom::value, std::uint32_t{0});
+    for (int i = 0; i < 500 && status(sup).worker_restarts.at(0) < restarts; ++i)
+      std::this_thread::sleep_for(5ms);
+    ASSERT_EQ(status(sup).worker_restarts.at(0), restarts);
+  }
+
+  void TearDown() override {
+    for (auto& a : stop_later_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+
+  recur::testing::TempDir dir_;
+  RuntimeConfig config_{2};
+  caf::actor_system system_{config_};
+  std::vector<caf::actor> stop_later_;
+};
+
+std::vector<SessionSpec> hundred_sessions() {
+  std::vector<SessionSpec> specs;
+  for (unsigned i = 0; i < 100; ++i) {
+    specs.push_back(session(numbered("s", i), copy_prompt(3 + i % 7, i), i % 4 ? 0.0f : 0.8f, i));
+    specs.back().budgets.max_tokens = 40 + (i % 10) * 8;
+  }
+  return specs;
+}
+
+TEST_F(SupervisorTest, AWorkerCrashInTheMiddleOfAHundredSessionsChangesNoOutcome) {
+  // The random model's tokens depend on its whole state: a session continued from a wrong state
+  // would write other tokens.
+  auto b = write_random_bundle(testing::pointer_copy_script(), dir_ / "random");
+  const auto specs = hundred_sessions();
+
+  // Unsynced stores: a crash of a worker, not of the machine, is what is tested here.
+  auto clean_store = tools::Store::open(dir_ / "clean", {false, true});
+  ASSERT_TRUE(clean_store.ok());
+  auto clean = start(setup(b, 2, *clean_store));
+  const auto t0 = Clock::now();
+  const auto expected = run_all(clean, specs);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  ASSERT_EQ(expected.size(), specs.size());
+
+  auto store = tools::Store::open(dir_ / "crash", {false, true});
+  ASSERT_TRUE(store.ok());
+  auto sup = start(setup(b, 2, *store));
+  const auto got = run_all(sup, specs, took / 3);
+  ASSERT_EQ(got.size(), specs.size());
+  for (const auto& s : specs)
+    EXPECT_EQ(comparable(got.at(s.id)), comparable(expected.at(s.id))) << s.id;
+  const auto st = status(sup);
+  EXPECT_EQ(st.worker_restarts, (std::vector<std::uint32_t>{1, 0}));
+  EXPECT_GT(st.recovered, 0u);  // the crash hit sessions in the middle of their runs
+  // And the outcomes are those of each session alone.
+  for (const std::size_t i : {0u, 37u, 99u})
+    EXPECT_EQ(comparable(got.at(specs[i].id)),
+              comparable(testing::run_alone(b, specs[i], nullptr)));
+}
+
+TEST_F(SupervisorTest, WithoutAStoreTheSessionsOfACrashedWorkerStartOverToTheSameEnd) {
+  auto b = write_bundle(testing::pointer_copy_script(), dir_ / "scripted");
+  std::vector<SessionSpec> specs;
+  for (unsigned i = 0; i < 10; ++i) specs.push_back(session(numbered("s", i), copy_prompt(400, i)));
+  auto sup = start(setup(b, 1, std::nullopt));
+  const auto got = run_all(sup, specs, 20ms);
+  ASSERT_EQ(got.size(), specs.size());
+  for (const auto& s : specs) {
+    EXPECT_EQ(got.at(s.id)["output"], testing::copy_output(s.prompt)) << s.id;
+    EXPECT_EQ(got.at(s.id)["status"], "finished");
+  }
+  EXPECT_EQ(status(sup).worker_restarts.at(0), 1u);
+  EXPECT_EQ(status(sup).recovered, specs.size());
+}
+
+TEST_F(SupervisorTest, CrashingMoreOftenThanTheIntensityAllowsStopsTheSupervisorAndItsClients) {
+  auto b = write_bundle(testing::json_script(JsonPath::runaway), dir_ / "runaway");
+  RestartLimits limits;
+  limits.intensity = 2;
+  limits.period = 10s;
+  limits.min_backoff = 5ms;
+  auto sup = start(setup(b, 1, std::nullopt, limits));
+  auto spec = session("forever", "add");
+  spec.budgets.max_tokens = 1u << 30;
+  Result<SessionOutcome> outcome = fail("not run");
+  std::thread client([&] { outcome = run_session(system_, sup, spec, Admission::fresh); });
+  caf::scoped_actor self{system_};
+  self->monitor(sup);
+  crash_and_wait(sup, 1);
+  crash_and_wait(sup, 2);
+  caf::anon_send(sup, crash_atom::value, std::uint32_t{0});
+  const std::string expected =
+      "supervisor: model worker 0 died again (model worker: crashed on request): more than 2 "
+      "restarts within 10000 ms; stopping";
+  self->receive([&](caf::down_msg& dm) { EXPECT_EQ(error_text(dm.reason), expected); },
+                caf::after(10s) >> [] { ADD_FAILURE() << "the supervisor did not stop"; });
+  client.join();
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().message, expected);
+}
+
+TEST_F(SupervisorTest, BackoffDelaysGrowWithEachCrashInARow) {
+  auto b = write_bundle(testing::json_script(JsonPath::runaway), dir_ / "runaway");
+  RestartLimits limits;
+  limits.intensity = 10;
+  limits.min_backoff = 20ms;
+  limits.jitter = 0.2;
+  auto sup = start(setup(b, 1, std::nullopt, limits));
+  for (std::uint32_t i = 1; i <= 4; ++i) crash_and_wait(sup, i);
+  const auto delays = status(sup).backoff_ms;
+  ASSERT_EQ(delays.size(), 4u);
+  for (std::size_t i = 0; i < delays.size(); ++i) {
+    const double base = 20.0 * (1 << i);
+    EXPECT_GE(delays[i], std::floor(base * 0.8)) << i;
+    EXPECT_LE(delays[i], std::ceil(base * 1.2)) << i;
+    if (i > 0) {
+      EXPECT_GT(delays[i], delays[i - 1]);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace recur::actors
