@@ -25,11 +25,13 @@ struct SelectiveScanArgs {
   MutableRows y;             // [T][channels]
 };
 
-// For every token t of each sequence, channel c and state index n (n summed in order 0..N-1):
+// For every token t of each sequence, channel c and state index n:
 //   delta = softplus(dt[t][c])
 //   s[c][n] = exp(delta * A[c][n]) * s[c][n] + (delta * B[t][n]) * u[t][c]
 //   y[t][c] = (sum_n s[c][n] * C[t][n] + D[c] * u[t][c]) * silu(z[t][c])
-// Feeding T tokens at once gives bit-identical results to feeding them one call at a time.
+// The states move eight at a time with a polynomial exp (within 2e-7 of libm's); the sum over n
+// runs in eight lanes added in a fixed order. Feeding T tokens at once gives bit-identical results
+// to feeding them one call at a time, and a sequence's results do not depend on the others.
 void selective_scan(const SelectiveScanArgs& args, ThreadPool& pool);
 
 // PyTorch's softplus (beta 1, threshold 20).
