@@ -1,5 +1,7 @@
 #include "model/bundle_writer.hpp"
 
+#include "model/safetensors.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -8,11 +10,7 @@
 namespace recur {
 namespace {
 
-struct Entry {
-  std::string dtype;
-  std::vector<std::int64_t> shape;
-  std::string bytes;
-};
+using Entry = TensorBytes;
 
 Entry from_matrix(const kernels::MatrixView& m, std::vector<std::int64_t> shape = {}) {
   const std::size_t n = m.rows * m.cols * kernels::element_size(m.type);
@@ -98,20 +96,10 @@ Status save_bundle(const Model& model, const std::filesystem::path& dir,
       tensors[p + "mixer.out_proj.bias"] =
           from_vector(lw.out_proj_bias, {static_cast<std::int64_t>(c.hidden_size)});
   }
-  nlohmann::json header = {{"__metadata__", {{"format", "pt"}}}};
-  std::string data;
-  for (const auto& [name, t] : tensors) {
-    header[name] = {{"dtype", t.dtype},
-                    {"shape", t.shape},
-                    {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
-    data += t.bytes;
-  }
-  std::string text = header.dump();
-  while ((8 + text.size()) % 8) text += ' ';
-  std::string file(8, '\0');
-  const std::uint64_t n = text.size();
-  std::memcpy(file.data(), &n, 8);
-  if (auto s = write_file(dir / "model.safetensors", file + text + data); !s) return s;
+  if (auto s =
+          write_file(dir / "model.safetensors", encode_safetensors(tensors, {{"format", "pt"}}));
+      !s)
+    return s;
   if (auto s = write_file(dir / "config.json", config_json(c).dump(2) + "\n"); !s) return s;
   if (!tokenizer_json.is_null())
     if (auto s = write_file(dir / "tokenizer.json", tokenizer_json.dump(2) + "\n"); !s) return s;

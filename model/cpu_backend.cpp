@@ -44,18 +44,14 @@ class CpuBackend final : public Backend {
   void release(SlotId slot) override { slots_.release(slot); }
 
   Result<std::vector<float>> read_state(SlotId slot) const override {
-    if (!slots_.is_allocated(slot))
-      return fail("read_state: slot " + std::to_string(slot) + " is not allocated");
+    if (auto s = check_slot(slots_, slot, "read_state"); !s) return s.error();
     const float* s = state(slot);
     return std::vector<float>(s, s + shape_.floats());
   }
 
   Status write_state(SlotId slot, std::span<const float> values) override {
-    if (!slots_.is_allocated(slot))
-      return fail("write_state: slot " + std::to_string(slot) + " is not allocated");
-    if (values.size() != shape_.floats())
-      return fail("write_state: " + std::to_string(values.size()) + " values for a state of " +
-                  std::to_string(shape_.floats()));
+    if (auto s = check_slot(slots_, slot, "write_state"); !s) return s;
+    if (auto s = check_state_size(values.size(), shape_.floats()); !s) return s;
     std::copy(values.begin(), values.end(), state(slot));
     return {};
   }

@@ -102,8 +102,7 @@ class CudaBackend final : public Backend {
   void release(SlotId slot) override { slots_.release(slot); }
 
   Result<std::vector<float>> read_state(SlotId slot) const override {
-    if (!slots_.is_allocated(slot))
-      return fail("read_state: slot " + std::to_string(slot) + " is not allocated");
+    if (auto s = check_slot(slots_, slot, "read_state"); !s) return s.error();
     cudaSetDevice(device_);
     std::vector<float> out(shape_.floats());
     const float* src = pool_.get<float>() + static_cast<std::size_t>(slot) * shape_.floats();
@@ -118,11 +117,8 @@ class CudaBackend final : public Backend {
   }
 
   Status write_state(SlotId slot, std::span<const float> values) override {
-    if (!slots_.is_allocated(slot))
-      return fail("write_state: slot " + std::to_string(slot) + " is not allocated");
-    if (values.size() != shape_.floats())
-      return fail("write_state: " + std::to_string(values.size()) + " values for a state of " +
-                  std::to_string(shape_.floats()));
+    if (auto s = check_slot(slots_, slot, "write_state"); !s) return s;
+    if (auto s = check_state_size(values.size(), shape_.floats()); !s) return s;
     cudaSetDevice(device_);
     float* dst = pool_.get<float>() + static_cast<std::size_t>(slot) * shape_.floats();
     if (auto s = cuda_check(cudaMemcpyAsync(dst, values.data(), values.size() * sizeof(float),

@@ -53,4 +53,16 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
 };
 
+// A tensor to write: dtype name ("F32", "BF16", ...), shape and its raw little-endian bytes.
+struct TensorBytes {
+  std::string dtype;
+  std::vector<std::int64_t> shape;
+  std::string bytes;
+};
+
+// The bytes of a safetensors file holding `tensors` in name order, the header padded with spaces so
+// the data starts 8-byte aligned.
+std::string encode_safetensors(const std::map<std::string, TensorBytes>& tensors,
+                               const std::map<std::string, std::string>& metadata = {});
+
 }  // namespace recur

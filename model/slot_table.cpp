@@ -30,6 +30,19 @@ bool SlotTable::release(SlotId slot) {
 
 namespace recur {
 
+Status check_slot(const SlotTable& slots, SlotId slot, const char* call) {
+  if (!slots.is_allocated(slot))
+    return fail(std::string(call) + ": slot " + std::to_string(slot) + " is not allocated");
+  return {};
+}
+
+Status check_state_size(std::size_t values, std::size_t expected) {
+  if (values != expected)
+    return fail("write_state: " + std::to_string(values) + " values for a state of " +
+                std::to_string(expected));
+  return {};
+}
+
 Status check_chunks(std::span<const SequenceChunk> chunks, const SlotTable& slots,
                     std::size_t vocab_size) {
   std::set<SlotId> seen;

@@ -36,6 +36,11 @@ class SlotTable {
 
 namespace recur {
 
+// The checks of read_state and write_state: the slot is allocated (`call` names the operation), and
+// a state written has the shape's size.
+Status check_slot(const SlotTable& slots, SlotId slot, const char* call);
+Status check_state_size(std::size_t values, std::size_t expected);
+
 // The checks every backend makes before a forward pass: each slot allocated and named once, every
 // token inside the vocabulary, no empty chunk.
 Status check_chunks(std::span<const SequenceChunk> chunks, const SlotTable& slots,

@@ -12,11 +12,7 @@
 
 namespace recur::testing {
 
-struct RawTensor {
-  std::string dtype;
-  std::vector<std::int64_t> shape;
-  std::string bytes;
-};
+using RawTensor = TensorBytes;
 
 inline std::map<std::string, RawTensor> raw_tensors(const SafetensorsFile& file) {
   std::map<std::string, RawTensor> out;
@@ -27,20 +23,7 @@ inline std::map<std::string, RawTensor> raw_tensors(const SafetensorsFile& file)
 }
 
 inline std::string safetensors_bytes(const std::map<std::string, RawTensor>& tensors) {
-  nlohmann::json header = nlohmann::json::object();
-  std::string data;
-  for (const auto& [name, t] : tensors) {
-    header[name] = {{"dtype", t.dtype},
-                    {"shape", t.shape},
-                    {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
-    data += t.bytes;
-  }
-  std::string text = header.dump();
-  while ((8 + text.size()) % 8) text += ' ';
-  std::string out(8, '\0');
-  const std::uint64_t n = text.size();
-  std::memcpy(out.data(), &n, 8);
-  return out + text + data;
+  return encode_safetensors(tensors);
 }
 
 }  // namespace recur::testing
