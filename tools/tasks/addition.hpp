@@ -1,0 +1,30 @@
+// The addition task with the pointer tool, as recur checks and scores it: the reference trajectory
+// of a problem (the same as scripts/train/tasks/addition.py writes; a test compares the two on many
+// random problems) and the exact answer. docs/tasks.md describes the format.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace recur::tools::tasks {
+
+enum class Role { prompt, command, observation, thought, output, stop };
+const char* role_name(Role r);
+
+struct Trajectory {
+  std::vector<std::string> tokens;
+  std::vector<Role> roles;
+
+  // The tokens the model writes (commands, thoughts, outputs, the stop token), in order.
+  std::vector<std::string> written() const;
+  std::vector<std::string> output() const;
+};
+
+// The prompt's words: the digits of a, "+", the digits of b, "=".
+std::vector<std::string> addition_prompt(const std::string& a, const std::string& b);
+// The trajectory that adds the decimal strings a and b.
+Trajectory addition_trajectory(const std::string& a, const std::string& b);
+// a + b in decimal.
+std::string add_decimal(const std::string& a, const std::string& b);
+
+}  // namespace recur::tools::tasks
