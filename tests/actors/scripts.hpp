@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +22,7 @@
 #include "model/model.hpp"
 #include "model/random_model.hpp"
 #include "model/tokenizer.hpp"
+#include "model/weights.hpp"
 #include "support/scripted_bundle.hpp"
 
 namespace recur::testing {
@@ -54,11 +58,67 @@ inline LoadedBundle write_bundle(const Script& script, const std::filesystem::pa
   return load_bundle(dir);
 }
 
-// A model with random weights (the task shape: 4 layers, 32 tokens) and the script's tokenizer and
-// "recur" section: its next token depends on its whole state, so a state that is lost, mixed up
-// with another session's or restored wrong changes what it writes.
+// A Mamba model of the task shape (4 layers, 32 tokens) with random weights and an output head of
+// its own (untied, so the current token's embedding does not simply predict itself) and mixers
+// that outweigh the embedding: its greedy next token depends on its whole state. `never` (when not
+// negative) is a token whose logit is always 0, below the best of the others.
+inline std::shared_ptr<const Model> random_untied_model(unsigned seed, int never = -1) {
+  const ModelShape& shape = kTaskModel;
+  MambaConfig c;
+  c.hidden_size = shape.hidden;
+  c.intermediate_size = shape.inner;
+  c.state_size = shape.state;
+  c.conv_kernel = shape.conv;
+  c.time_step_rank = (shape.hidden + 15) / 16;
+  c.num_layers = shape.layers;
+  c.vocab_size = shape.vocab;
+  c.tie_word_embeddings = false;
+  MambaWeights w;
+  w.matrix_type = kernels::ElementType::f32;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+  auto matrix = [&](std::size_t rows, std::size_t cols, float scale) {
+    auto buf = std::make_unique<std::uint8_t[]>(rows * cols * 4);
+    auto* f = reinterpret_cast<float*>(buf.get());
+    for (std::size_t i = 0; i < rows * cols; ++i) f[i] = unit(rng) * scale;
+    kernels::MatrixView view{kernels::ElementType::f32, rows, cols, buf.get()};
+    w.storage.push_back(std::move(buf));
+    w.matrix_bytes += rows * cols * 4;
+    return view;
+  };
+  auto vec = [&](std::size_t n, float lo, float hi) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = lo + (unit(rng) + 1.0f) * 0.5f * (hi - lo);
+    return v;
+  };
+  const std::size_t D = shape.hidden, Di = shape.inner, N = shape.state, R = c.time_step_rank;
+  const auto scale = [](std::size_t cols) { return 1.0f / std::sqrt(static_cast<float>(cols)); };
+  w.embedding = matrix(shape.vocab, D, 0.5f);
+  for (std::size_t l = 0; l < shape.layers; ++l) {
+    LayerWeights lw;
+    lw.norm = vec(D, 0.8f, 1.2f);
+    lw.in_proj = matrix(2 * Di, D, scale(D));
+    lw.conv_weight = vec(Di * shape.conv, -0.5f, 0.5f);
+    lw.conv_bias = vec(Di, -0.1f, 0.1f);
+    lw.x_proj = matrix(R + 2 * N, Di, scale(Di));
+    lw.dt_proj = matrix(Di, R, scale(R));
+    lw.dt_bias = vec(Di, -4.0f, -1.0f);
+    lw.A = vec(Di * N, -4.0f, -0.5f);
+    lw.D = vec(Di, 0.5f, 1.5f);
+    lw.out_proj = matrix(D, Di, 6.0f * scale(Di));
+    w.layers.push_back(std::move(lw));
+  }
+  w.norm_f = vec(D, 0.8f, 1.2f);
+  w.lm_head = matrix(shape.vocab, D, scale(D));
+  if (never >= 0)  // the head is the last matrix stored
+    std::fill_n(reinterpret_cast<float*>(w.storage.back().get()) + never * D, D, 0.0f);
+  return Model::from_parts(c, std::move(w));
+}
+
+// That model with the script's tokenizer and "recur" section, written as a bundle and loaded back.
+// An `endless` model never writes the script's end token.
 inline LoadedBundle write_random_bundle(Script script, const std::filesystem::path& dir,
-                                        unsigned seed = 7) {
+                                        unsigned seed = 7, bool endless = false) {
   const std::size_t vocab = kTaskModel.vocab;
   EXPECT_LE(script.vocab.size(), vocab);
   for (std::size_t i = script.vocab.size(); i < vocab; ++i) {
@@ -66,7 +126,10 @@ inline LoadedBundle write_random_bundle(Script script, const std::filesystem::pa
     filler += std::to_string(i);
     script.vocab.push_back(filler);
   }
-  auto model = random_model(kTaskModel, kernels::ElementType::f32, seed);
+  const auto eos = std::find(script.vocab.begin(), script.vocab.end(), script.eos);
+  const int never =
+      endless && eos != script.vocab.end() ? static_cast<int>(eos - script.vocab.begin()) : -1;
+  auto model = random_untied_model(seed, never);
   std::filesystem::create_directories(dir);
   auto saved = save_bundle(*model, dir, word_level_tokenizer(script.vocab));
   EXPECT_TRUE(saved.ok()) << saved.error().message;

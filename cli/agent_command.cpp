@@ -1,0 +1,198 @@
+// recur agent: one tool-using session on the actor runtime (a supervisor with one model worker and
+// a host per configured tool). It starts a session, or continues one from its last checkpoint,
+// prints its output as it comes with --stream, and prints the outcome as JSON: the session's result
+// with its timings. With --store every checkpoint goes to that store (and the memory tool keeps its
+// data there), so a session whose process was killed goes on with --resume --session ID --store
+// DIR.
+//
+// Exit status: 0 when the session ended (finished, or stopped by a budget), 1 when it failed or the
+// input was bad (one line on stderr names what), 2 for usage errors.
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/agent_session.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "tools/registry.hpp"
+
+namespace recur::cli {
+namespace {
+
+struct AgentOptions {
+  std::string model;
+  std::string prompt;
+  std::vector<std::string> tools;
+  std::string store;
+  std::string session;
+  bool resume = false;
+  bool stream = false;
+  std::uint64_t seed = 0;
+  float temperature = 0.0f;
+  std::uint32_t top_k = 0;
+  float top_p = 1.0f;
+  std::uint64_t max_tokens = 4096;
+  std::uint64_t max_calls = 1024;
+  std::uint64_t max_wall_ms = 0;
+  std::uint64_t checkpoint_every = 256;
+  std::uint64_t tool_deadline_ms = 30000;
+  std::string device = "cpu";
+  unsigned threads = 0;
+  std::string config;
+};
+
+std::string new_session_id() {
+  std::random_device rd;
+  std::ostringstream s;
+  s << "s-" << std::hex << rd() << rd();
+  return s.str();
+}
+
+// Prints decoded output as tokens arrive: the text of everything so far, less what is printed.
+class StreamPrinter {
+ public:
+  explicit StreamPrinter(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
+  void add(std::span<const TokenId> tokens) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
+    auto text = tokenizer_.decode(tokens_);
+    if (!text || text->size() <= printed_ || text->compare(0, printed_, printed_text_) != 0) return;
+    std::cout << text->substr(printed_) << std::flush;
+    printed_text_ = *text;
+    printed_ = text->size();
+  }
+  bool printed() const { return printed_ > 0; }
+
+ private:
+  const Tokenizer& tokenizer_;
+  std::mutex mutex_;
+  std::vector<TokenId> tokens_;
+  std::string printed_text_;
+  std::size_t printed_ = 0;
+};
+
+int run_agent(const AgentOptions& o) {
+  const std::string cmd = "agent";
+  if (o.resume && (o.session.empty() || o.store.empty()))
+    return report_error(cmd, "--resume needs --session ID and --store DIR");
+  if (!o.resume && o.prompt.empty()) return report_error(cmd, "--prompt is required (or --resume)");
+  if (o.device != "cpu" && o.device.rfind("cuda", 0) != 0)
+    return report_error(cmd, "--device: '" + o.device + "' is not a device (cpu, cuda or cuda:N)");
+
+  auto tokenizer = load_tokenizer(o.model);
+  if (!tokenizer) return report_error(cmd, tokenizer.error().message);
+  auto model = Model::load(o.model);
+  if (!model) return report_error(cmd, model.error().message);
+  BackendOptions backend_options{o.device, o.threads, 16};
+  auto first_backend = make_backend(*model, backend_options);
+  if (!first_backend) return report_error(cmd, first_backend.error().message);
+
+  std::optional<tools::Store> store;
+  if (!o.store.empty()) {
+    auto opened = tools::Store::open(o.store);
+    if (!opened) return report_error(cmd, "--store: " + opened.error().message);
+    store = std::move(*opened);
+  }
+  const std::string id = o.session.empty() ? new_session_id() : o.session;
+  if (store) {
+    auto stored = actors::read_checkpoint(*store, id);
+    if (o.resume && !stored) return report_error(cmd, "--resume: " + stored.error().message);
+    if (!o.resume && stored)
+      return report_error(cmd, "--session: session '" + id + "' already exists in " + o.store +
+                                   " (continue it with --resume)");
+  }
+
+  tools::RegistryOptions registry_options;
+  if (!o.store.empty()) registry_options.store_dir = o.store;
+  auto registry = tools::Registry::load(
+      o.config.empty() ? tools::default_config_path() : std::filesystem::path(o.config),
+      registry_options);
+  if (!registry) return report_error(cmd, registry.error().message);
+  for (const auto& name : o.tools)
+    if (!registry->find(name)) {
+      std::string known;
+      for (const auto& d : registry->list()) known += (known.empty() ? "" : ", ") + d.name;
+      return report_error(cmd, "--tools: no tool '" + name + "' (configured: " + known + ")");
+    }
+
+  actors::SessionSpec spec;
+  spec.id = id;
+  spec.prompt = o.prompt;
+  spec.sampling = {o.temperature, o.top_k, o.top_p, o.seed};
+  spec.budgets = {o.max_tokens, o.max_calls, o.max_wall_ms};
+  spec.tools = o.tools;
+
+  // The first worker takes the backend made above (its errors were reported); a restarted worker
+  // makes a fresh one.
+  auto made = std::make_shared<std::unique_ptr<Backend>>(std::move(*first_backend));
+  std::shared_ptr<const Model> shared_model = *model;
+  actors::WorkerSetup worker;
+  worker.model = shared_model;
+  worker.tokenizer = std::make_shared<const Tokenizer>(std::move(*tokenizer));
+  worker.make_backend = [made, shared_model,
+                         backend_options]() -> Result<std::unique_ptr<Backend>> {
+    if (*made) return std::move(*made);
+    return make_backend(shared_model, backend_options);
+  };
+  worker.batcher.checkpoint_every = o.checkpoint_every;
+  worker.batcher.store = store;
+  worker.tool_deadline = std::chrono::milliseconds(o.tool_deadline_ms);
+  worker.slots = 1;
+  actors::SupervisorSetup setup;
+  setup.registry = std::make_shared<const tools::Registry>(std::move(*registry));
+  setup.tool_hosts.deadline = worker.tool_deadline;
+  setup.workers.push_back(worker);
+
+  actors::RuntimeConfig config;
+  caf::actor_system system{config};
+  auto supervisor = actors::spawn_supervisor(system, std::move(setup));
+  StreamPrinter printer(*worker.tokenizer);
+  actors::OutputHandler on_output;
+  if (o.stream) on_output = [&printer](std::span<const TokenId> t) { printer.add(t); };
+  auto outcome = actors::run_session(
+      system, supervisor, spec, o.resume ? actors::Admission::resume : actors::Admission::fresh,
+      on_output);
+  caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+  if (!outcome) return report_error(cmd, outcome.error().message);
+  if (printer.printed()) std::cout << std::endl;
+  std::cout << outcome->to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+            << std::endl;
+  if (outcome->result.status == actors::SessionStatus::failed)
+    return report_error(cmd, "session " + id + " failed: " + outcome->result.error);
+  return 0;
+}
+
+}  // namespace
+
+void add_agent_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<AgentOptions>();
+  auto* c = app.add_subcommand("agent", "Run a tool-using agent session on the actor runtime");
+  c->add_option("--model", o->model, "Model bundle directory")->required();
+  c->add_option("--prompt", o->prompt, "Prompt text (not with --resume)");
+  c->add_option("--tools", o->tools, "Tools the session may call (default: all)")->delimiter(',');
+  c->add_option("--store", o->store, "Store directory: checkpoints and the memory tool's data");
+  c->add_option("--session", o->session, "Session id (default: a new random one)");
+  c->add_flag("--resume", o->resume, "Continue the session from its last checkpoint");
+  c->add_flag("--stream", o->stream, "Print the output as it is generated");
+  c->add_option("--seed", o->seed, "Sampling seed");
+  c->add_option("--temperature", o->temperature, "0 for greedy decoding")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--top-k", o->top_k, "Sample among the k most likely tokens (0: all)");
+  c->add_option("--top-p", o->top_p, "Nucleus mass")->check(CLI::Range(0.0f, 1.0f));
+  c->add_option("--max-tokens", o->max_tokens, "Budget: tokens the model generates");
+  c->add_option("--max-calls", o->max_calls, "Budget: tool calls");
+  c->add_option("--max-wall-ms", o->max_wall_ms, "Budget: wall time in ms (0: none)");
+  c->add_option("--checkpoint-every", o->checkpoint_every,
+                "Generated tokens between checkpoints (with --store)");
+  c->add_option("--tool-deadline-ms", o->tool_deadline_ms, "Deadline of each tool call");
+  c->add_option("--device", o->device, "cpu, cuda or cuda:N");
+  c->add_option("--threads", o->threads, "CPU threads of the backend (0: all cores)");
+  c->add_option("--config", o->config,
+                "Tool configuration (default: $RECUR_CONFIG, else configs/tools.json)");
+  c->callback([o, &exit_code] { exit_code = run_agent(*o); });
+}
+
+}  // namespace recur::cli

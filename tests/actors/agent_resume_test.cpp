@@ -1,0 +1,124 @@
+// A session survives kill -9 of its process: `recur agent` is killed with SIGKILL at random points
+// of a long greedy session, continued each time with --resume --session ID --store DIR, and its
+// final result is bit-identical to an uninterrupted run's.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "scripts.hpp"
+#include "support/temp_dir.hpp"
+
+namespace recur::actors {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using testing::Json;
+
+struct Exit {
+  bool killed = false;  // by our SIGKILL
+  int status = -1;      // exit status otherwise
+  std::string out, err;
+};
+
+// Runs `recur ARGS`; with `kill_after`, sends SIGKILL after that long unless it ended before.
+Exit run_recur(const std::vector<std::string>& args, const std::filesystem::path& dir,
+               std::optional<std::chrono::milliseconds> kill_after = {}) {
+  const auto out = dir / "stdout", err = dir / "stderr";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    std::vector<char*> argv{const_cast<char*>(RECUR_CLI)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(RECUR_CLI, argv.data());
+    ::_exit(127);
+  }
+  Exit r;
+  int raw = 0;
+  if (kill_after) {
+    const auto until = Clock::now() + *kill_after;
+    while (Clock::now() < until) {
+      if (::waitpid(pid, &raw, WNOHANG) == pid) {
+        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+        r.out = recur::testing::read_file(out);
+        r.err = recur::testing::read_file(err);
+        return r;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ::kill(pid, SIGKILL);
+  }
+  ::waitpid(pid, &raw, 0);
+  r.killed = WIFSIGNALED(raw) && WTERMSIG(raw) == SIGKILL;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = recur::testing::read_file(out);
+  r.err = recur::testing::read_file(err);
+  return r;
+}
+
+// The result line of a finished run, without timings.
+Json result_of(const Exit& e) {
+  EXPECT_EQ(e.status, 0) << e.err;
+  Json j = Json::parse(e.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << e.out;
+  j.erase("timings");
+  return j;
+}
+
+TEST(AgentResume, ASessionKilledAtRandomPointsAndResumedEndsBitIdentical) {
+  recur::testing::TempDir dir;
+  // Random weights: every token depends on the whole state, the tape and the protocol state, so
+  // anything a checkpoint lost or restored wrong changes the tokens that follow.
+  const auto bundle = write_random_bundle(testing::pointer_copy_script(), dir / "bundle", 7, true);
+  const std::vector<std::string> session = {
+      "agent",        "--model", bundle.dir.string(),  "--session", "long", "--threads", "1",
+      "--max-tokens", "600",     "--checkpoint-every", "40"};
+  auto with = [&](std::vector<std::string> more, const std::filesystem::path& store) {
+    std::vector<std::string> args = session;
+    args.insert(args.end(), more.begin(), more.end());
+    args.insert(args.end(), {"--store", store.string()});
+    return args;
+  };
+  const std::vector<std::string> fresh = {"--prompt", testing::copy_prompt(30)};
+
+  const auto t0 = Clock::now();
+  const Json expected = result_of(run_recur(with(fresh, dir / "clean"), dir.path()));
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  ASSERT_EQ(expected["status"], "max_tokens");
+  ASSERT_EQ(expected["generated_tokens"], 600);
+
+  std::mt19937 rng(20261129);
+  std::uniform_int_distribution<long> delay(0, std::max<long>(took.count() / 3, 10));
+  bool started = false;
+  int kills = 0;
+  std::optional<Json> got;
+  for (int round = 0; round < 60 && !got; ++round) {
+    const auto args = with(started ? std::vector<std::string>{"--resume"} : fresh, dir / "store");
+    const Exit e = run_recur(args, dir.path(), std::chrono::milliseconds(delay(rng)));
+    if (e.killed) {
+      ++kills;
+      started = true;
+      continue;
+    }
+    if (e.status != 0 && e.err.find("no checkpoint") != std::string::npos) {
+      started = false;  // killed before its first checkpoint: the session never existed
+      continue;
+    }
+    got = result_of(e);
+  }
+  if (!got) got = result_of(run_recur(with({"--resume"}, dir / "store"), dir.path()));
+  EXPECT_GE(kills, 3);
+  EXPECT_EQ(*got, expected);
+}
+
+}  // namespace
+}  // namespace recur::actors
