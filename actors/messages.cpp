@@ -16,6 +16,9 @@ caf::error runtime_error(std::string text) {
 RuntimeConfig::RuntimeConfig(unsigned threads) {
   set("logger.verbosity", caf::atom("quiet"));
   if (threads > 0) set("scheduler.max-threads", threads);
+  // Work sharing wakes an idle scheduler thread as soon as a message arrives; work stealing lets
+  // idle threads sleep between polls, which adds up to milliseconds to a tool call's round trip.
+  set("scheduler.policy", caf::atom("sharing"));
   add_message_type<WorkerStatus>("WorkerStatus");
   add_message_type<OutputChunk>("OutputChunk");
 }

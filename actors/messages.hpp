@@ -101,7 +101,7 @@ std::string error_text(const caf::error& error);
 caf::error runtime_error(std::string text);
 
 // The actor system configuration for recur's actors: message types registered, the logger quiet,
-// `threads` scheduler threads (0: CAF's default, one per core).
+// the work-sharing scheduler with `threads` threads (0: CAF's default, one per core).
 class RuntimeConfig : public caf::actor_system_config {
  public:
   explicit RuntimeConfig(unsigned threads = 0);
