@@ -12,5 +12,6 @@ void add_logits_command(CLI::App& app, int& exit_code);
 void add_tokenize_commands(CLI::App& app, int& exit_code);
 void add_tool_command(CLI::App& app, int& exit_code);
 void add_agent_command(CLI::App& app, int& exit_code);
+void add_eval_command(CLI::App& app, int& exit_code);
 
 }  // namespace recur::cli

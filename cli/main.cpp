@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   recur::cli::add_tokenize_commands(app, exit_code);
   recur::cli::add_tool_command(app, exit_code);
   recur::cli::add_agent_command(app, exit_code);
+  recur::cli::add_eval_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

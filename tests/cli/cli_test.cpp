@@ -143,5 +143,26 @@ TEST(CliErrors, ACorruptWeightsFileIsNamed) {
   EXPECT_NE(r.err.find("model.safetensors"), std::string::npos) << r.err;
 }
 
+TEST(CliEval, TheAdditionModelIsExactPastItsTrainingLengths) {
+  recur::testing::TempDir dir;
+  const std::string model = std::string(RECUR_SOURCE_DIR) + "/models/addition-pointer";
+  const auto r =
+      recur("eval --model " + model + " --task addition --lengths 3,12 --n 6,4 --json --out " +
+            (dir / "r.json").string() + " --plot " + (dir / "r.svg").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto report = nlohmann::json::parse(recur::testing::read_file(dir / "r.json"));
+  ASSERT_EQ(report.at("rows").size(), 2u);
+  for (const auto& row : report.at("rows")) {
+    EXPECT_EQ(row.at("accuracy"), 1.0) << row.dump();
+    EXPECT_EQ(row.at("trajectory_accuracy"), 1.0) << row.dump();
+    EXPECT_LT(row.at("wilson_low").get<double>(), 1.0);
+  }
+  EXPECT_EQ(report.at("rows")[1].at("n"), 4);
+  EXPECT_NE(recur::testing::read_file(dir / "r.svg").find("<svg"), std::string::npos);
+  const auto bad = recur("eval --model " + model + " --task sorting --lengths 3");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("sorting"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace recur

@@ -1,0 +1,221 @@
+// recur eval: how far a tool-using model generalizes. For each problem length it runs n random
+// problems closed-loop as agent sessions on the actor runtime (a model worker and the tools), and
+// scores the exact answer and the exact trajectory against the task's reference (tools/tasks).
+// Prints a table (length, accuracy with its 95% Wilson interval, trajectory accuracy, tokens, tool
+// calls, wall time), and writes JSON ({"rows": [...]}) and an SVG plot of accuracy against length
+// when asked.
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/agent_session.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "cli/eval_plot.hpp"
+#include "tools/tasks/addition.hpp"
+
+namespace recur::cli {
+namespace {
+
+struct EvalOptions {
+  std::string model;
+  std::string task = "addition";
+  std::vector<std::size_t> lengths;
+  std::vector<std::size_t> n = {200};
+  std::uint64_t seed = 0;
+  std::string device = "cpu";
+  unsigned threads = 0;
+  bool json = false;
+  std::string out;
+  std::string plot;
+};
+
+// The 95% Wilson score interval of k successes in n trials.
+std::pair<double, double> wilson(std::size_t k, std::size_t n) {
+  if (n == 0) return {0, 0};
+  const double z = 1.959963984540054, p = static_cast<double>(k) / n, nn = static_cast<double>(n);
+  const double denom = 1 + z * z / nn;
+  const double center = (p + z * z / (2 * nn)) / denom;
+  const double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
+  return {std::max(0.0, center - half), std::min(1.0, center + half)};
+}
+
+std::string operand(std::mt19937_64& rng, std::size_t digits) {
+  std::string s;
+  for (std::size_t i = 0; i < digits; ++i)
+    s.push_back(static_cast<char>('0' + (i == 0 && digits > 1 ? 1 + rng() % 9 : rng() % 10)));
+  return s;
+}
+
+std::string join(const std::vector<std::string>& words) {
+  std::string s;
+  for (const auto& w : words) {
+    if (!s.empty()) s.push_back(' ');
+    s += w;
+  }
+  return s;
+}
+
+int run_eval(const EvalOptions& o) {
+  const std::string cmd = "eval";
+  if (o.task != "addition")
+    return report_error(cmd, "--task: '" + o.task + "' is not a task (known: addition)");
+  if (o.lengths.empty()) return report_error(cmd, "--lengths: give at least one length");
+  if (o.n.size() != 1 && o.n.size() != o.lengths.size())
+    return report_error(
+        cmd, "--n: give one count or one per length (" + std::to_string(o.lengths.size()) + ")");
+  for (auto len : o.lengths)
+    if (len == 0) return report_error(cmd, "--lengths: lengths must be positive");
+  auto tokenizer = load_tokenizer(o.model);
+  if (!tokenizer) return report_error(cmd, tokenizer.error().message);
+  auto model = Model::load(o.model);
+  if (!model) return report_error(cmd, model.error().message);
+  if ((*model)->config().recur.value("task", "") != o.task)
+    return report_error(cmd,
+                        o.model + "/config.json: field 'recur.task' is not \"" + o.task + "\"");
+  std::size_t most = 0;
+  for (std::size_t i = 0; i < o.lengths.size(); ++i)
+    most = std::max(most, o.n.size() == 1 ? o.n[0] : o.n[i]);
+  BackendOptions backend_options{o.device, o.threads, most};
+  auto backend = make_backend(*model, backend_options);
+  if (!backend) return report_error(cmd, backend.error().message);
+
+  auto made = std::make_shared<std::unique_ptr<Backend>>(std::move(*backend));
+  std::shared_ptr<const Model> shared_model = *model;
+  actors::WorkerSetup worker;
+  worker.model = shared_model;
+  worker.tokenizer = std::make_shared<const Tokenizer>(std::move(*tokenizer));
+  worker.make_backend = [made, shared_model,
+                         backend_options]() -> Result<std::unique_ptr<Backend>> {
+    if (*made) return std::move(*made);
+    return make_backend(shared_model, backend_options);
+  };
+  worker.slots = most;
+  actors::SupervisorSetup setup;
+  setup.workers.push_back(worker);
+  actors::RuntimeConfig config;
+  caf::actor_system system{config};
+  auto supervisor = actors::spawn_supervisor(system, std::move(setup));
+  const Tokenizer& tok = *worker.tokenizer;
+
+  nlohmann::json rows = nlohmann::json::array();
+  std::cout << std::left << std::setw(8) << "length" << std::setw(6) << "n" << std::setw(10)
+            << "accuracy" << std::setw(18) << "95% interval" << std::setw(12) << "trajectory"
+            << std::setw(12) << "tokens" << std::setw(12) << "tool calls"
+            << "wall s" << std::endl;
+  for (std::size_t li = 0; li < o.lengths.size(); ++li) {
+    const std::size_t length = o.lengths[li], n = o.n.size() == 1 ? o.n[0] : o.n[li];
+    std::mt19937_64 rng(o.seed * 1000003 + length);
+    std::vector<std::pair<std::string, std::string>> problems;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string a = operand(rng, length);
+      problems.emplace_back(std::move(a), operand(rng, length));
+    }
+    const auto start = std::chrono::steady_clock::now();
+    // Every problem is a session sent at once; the worker batches them; replies come back in any
+    // order and are collected in problem order.
+    caf::scoped_actor self{system};
+    using Handle = decltype(self->request(supervisor, caf::infinite, actors::run_atom::value,
+                                          std::declval<actors::SessionOrder>()));
+    std::vector<Handle> pending;
+    std::vector<std::optional<actors::SessionOutcome>> outcomes(n);
+    std::string failure;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto reference =
+          tools::tasks::addition_trajectory(problems[i].first, problems[i].second);
+      actors::SessionSpec spec;
+      spec.id = "eval-" + std::to_string(length) + "-" + std::to_string(i);
+      spec.prompt = join(tools::tasks::addition_prompt(problems[i].first, problems[i].second));
+      spec.budgets.max_tokens = 2 * reference.written().size() + 64;
+      pending.push_back(self->request(supervisor, caf::infinite, actors::run_atom::value,
+                                      actors::SessionOrder{spec, actors::Admission::fresh, {}}));
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      pending[i].receive([&](actors::SessionOutcome& out) { outcomes[i] = std::move(out); },
+                         [&](caf::error& e) { failure = system.render(e); });
+    if (!failure.empty()) {
+      caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+      return report_error(cmd, "the runtime stopped: " + failure);
+    }
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::size_t exact = 0, exact_trajectory = 0, tokens = 0, calls = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& r = outcomes[i]->result;
+      const auto reference =
+          tools::tasks::addition_trajectory(problems[i].first, problems[i].second);
+      std::string answer;
+      for (char c : r.output)
+        if (c != ' ') answer.push_back(c);
+      exact += r.status == actors::SessionStatus::finished &&
+               answer == tools::tasks::add_decimal(problems[i].first, problems[i].second);
+      std::vector<std::string> written;
+      for (TokenId t : r.generated) written.push_back(tok.id_to_token(t).value_or("?"));
+      exact_trajectory += written == reference.written();
+      tokens += r.generated.size() + r.forced_tokens;
+      calls += r.forced_tokens + r.calls.size();
+    }
+    const auto [low, high] = wilson(exact, n);
+    const double accuracy = static_cast<double>(exact) / n;
+    rows.push_back({{"length", length},
+                    {"n", n},
+                    {"accuracy", accuracy},
+                    {"wilson_low", low},
+                    {"wilson_high", high},
+                    {"trajectory_accuracy", static_cast<double>(exact_trajectory) / n},
+                    {"tokens_per_problem", static_cast<double>(tokens) / n},
+                    {"tool_calls_per_problem", static_cast<double>(calls) / n},
+                    {"wall_s", wall}});
+    std::ostringstream interval;
+    interval << std::fixed << std::setprecision(3) << "[" << low << ", " << high << "]";
+    std::cout << std::left << std::setw(8) << length << std::setw(6) << n << std::setw(10)
+              << std::fixed << std::setprecision(3) << accuracy << std::setw(18) << interval.str()
+              << std::setw(12) << static_cast<double>(exact_trajectory) / n << std::setw(12)
+              << std::setprecision(0) << static_cast<double>(tokens) / n << std::setw(12)
+              << static_cast<double>(calls) / n << std::setprecision(2) << wall << std::endl;
+  }
+  caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+  const nlohmann::json report = {
+      {"model", o.model}, {"task", o.task}, {"seed", o.seed}, {"device", o.device}, {"rows", rows}};
+  if (o.json) std::cout << report.dump() << std::endl;
+  if (!o.out.empty()) {
+    std::ofstream f(o.out);
+    f << report.dump(1) << std::endl;
+    if (!f) return report_error(cmd, "--out: cannot write " + o.out);
+  }
+  if (!o.plot.empty()) {
+    std::ofstream f(o.plot);
+    f << accuracy_plot_svg(report);
+    if (!f) return report_error(cmd, "--plot: cannot write " + o.plot);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<EvalOptions>();
+  auto* c =
+      app.add_subcommand("eval", "Score a tool-using model closed-loop at growing problem lengths");
+  c->add_option("--model", o->model, "Model bundle directory")->required();
+  c->add_option("--task", o->task, "Task (addition)");
+  c->add_option("--lengths", o->lengths, "Problem lengths, e.g. 10,100,1000")
+      ->delimiter(',')
+      ->required();
+  c->add_option("--n", o->n, "Problems per length: one count, or one per length")->delimiter(',');
+  c->add_option("--seed", o->seed, "Seed of the problems");
+  c->add_option("--device", o->device, "cpu, cuda or cuda:N");
+  c->add_option("--threads", o->threads, "CPU threads of the backend (0: all cores)");
+  c->add_flag("--json", o->json, "Also print the report as one JSON object");
+  c->add_option("--out", o->out, "Write the report as JSON to this file");
+  c->add_option("--plot", o->plot, "Write an SVG plot of accuracy against length to this file");
+  c->callback([o, &exit_code] { exit_code = run_eval(*o); });
+}
+
+}  // namespace recur::cli
