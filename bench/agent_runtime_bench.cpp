@@ -5,7 +5,8 @@
 // cost. Then the round trip of a call of the in-process memory tool through its host, next to the
 // same call made directly on the registry.
 //
-// Run: build/bench/agent_runtime_bench [--tokens 128] [--threads 0] [--calls 2000]
+// Run: build/bench/agent_runtime_bench [--tokens 128] [--checkpoint-every 64] [--threads 0]
+//                                      [--calls 2000]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -93,7 +94,8 @@ struct RunStats {
 };
 
 RunStats run_sessions(caf::actor_system& system, const BenchBundle& b, std::size_t sessions,
-                      std::uint64_t tokens, unsigned threads, std::optional<tools::Store> store) {
+                      std::uint64_t tokens, unsigned threads, std::optional<tools::Store> store,
+                      std::uint64_t checkpoint_every) {
   caf::scoped_actor owner{system};
   WorkerSetup setup;
   setup.model = b.model;
@@ -102,7 +104,7 @@ RunStats run_sessions(caf::actor_system& system, const BenchBundle& b, std::size
   setup.make_backend = [model, threads]() -> Result<std::unique_ptr<Backend>> {
     return make_cpu_backend(model, threads, 1024);
   };
-  setup.batcher.checkpoint_every = 64;
+  setup.batcher.checkpoint_every = checkpoint_every;
   setup.batcher.store = std::move(store);
   auto worker = spawn_model_worker(system, setup, caf::actor_cast<session_owner>(owner));
   RunStats stats;
@@ -169,7 +171,7 @@ void tool_round_trips(caf::actor_system& system, const std::filesystem::path& di
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::uint64_t tokens = 128;
+  std::uint64_t tokens = 128, checkpoint_every = 64;
   unsigned threads = 0;
   std::size_t calls = 2000;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -177,6 +179,8 @@ int main(int argc, char** argv) {
     const auto v = std::strtoull(argv[i + 1], nullptr, 10);
     if (flag == "--tokens")
       tokens = v;
+    else if (flag == "--checkpoint-every")
+      checkpoint_every = v;
     else if (flag == "--threads")
       threads = static_cast<unsigned>(v);
     else if (flag == "--calls")
@@ -203,14 +207,14 @@ int main(int argc, char** argv) {
         if (!s) std::exit(1);
         store = std::move(*s);
       }
-      const RunStats r = run_sessions(system, bundle, n, tokens, threads, store);
+      const RunStats r = run_sessions(system, bundle, n, tokens, threads, store, checkpoint_every);
       const WorkerStatus& w = r.worker;
       const double outside = 100.0 * (1.0 - w.forward_ms / r.wall_ms);
       const double in_worker = 100.0 * (w.busy_ms - w.forward_ms) / r.wall_ms;
       std::printf(
           "%-9zu %-12s %9.1f %9.1f %9.1f %10.0f %8.1f %10.1f%% %10.1f%% %9.2f\n", n,
-          with_store ? "every 64" : "none", r.wall_ms, w.forward_ms, w.checkpoint_ms,
-          static_cast<double>(r.tokens) / (r.wall_ms / 1e3),
+          with_store ? numbered("every ", checkpoint_every).c_str() : "none", r.wall_ms,
+          w.forward_ms, w.checkpoint_ms, static_cast<double>(r.tokens) / (r.wall_ms / 1e3),
           w.ticks ? static_cast<double>(w.sequences) / static_cast<double>(w.ticks) : 0.0, outside,
           in_worker,
           w.checkpoint_ticks ? w.checkpoint_ms / static_cast<double>(w.checkpoint_ticks) : 0.0);
