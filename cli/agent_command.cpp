@@ -30,6 +30,7 @@ struct AgentOptions {
   std::string session;
   bool resume = false;
   bool stream = false;
+  bool json = true;
   std::uint64_t seed = 0;
   float temperature = 0.0f;
   std::uint32_t top_k = 0;
@@ -177,6 +178,7 @@ void add_agent_command(CLI::App& app, int& exit_code) {
   c->add_option("--session", o->session, "Session id (default: a new random one)");
   c->add_flag("--resume", o->resume, "Continue the session from its last checkpoint");
   c->add_flag("--stream", o->stream, "Print the output as it is generated");
+  c->add_flag("--json", o->json, "The outcome is always printed as JSON; accepted for uniformity");
   c->add_option("--seed", o->seed, "Sampling seed");
   c->add_option("--temperature", o->temperature, "0 for greedy decoding")
       ->check(CLI::NonNegativeNumber);
