@@ -13,16 +13,21 @@ std::string tape_key(const std::string& id) {
 
 }  // namespace
 
-Status write_checkpoint(const tools::Store& store, AgentRun& run,
-                        std::vector<std::uint8_t> snapshot) {
+Status add_checkpoint(const tools::Store& store, AgentRun& run, std::vector<std::uint8_t> snapshot,
+                      tools::WriteBatch& batch) {
   const std::string& id = run.spec().id;
   Checkpoint c = run.checkpoint(std::move(snapshot));
-  tools::WriteBatch batch;
   batch.put(key(id, "checkpoint"), c.meta.dump());
   batch.put(key(id, "snapshot"),
             std::string_view(reinterpret_cast<const char*>(c.snapshot.data()), c.snapshot.size()));
   if (const tools::Tape* tape = run.protocol().tape())
-    if (auto s = tools::add_tape_changes(store, tape_key(id), *tape, batch); !s) return s;
+    return tools::add_tape_changes(store, tape_key(id), *tape, batch);
+  return {};
+}
+
+Status write_checkpoint(const tools::Store& store, AgentRun& run, std::vector<std::uint8_t> snapshot) {
+  tools::WriteBatch batch;
+  if (auto s = add_checkpoint(store, run, std::move(snapshot), batch); !s) return s;
   return store.write(batch);
 }
 
