@@ -1,0 +1,186 @@
+#include "model/cuda_layers.hpp"
+
+namespace recur {
+
+namespace kc = kernels::cuda;
+
+void CudaLayers::enqueue_pass(int T, int n_seqs, int n_rows, LaunchLog& log) const {
+  const MambaConfig& c = config;
+  const int D = static_cast<int>(c.hidden_size), Di = static_cast<int>(c.intermediate_size);
+  const int N = static_cast<int>(c.state_size), R = static_cast<int>(c.time_step_rank),
+            Wd = R + 2 * N;
+  const int K = static_cast<int>(c.conv_kernel);
+  const bool b16 = bf16();
+  float* h = ws.h.get<float>();
+  log(kc::embed(weights.embedding, ws.tokens.get<std::int32_t>(), T, h, stream), "embed");
+  for (std::size_t l = 0; l < weights.layers.size(); ++l) {
+    const DeviceLayer& L = weights.layers[l];
+    log(kc::rmsnorm(h, nullptr, T, D, L.norm, c.layer_norm_epsilon,
+                    b16 ? nullptr : ws.u.get<float>(), split(ws.u16, D, b16), stream),
+        "rmsnorm");
+    log(blas.linear(L.in_proj, ws.u.get<float>(), split(ws.u16, D, b16), D, T, ws.xz.get<float>(),
+                    2 * Di),
+        "in_proj");
+    if (L.in_proj_bias)
+      log(kc::add_bias(ws.xz.get<float>(), T, 2 * Di, 2 * Di, L.in_proj_bias, stream), "bias");
+    log(kc::causal_conv1d(ws.xz.get<float>(), 2 * Di, ws.seqs.get<kc::SequenceDesc>(), n_seqs,
+                          ws.token_seq.get<int>(), T, Di, K, L.conv_weight, L.conv_bias,
+                          conv_state(l), ws.xc.get<float>(), split(ws.xc16, Di, b16), stream),
+        "conv1d");
+    log(blas.linear(L.x_proj, ws.xc.get<float>(), split(ws.xc16, Di, b16), Di, T,
+                    ws.dbc.get<float>(), Wd),
+        "x_proj");
+    if (b16)
+      log(kc::to_bf16(ws.dbc.get<float>(), T, R, Wd, split(ws.dbc16, Wd, true), Wd, stream),
+          "cast");
+    log(blas.linear(L.dt_proj, ws.dbc.get<float>(), split(ws.dbc16, Wd, b16), Wd, T,
+                    ws.dt.get<float>(), Di),
+        "dt_proj");
+    kc::ScanArgs a;
+    a.seqs = ws.seqs.get<kc::SequenceDesc>();
+    a.n_seqs = n_seqs;
+    a.C = Di;
+    a.N = N;
+    a.u = ws.xc.get<float>();
+    a.dt = ws.dt.get<float>();
+    a.dt_bias = L.dt_bias;
+    a.A = L.A;
+    a.dbc = ws.dbc.get<float>();
+    a.dbc_stride = Wd;
+    a.b_offset = R;
+    a.c_offset = R + N;
+    a.D = L.D;
+    a.z = ws.xz.get<float>() + Di;
+    a.z_stride = 2 * Di;
+    a.state = ssm_state(l);
+    a.y = ws.y.get<float>();
+    a.y_bf16 = split(ws.y16, Di, b16);
+    log(kc::selective_scan(a, stream), "selective scan");
+    log(blas.linear(L.out_proj, ws.y.get<float>(), split(ws.y16, Di, b16), Di, T, h, D, 1.0f),
+        "out_proj");
+    if (L.out_proj_bias) log(kc::add_bias(h, T, D, D, L.out_proj_bias, stream), "bias");
+  }
+  if (n_rows > 0) {
+    const int V = static_cast<int>(c.vocab_size);
+    log(kc::rmsnorm(h, ws.rows.get<int>(), n_rows, D, weights.norm_f, c.layer_norm_epsilon,
+                    b16 ? nullptr : ws.u.get<float>(), split(ws.u16, D, b16), stream),
+        "norm_f");
+    log(blas.linear(weights.lm_head, ws.u.get<float>(), split(ws.u16, D, b16), D, n_rows,
+                    ws.logits.get<float>(), V),
+        "lm_head");
+  }
+}
+
+void CudaLayers::enqueue_decode(int bucket, int argmax_limit, bool small, LaunchLog& log) const {
+  const MambaConfig& c = config;
+  const int D = static_cast<int>(c.hidden_size), Di = static_cast<int>(c.intermediate_size);
+  const int N = static_cast<int>(c.state_size), R = static_cast<int>(c.time_step_rank),
+            Wd = R + 2 * N;
+  const int K = static_cast<int>(c.conv_kernel), V = static_cast<int>(c.vocab_size);
+  const int* slots = ws.tokens.get<int>() + CudaWorkspace::kRows;
+  const bool b16 = bf16() && !small;
+  float* h = ws.h.get<float>();
+  log(kc::embed(weights.embedding, ws.tokens.get<std::int32_t>(), bucket, h, stream), "embed");
+  for (std::size_t l = 0; l < weights.layers.size(); ++l) {
+    const DeviceLayer& L = weights.layers[l];
+    if (small) {
+      kc::ConvStepFusion conv{
+          Di, K, slots, L.conv_weight, L.conv_bias, conv_state(l), ws.xc.get<float>()};
+      kc::GemvArgs in{L.in_proj,
+                      h,
+                      D,
+                      bucket,
+                      L.norm,
+                      c.layer_norm_epsilon,
+                      L.in_proj_bias,
+                      false,
+                      &conv,
+                      ws.xz.get<float>(),
+                      2 * Di};
+      log(kc::gemv(in, stream), "in_proj");
+      kc::GemvArgs xp{L.x_proj, ws.xc.get<float>(),  Di, bucket, nullptr, 0, nullptr, false,
+                      nullptr,  ws.dbc.get<float>(), Wd};
+      log(kc::gemv(xp, stream), "x_proj");
+    } else {
+      log(kc::rmsnorm(h, nullptr, bucket, D, L.norm, c.layer_norm_epsilon,
+                      b16 ? nullptr : ws.u.get<float>(), split(ws.u16, D, b16), stream),
+          "rmsnorm");
+      log(blas.linear(L.in_proj, ws.u.get<float>(), split(ws.u16, D, b16), D, bucket,
+                      ws.xz.get<float>(), 2 * Di),
+          "in_proj");
+      if (L.in_proj_bias)
+        log(kc::add_bias(ws.xz.get<float>(), bucket, 2 * Di, 2 * Di, L.in_proj_bias, stream),
+            "bias");
+      log(kc::causal_conv1d_step(ws.xz.get<float>(), 2 * Di, slots, bucket, Di, K, L.conv_weight,
+                                 L.conv_bias, conv_state(l), ws.xc.get<float>(),
+                                 split(ws.xc16, Di, b16), stream),
+          "conv step");
+      log(blas.linear(L.x_proj, ws.xc.get<float>(), split(ws.xc16, Di, b16), Di, bucket,
+                      ws.dbc.get<float>(), Wd),
+          "x_proj");
+      // Many sessions: dt_proj as one GEMM that reads its weights once, not once per session.
+      if (b16)
+        log(kc::to_bf16(ws.dbc.get<float>(), bucket, R, Wd, split(ws.dbc16, Wd, true), Wd, stream),
+            "cast");
+      log(blas.linear(L.dt_proj, ws.dbc.get<float>(), split(ws.dbc16, Wd, b16), Wd, bucket,
+                      ws.dt.get<float>(), Di),
+          "dt_proj");
+    }
+    kc::ScanStepArgs a;
+    a.slots = slots;
+    a.B = bucket;
+    a.C = Di;
+    a.N = N;
+    a.R = R;
+    a.u = ws.xc.get<float>();
+    a.dt_proj = L.dt_proj;
+    a.dt_bias = L.dt_bias;
+    a.A = L.A;
+    a.dbc = ws.dbc.get<float>();
+    a.dt = small ? nullptr : ws.dt.get<float>();
+    a.D = L.D;
+    a.z = ws.xz.get<float>() + Di;
+    a.z_stride = 2 * Di;
+    a.state = ssm_state(l);
+    a.y = ws.y.get<float>();
+    a.y_bf16 = split(ws.y16, Di, b16);
+    log(kc::selective_scan_step(a, stream), "scan step");
+    if (small) {
+      kc::GemvArgs out{L.out_proj, ws.y.get<float>(), Di, bucket, nullptr, 0, L.out_proj_bias,
+                       true,       nullptr,           h,  D};
+      log(kc::gemv(out, stream), "out_proj");
+    } else {
+      log(blas.linear(L.out_proj, ws.y.get<float>(), split(ws.y16, Di, b16), Di, bucket, h, D,
+                      1.0f),
+          "out_proj");
+      if (L.out_proj_bias) log(kc::add_bias(h, bucket, D, D, L.out_proj_bias, stream), "bias");
+    }
+  }
+  if (small) {
+    kc::GemvArgs head{weights.lm_head,
+                      h,
+                      D,
+                      bucket,
+                      weights.norm_f,
+                      c.layer_norm_epsilon,
+                      nullptr,
+                      false,
+                      nullptr,
+                      ws.logits.get<float>(),
+                      V};
+    log(kc::gemv(head, stream), "lm_head");
+  } else {
+    log(kc::rmsnorm(h, nullptr, bucket, D, weights.norm_f, c.layer_norm_epsilon,
+                    b16 ? nullptr : ws.u.get<float>(), split(ws.u16, D, b16), stream),
+        "norm_f");
+    log(blas.linear(weights.lm_head, ws.u.get<float>(), split(ws.u16, D, b16), D, bucket,
+                    ws.logits.get<float>(), V),
+        "lm_head");
+  }
+  if (argmax_limit > 0)
+    log(kc::argmax_rows(ws.logits.get<float>(), bucket, V, argmax_limit,
+                        ws.argmax.get<std::int32_t>(), stream),
+        "argmax");
+}
+
+}  // namespace recur

@@ -1,0 +1,46 @@
+// The kernel sequences of the CUDA backend, enqueued on its stream:
+//  - a pass (prompts, tool observations, mixed batches): cuBLAS GEMMs over all tokens of the pass,
+//    the conv and the segmented scan continuing each sequence from its slot;
+//  - a decode step (one token per session), captured once per batch bucket as a CUDA graph: small
+//    buckets use fused GEMV kernels (norm + in_proj + conv step, x_proj, dt_proj + scan, out_proj +
+//    residual), four kernels per layer; larger ones use cuBLAS GEMMs.
+#pragma once
+
+#include "kernels/cuda/gemm.hpp"
+#include "kernels/cuda/ops.hpp"
+#include "model/cuda_weights.hpp"
+#include "model/cuda_workspace.hpp"
+#include "model/state_shape.hpp"
+
+namespace recur {
+
+struct CudaLayers {
+  const MambaConfig& config;
+  const DeviceWeights& weights;
+  CudaWorkspace& ws;
+  float* pool;  // the state pool
+  StateShape shape;
+  kernels::cuda::Blas& blas;
+  cudaStream_t stream;
+
+  // A pass of T tokens in n_seqs sequences (staged in ws.tokens, ws.seqs, ws.token_seq) that ends
+  // with n_rows rows of logits in ws.logits (the rows named in ws.rows).
+  void enqueue_pass(int T, int n_seqs, int n_rows, LaunchLog& log) const;
+  // One decode step for `bucket` sessions ([tokens | slots] in ws.tokens): logits in ws.logits and,
+  // with argmax_limit > 0, argmax ids in ws.argmax. `small` takes the fused GEMV path.
+  void enqueue_decode(int bucket, int argmax_limit, bool small, LaunchLog& log) const;
+
+ private:
+  bool bf16() const { return weights.embedding.type == kernels::ElementType::bf16; }
+  static kernels::cuda::Bf16Split split(const DeviceBuffer& b, std::size_t cols, bool wanted) {
+    return CudaWorkspace::split(b, cols, wanted);
+  }
+  kernels::cuda::StateRef conv_state(std::size_t layer) const {
+    return {pool + shape.conv_offset(layer), shape.floats()};
+  }
+  kernels::cuda::StateRef ssm_state(std::size_t layer) const {
+    return {pool + shape.ssm_offset(layer), shape.floats()};
+  }
+};
+
+}  // namespace recur
