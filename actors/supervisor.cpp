@@ -235,6 +235,22 @@ supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
         st.running = s.sessions.size() - s.queue.size();
         return st;
       },
+      [=](call_atom, ToolBatch& batch) -> caf::result<ToolReplies> {
+        auto& s = self->state;
+        std::string tool = batch.requests.empty() ? "" : batch.requests.front().call.name;
+        auto it = s.hosts.find(tool);
+        if (it != s.hosts.end() && it->second.actor)
+          return self->delegate(it->second.actor, call_atom::value, std::move(batch));
+        ToolReplies replies;
+        for (const auto& r : batch.requests)
+          replies.replies.push_back(
+              {r.call.id,
+               tools::ToolResult::error(it == s.hosts.end()
+                                            ? "no tool '" + r.call.name + "' is configured"
+                                            : "the host of tool '" + r.call.name + "' is down"),
+               0});
+        return replies;
+      },
       [=](restart_atom, std::uint32_t i) {
         auto& s = self->state;
         if (s.stopping || i >= s.workers.size() || s.workers[i].actor) return;

@@ -17,6 +17,10 @@
 //   (cancel_atom, session)                       end a session as cancelled
 //   (crash_atom, worker index)                   make a worker crash (tests of recovery)
 //   (status_atom) -> SupervisorStatus            restarts, backoff delays, sessions
+//   (call_atom, ToolBatch) -> ToolReplies        calls of one tool, passed on to its current host;
+//                                                error replies when no host runs it (unknown
+//                                                tool, host down); a supervisor without workers
+//                                                serves pipelines' tool calls this way
 // Stop it with an exit message (caf::exit_reason::user_shutdown); its children stop with it.
 #pragma once
 
@@ -49,7 +53,8 @@ using supervisor_actor =
     caf::typed_actor<caf::replies_to<run_atom, SessionOrder>::with<SessionOutcome>,
                      caf::reacts_to<cancel_atom, std::string>,
                      caf::reacts_to<crash_atom, std::uint32_t>,
-                     caf::replies_to<status_atom>::with<SupervisorStatus>>;
+                     caf::replies_to<status_atom>::with<SupervisorStatus>,
+                     caf::replies_to<call_atom, ToolBatch>::with<ToolReplies>>;
 
 struct SupervisorSetup {
   // One per worker (each with its own backend). Their `tools` are filled by the supervisor.
