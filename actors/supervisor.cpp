@@ -1,5 +1,6 @@
 #include "actors/supervisor.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <set>
 
@@ -20,6 +21,8 @@ struct WorkerChild {
   WorkerSetup setup;
   model_worker_actor actor;  // invalid while down
   std::set<std::string> sessions;
+  std::uint64_t placed = 0;
+  bool retired = false;  // down for good
 };
 
 struct HostChild {
@@ -79,6 +82,7 @@ void place(Self self) {
     SessionEntry& e = s.sessions.at(id);
     e.worker = *best;
     s.workers[*best].sessions.insert(id);
+    ++s.workers[*best].placed;
     self->send(s.workers[*best].actor, start_atom::value, e.order);
   }
 }
@@ -117,19 +121,27 @@ void stop(Self self, const caf::error& reason) {
   self->quit(reason);
 }
 
+// The delay before restarting `child`, or none when a restart would exceed the intensity.
+std::optional<std::chrono::milliseconds> restart_delay(Self self, const std::string& child) {
+  auto& s = self->state;
+  auto delay = s.policy.crashed(child, Clock::now());
+  if (delay) s.status.backoff_ms.push_back(static_cast<double>(delay->count()));
+  return delay;
+}
+
+// Stops the supervisor because `child` died once too often.
+void give_up(Self self, const std::string& child, const caf::error& reason) {
+  const auto& l = self->state.policy.limits();
+  stop(self, runtime_error("supervisor: " + child + " died again (" + error_text(reason) +
+                           "): more than " + std::to_string(l.intensity) + " restarts within " +
+                           std::to_string(l.period.count()) + " ms; stopping"));
+}
+
 // Grants a restart of `child` after its backoff, or stops the supervisor.
 std::optional<std::chrono::milliseconds> grant_restart(Self self, const std::string& child,
                                                        const caf::error& reason) {
-  auto& s = self->state;
-  auto delay = s.policy.crashed(child, Clock::now());
-  if (!delay) {
-    const auto& l = s.policy.limits();
-    stop(self, runtime_error("supervisor: " + child + " died again (" + error_text(reason) +
-                             "): more than " + std::to_string(l.intensity) + " restarts within " +
-                             std::to_string(l.period.count()) + " ms; stopping"));
-    return std::nullopt;
-  }
-  s.status.backoff_ms.push_back(static_cast<double>(delay->count()));
+  auto delay = restart_delay(self, child);
+  if (!delay) give_up(self, child, reason);
   return delay;
 }
 
@@ -147,9 +159,16 @@ void worker_down(Self self, std::size_t i, const caf::error& reason) {
     s.queue.push_front(*it);
     ++s.status.recovered;
   }
-  auto delay = grant_restart(self, worker_name(i), reason);
-  if (!delay) return;
-  self->delayed_send(self, *delay, restart_atom::value, static_cast<std::uint32_t>(i));
+  auto delay = restart_delay(self, worker_name(i));
+  if (!delay) {
+    const bool others = std::any_of(s.workers.begin(), s.workers.end(),
+                                    [&](const WorkerChild& o) { return &o != &w && !o.retired; });
+    if (!others) return give_up(self, worker_name(i), reason);
+    w.retired = true;
+    s.status.retired.push_back(static_cast<std::uint32_t>(i));
+  } else {
+    self->delayed_send(self, *delay, restart_atom::value, static_cast<std::uint32_t>(i));
+  }
   place(self);
 }
 
@@ -231,6 +250,10 @@ supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
       [=](status_atom) {
         auto& s = self->state;
         SupervisorStatus st = s.status;
+        for (const auto& w : s.workers) {
+          st.worker_sessions.push_back(w.sessions.size());
+          st.worker_placed.push_back(w.placed);
+        }
         st.queued = s.queue.size();
         st.running = s.sessions.size() - s.queue.size();
         return st;
@@ -253,7 +276,8 @@ supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
       },
       [=](restart_atom, std::uint32_t i) {
         auto& s = self->state;
-        if (s.stopping || i >= s.workers.size() || s.workers[i].actor) return;
+        if (s.stopping || i >= s.workers.size() || s.workers[i].actor || s.workers[i].retired)
+          return;
         ++s.status.worker_restarts[i];
         start_worker(self, i);
         place(self);

@@ -3,11 +3,17 @@
 //
 // Supervision is one_for_one: a child that dies is restarted alone, after an exponential backoff
 // with jitter (restart_policy.hpp); more restarts within the period than the intensity allows stop
-// the supervisor, its children with it, with an error naming the child and the count. Sessions go
-// to the worker with the most free slots, and wait in the supervisor while every slot is taken. A
-// client's request for a session's outcome is held by the supervisor, not by a worker: when a
-// worker dies, its sessions are placed again, continued from their last checkpoints (with a store;
-// without one, from their specs), and their clients get the outcome when they end.
+// the supervisor, its children with it, with an error naming the child and the count. A worker that
+// would exceed the intensity while other workers serve is retired instead (a GPU that keeps
+// failing): it is not restarted, and the others take its sessions; the supervisor stops when its
+// last worker goes that way.
+//
+// Placement: a session goes to the worker with the most free slots (the lowest index on a tie),
+// and waits in the supervisor while every slot is taken. A session stays on its worker while that
+// worker lives; it moves only when the worker dies. A client's request for a session's outcome is
+// held by the supervisor, not by a worker: when a worker dies, its sessions are placed again on
+// the workers that are up, continued from their last checkpoints (with a store; without one, from
+// their specs), and their clients get the outcome when they end.
 //
 // Interface:
 //   (run_atom, SessionOrder) -> SessionOutcome   run a session to its end; its output goes to the
@@ -36,6 +42,9 @@ namespace recur::actors {
 
 struct SupervisorStatus {
   std::vector<std::uint32_t> worker_restarts;  // by worker index
+  std::vector<std::uint64_t> worker_sessions;  // sessions on each worker now
+  std::vector<std::uint64_t> worker_placed;    // sessions placed on each worker so far
+  std::vector<std::uint32_t> retired;          // workers given up on, in the order they went
   std::uint32_t tool_host_restarts = 0;
   std::vector<double> backoff_ms;  // every restart delay chosen, in order
   std::uint64_t running = 0;       // sessions placed on workers
@@ -45,8 +54,9 @@ struct SupervisorStatus {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, SupervisorStatus& x) {
-  return f(caf::meta::type_name("SupervisorStatus"), x.worker_restarts, x.tool_host_restarts,
-           x.backoff_ms, x.running, x.queued, x.recovered);
+  return f(caf::meta::type_name("SupervisorStatus"), x.worker_restarts, x.worker_sessions,
+           x.worker_placed, x.retired, x.tool_host_restarts, x.backoff_ms, x.running, x.queued,
+           x.recovered);
 }
 
 using supervisor_actor =
@@ -57,7 +67,8 @@ using supervisor_actor =
                      caf::replies_to<call_atom, ToolBatch>::with<ToolReplies>>;
 
 struct SupervisorSetup {
-  // One per worker (each with its own backend). Their `tools` are filled by the supervisor.
+  // One per worker (each with its own backend: the CPU, or one GPU each). Their `tools` are filled
+  // by the supervisor.
   std::vector<WorkerSetup> workers;
   // A host for each tool of the registry (none without one).
   std::shared_ptr<const tools::Registry> registry;

@@ -1,12 +1,15 @@
 // The supervisor keeps sessions going across worker crashes: a worker that dies mid-run is
 // restarted after its backoff, its sessions continue from their checkpoints (or start over without
 // a store) and every client gets the outcome it would have had without the crash. Crashing more
-// often than the intensity allows stops the supervisor, and its clients, with a clear error.
+// often than the intensity allows retires the worker while another serves, and stops the
+// supervisor, and its clients, with a clear error when it was the last. Sessions go to the worker
+// with the most free slots and stay there.
 #include "actors/supervisor.hpp"
 
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -55,10 +58,12 @@ class SupervisorTest : public ::testing::Test {
   }
 
   // Runs every session from a client thread of its own and waits for all outcomes. With
-  // `crash_after`, crashes worker 0 once that many sessions have ended.
+  // `crash_after`, runs `crash` (by default: crash worker 0 once) when that many sessions have
+  // ended.
   std::map<std::string, Json> run_all(const supervisor_actor& sup,
                                       const std::vector<SessionSpec>& specs,
-                                      std::optional<std::size_t> crash_after = {}) {
+                                      std::optional<std::size_t> crash_after = {},
+                                      std::function<void()> crash = {}) {
     std::map<std::string, Json> out;
     std::mutex mutex;
     std::condition_variable ended;
@@ -74,9 +79,14 @@ class SupervisorTest : public ::testing::Test {
         ended.notify_all();
       });
     if (crash_after) {
-      std::unique_lock<std::mutex> lock(mutex);
-      ended.wait(lock, [&] { return out.size() >= *crash_after; });
-      caf::anon_send(sup, crash_atom::value, std::uint32_t{0});
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        ended.wait(lock, [&] { return out.size() >= *crash_after; });
+      }
+      if (crash)
+        crash();
+      else
+        caf::anon_send(sup, crash_atom::value, std::uint32_t{0});
     }
     for (auto& c : clients) c.join();
     return out;
@@ -91,12 +101,13 @@ class SupervisorTest : public ::testing::Test {
     return st;
   }
 
-  // Crashes worker 0 and waits until the supervisor restarted it `restarts` times in all.
-  void crash_and_wait(const supervisor_actor& sup, std::uint32_t restarts) {
-    caf::anon_send(sup, crash_atom::value, std::uint32_t{0});
-    for (int i = 0; i < 500 && status(sup).worker_restarts.at(0) < restarts; ++i)
+  // Crashes a worker and waits until the supervisor restarted it `restarts` times in all.
+  void crash_and_wait(const supervisor_actor& sup, std::uint32_t restarts,
+                      std::uint32_t worker = 0) {
+    caf::anon_send(sup, crash_atom::value, worker);
+    for (int i = 0; i < 500 && status(sup).worker_restarts.at(worker) < restarts; ++i)
       std::this_thread::sleep_for(5ms);
-    ASSERT_EQ(status(sup).worker_restarts.at(0), restarts);
+    ASSERT_EQ(status(sup).worker_restarts.at(worker), restarts);
   }
 
   void TearDown() override {
@@ -208,6 +219,71 @@ TEST_F(SupervisorTest, BackoffDelaysGrowWithEachCrashInARow) {
       EXPECT_GT(delays[i], delays[i - 1]);
     }
   }
+}
+
+TEST_F(SupervisorTest, AWorkerThatCrashesPastTheIntensityIsRetiredAndTheOthersFinishItsSessions) {
+  auto b = write_random_bundle(testing::pointer_copy_script(), dir_ / "random");
+  const auto specs = hundred_sessions();
+  auto clean_store = tools::Store::open(dir_ / "clean", {false, true});
+  ASSERT_TRUE(clean_store.ok());
+  const auto expected = run_all(start(setup(b, 1, *clean_store)), specs);
+  ASSERT_EQ(expected.size(), specs.size());
+
+  RestartLimits limits;
+  limits.intensity = 2;
+  limits.period = 10s;
+  limits.min_backoff = 5ms;
+  auto store = tools::Store::open(dir_ / "crash", {false, true});
+  ASSERT_TRUE(store.ok());
+  auto sup = start(setup(b, 2, *store, limits));
+  // Worker 1 dies three times in a row: restarted twice, then retired; worker 0 runs on.
+  const auto got = run_all(sup, specs, 20, [&] {
+    crash_and_wait(sup, 1, 1);
+    crash_and_wait(sup, 2, 1);
+    caf::anon_send(sup, crash_atom::value, std::uint32_t{1});
+  });
+  ASSERT_EQ(got.size(), specs.size());
+  for (const auto& s : specs)
+    EXPECT_EQ(comparable(got.at(s.id)), comparable(expected.at(s.id))) << s.id;
+  const auto st = status(sup);
+  EXPECT_EQ(st.retired, (std::vector<std::uint32_t>{1}));
+  EXPECT_EQ(st.worker_restarts, (std::vector<std::uint32_t>{0, 2}));
+  EXPECT_GT(st.recovered, 0u);
+  EXPECT_EQ(st.worker_sessions, (std::vector<std::uint64_t>{0, 0}));
+}
+
+TEST_F(SupervisorTest, SessionsGoToTheWorkerWithTheMostFreeSlotsAndStayWhereTheyArePlaced) {
+  auto b = write_bundle(testing::json_script(JsonPath::runaway), dir_ / "runaway");
+  auto s = setup(b, 2, std::nullopt);
+  s.workers[0].slots = 50;
+  s.workers[1].slots = 100;
+  auto sup = start(std::move(s));
+  // Endless sessions: worker 1 takes 50 until both have 50 free, then they alternate, worker 0
+  // first on each tie; 90 sessions end as 20 and 70.
+  caf::scoped_actor self{system_};
+  using Handle =
+      decltype(self->request(sup, caf::infinite, run_atom::value, std::declval<SessionOrder>()));
+  std::vector<Handle> pending;
+  for (unsigned i = 0; i < 90; ++i) {
+    auto spec = session(numbered("s", i), "add");
+    spec.budgets.max_tokens = 1u << 30;
+    pending.push_back(self->request(sup, caf::infinite, run_atom::value,
+                                    SessionOrder{spec, Admission::fresh, {}}));
+  }
+  for (int i = 0; i < 500 && status(sup).running < 90; ++i) std::this_thread::sleep_for(5ms);
+  auto st = status(sup);
+  EXPECT_EQ(st.worker_sessions, (std::vector<std::uint64_t>{20, 70}));
+  EXPECT_EQ(st.worker_placed, (std::vector<std::uint64_t>{20, 70}));
+  EXPECT_EQ(st.queued, 0u);
+  // While both workers live, nothing moves.
+  std::this_thread::sleep_for(50ms);
+  st = status(sup);
+  EXPECT_EQ(st.worker_sessions, (std::vector<std::uint64_t>{20, 70}));
+  EXPECT_EQ(st.worker_placed, (std::vector<std::uint64_t>{20, 70}));
+  for (unsigned i = 0; i < 90; ++i) caf::anon_send(sup, cancel_atom::value, numbered("s", i));
+  for (auto& p : pending)
+    p.receive([](SessionOutcome& o) { EXPECT_EQ(o.result.status, SessionStatus::cancelled); },
+              [](caf::error& e) { ADD_FAILURE() << error_text(e); });
 }
 
 }  // namespace
