@@ -307,7 +307,12 @@ std::uint64_t LuaSandbox::instructions_used() const {
   return budget_->instructions_used;
 }
 
-Error LuaSandbox::failure(int status) {
+void LuaSandbox::halt(lua_State* thread, std::string message) {
+  if (budget_->exhausted.empty()) budget_->exhausted = std::move(message);
+  lua_sethook(thread, count_hook, LUA_MASKCOUNT, 1);
+}
+
+Error LuaSandbox::failure_of(lua_State* L, int status) {
   std::string message;
   if (!budget_->exhausted.empty()) {
     message = budget_->exhausted;
@@ -316,15 +321,15 @@ Error LuaSandbox::failure(int status) {
               ": memory limit of " + std::to_string(budget_->memory_limit) + " bytes exceeded";
     if (budget_->last_line > 0)
       message += std::string(" (near line ") + std::to_string(budget_->last_line) + ")";
-  } else if (lua_type(L_, -1) == LUA_TSTRING) {
-    message = lua_tostring(L_, -1);
-  } else if (lua_type(L_, -1) == LUA_TNUMBER) {
-    message = lua_isinteger(L_, -1) ? std::to_string(lua_tointeger(L_, -1))
-                                    : std::to_string(lua_tonumber(L_, -1));
+  } else if (lua_type(L, -1) == LUA_TSTRING) {
+    message = lua_tostring(L, -1);
+  } else if (lua_type(L, -1) == LUA_TNUMBER) {
+    message = lua_isinteger(L, -1) ? std::to_string(lua_tointeger(L, -1))
+                                   : std::to_string(lua_tonumber(L, -1));
   } else {
-    message = std::string("error object is a ") + luaL_typename(L_, -1) + " value";
+    message = std::string("error object is a ") + luaL_typename(L, -1) + " value";
   }
-  lua_pop(L_, 1);
+  lua_pop(L, 1);
   return fail(message);
 }
 

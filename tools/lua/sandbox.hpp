@@ -75,13 +75,23 @@ class LuaSandbox {
   // value in error messages ("result.rows[2]: number is not finite"). The stack is unchanged.
   Result<nlohmann::json> to_json(int index, std::string_view what);
 
+  // The error of a failed resume or protected call on `thread` (this state or a coroutine of it),
+  // whose error value is on top of thread's stack (popped): the budget's message when a budget ran
+  // out, else the error value as text.
+  Error failure_of(lua_State* thread, int status);
+
+  // Stops the script running on `thread`: from now on each of its instructions raises `message`,
+  // so a pcall cannot catch it and go on. For hosts that end a script from outside its budget
+  // (a pipeline over its call budget, a cancelled job).
+  void halt(lua_State* thread, std::string message);
+
   std::size_t memory_used() const;
   std::uint64_t instructions_used() const;
 
  private:
   LuaSandbox(std::unique_ptr<LuaBudget> budget, lua_State* L);
   // Turns the status of a protected call, and the error value on the stack, into an Error.
-  Error failure(int status);
+  Error failure(int status) { return failure_of(L_, status); }
 
   std::unique_ptr<LuaBudget> budget_;
   lua_State* L_ = nullptr;

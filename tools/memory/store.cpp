@@ -66,11 +66,23 @@ void WriteBatch::erase(std::string_view key) {
 
 Result<Store> Store::open(const std::filesystem::path& dir, StoreOptions options) {
   std::error_code ec;
-  if (options.create_if_missing) std::filesystem::create_directories(dir, ec);
+  if (options.create_if_missing && !options.read_only) std::filesystem::create_directories(dir, ec);
   if (ec) return fail("store " + dir.string() + ": cannot create the directory: " + ec.message());
   std::filesystem::path canonical = std::filesystem::weakly_canonical(dir, ec);
   if (ec) return fail("store " + dir.string() + ": " + ec.message());
   std::string key = canonical.string();
+
+  if (options.read_only) {
+    rocksdb::Options rocks;
+    rocks.create_if_missing = false;
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::OpenForReadOnly(rocks, canonical.string(), &raw);
+    if (!s.ok()) return rocks_error("store " + dir.string() + ": cannot open to read", s);
+    auto database = std::make_shared<Database>();
+    database->db.reset(raw);
+    database->dir = canonical;
+    return Store(std::move(database), options, "");
+  }
 
   OpenDatabases& table = open_databases();
   std::unique_lock lock(table.mutex);

@@ -31,6 +31,9 @@ namespace recur::tools {
 struct StoreOptions {
   bool sync = true;               // fsync every write before returning (see above)
   bool create_if_missing = true;  // create the directory and database when absent
+  // Open without the lock, to read a database another process has open (it sees what was written
+  // up to the open); every write fails. Not shared with other handles of this process.
+  bool read_only = false;
 };
 
 // Writes applied together: all of them or none, in order. Keys are relative to the handle that
