@@ -13,5 +13,7 @@ void add_tokenize_commands(CLI::App& app, int& exit_code);
 void add_tool_command(CLI::App& app, int& exit_code);
 void add_agent_command(CLI::App& app, int& exit_code);
 void add_eval_command(CLI::App& app, int& exit_code);
+void add_run_command(CLI::App& app, int& exit_code);
+void add_jobs_command(CLI::App& app, int& exit_code);
 
 }  // namespace recur::cli

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   recur::cli::add_tool_command(app, exit_code);
   recur::cli::add_agent_command(app, exit_code);
   recur::cli::add_eval_command(app, exit_code);
+  recur::cli::add_run_command(app, exit_code);
+  recur::cli::add_jobs_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

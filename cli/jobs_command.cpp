@@ -1,0 +1,100 @@
+// recur jobs list | show JOB | cancel JOB: the pipeline jobs of a store. list and show read a store
+// that a running job holds (they see it as of their start); cancel ends a queued job, or asks a
+// running one to stop (it stops within a fraction of a second, as cancelled, keeping its record).
+#include <iomanip>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "cli/pipeline_store.hpp"
+#include "tools/pipeline/job_store.hpp"
+
+namespace recur::cli {
+namespace {
+
+struct JobsOptions {
+  std::string store;
+  std::string job;
+  bool json = false;
+  bool source = false;
+};
+
+int list_jobs(const JobsOptions& o) {
+  auto store = open_job_store(o.store, true);
+  if (!store) return report_error("jobs list", store.error().message);
+  auto jobs = tools::JobStore(*store).list();
+  if (!jobs) return report_error("jobs list", jobs.error().message);
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& j : *jobs) out.push_back(j.to_json());
+    std::cout << nlohmann::json{{"jobs", out}}.dump() << std::endl;
+    return 0;
+  }
+  std::cout << std::left << std::setw(12) << "job" << std::setw(13) << "status" << std::setw(10)
+            << "priority" << std::setw(6) << "runs" << std::setw(8) << "calls"
+            << "script" << std::endl;
+  for (const auto& j : *jobs)
+    std::cout << std::setw(12) << j.id << std::setw(13) << tools::job_status_name(j.status)
+              << std::setw(10) << j.priority << std::setw(6) << j.runs << std::setw(8)
+              << j.summary.value("calls", std::uint64_t{0}) << j.script << std::endl;
+  return 0;
+}
+
+int show_job(const JobsOptions& o) {
+  auto store = open_job_store(o.store, true);
+  if (!store) return report_error("jobs show", store.error().message);
+  auto job = tools::JobStore(*store).get(o.job);
+  if (!job) return report_error("jobs show", job.error().message);
+  std::cout << job->to_json(o.source).dump(o.json ? -1 : 1) << std::endl;
+  return 0;
+}
+
+int cancel_job(const JobsOptions& o) {
+  const std::string cmd = "jobs cancel";
+  auto store = open_job_store(o.store, true);
+  if (!store) return report_error(cmd, store.error().message);
+  tools::JobStore jobs(*store);
+  auto job = jobs.get(o.job);
+  if (!job) return report_error(cmd, job.error().message);
+  if (tools::job_ended(job->status))
+    return report_error(cmd, job->id + " has ended (" + tools::job_status_name(job->status) + ")");
+  if (store->options().read_only) {  // another process holds the store: the job runs there
+    request_cancel(store->dir(), job->id);
+    std::cout << job->id << ": cancel requested; the running job stops" << std::endl;
+    return 0;
+  }
+  job->status = tools::JobStatus::cancelled;
+  job->error = "cancelled";
+  if (auto s = jobs.update(*job); !s) return report_error(cmd, s.error().message);
+  std::cout << job->id << ": cancelled" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+void add_jobs_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<JobsOptions>();
+  auto* c = app.add_subcommand("jobs", "The pipeline jobs of a store: list, show, cancel");
+  c->require_subcommand(1);
+  auto store_option = [o](CLI::App* sub) {
+    sub->add_option("--store", o->store,
+                    "Job store directory (default: $RECUR_STORE, else var/store)");
+    sub->add_flag("--json", o->json, "JSON output");
+  };
+  auto* list = c->add_subcommand("list", "Every job with its status");
+  store_option(list);
+  list->callback([o, &exit_code] { exit_code = list_jobs(*o); });
+  auto* show = c->add_subcommand("show", "One job: options, parameters, status, summary");
+  show->add_option("job", o->job, "Job id")->required();
+  show->add_flag("--source", o->source, "Include the script's text");
+  store_option(show);
+  show->callback([o, &exit_code] { exit_code = show_job(*o); });
+  auto* cancel = c->add_subcommand("cancel", "Cancel a queued or running job");
+  cancel->add_option("job", o->job, "Job id")->required();
+  store_option(cancel);
+  cancel->callback([o, &exit_code] { exit_code = cancel_job(*o); });
+}
+
+}  // namespace recur::cli

@@ -1,0 +1,302 @@
+// recur run: runs a Lua pipeline (docs/pipelines.md) as a job of the store's queue. The job keeps
+// the script, its parameters and its seed, and every completed call is recorded, so a run that was
+// killed goes on with --resume JOB: the script runs again from the top against the record, no
+// completed call is made again, and the report is the one an uninterrupted run writes.
+//
+// Prints the report as a table (or the outcome as JSON with --json) and writes report.csv,
+// report.json and the plots the script asked for to --out (default STORE/reports/JOB).
+//
+// Exit status: 0 when the pipeline finished; 1 when it failed, went over a budget or was cancelled
+// (one line on stderr says why) or the input was bad; 2 for usage errors.
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "cli/pipeline_runtime.hpp"
+#include "cli/pipeline_store.hpp"
+#include "tools/pipeline/job_store.hpp"
+
+namespace recur::cli {
+namespace {
+
+struct RunOptions {
+  std::string script;
+  std::vector<std::string> params;
+  std::string store;
+  std::string resume;
+  bool enqueue = false;
+  bool next = false;
+  std::string model;
+  std::string device = "cpu";
+  unsigned threads = 0;
+  std::size_t slots = 64;
+  std::size_t concurrency = 8;
+  std::uint64_t max_wall_ms = 0, max_calls = 0, max_tokens = 0;
+  std::int64_t priority = 0;
+  std::optional<std::uint64_t> seed;
+  std::string out;
+  bool json = false;
+  bool quiet = false;
+  std::string config;
+};
+
+Result<std::map<std::string, std::string>> parse_params(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> params;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return fail("--param: '" + item + "' is not NAME=VALUE");
+    params[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return params;
+}
+
+// A new job from the script file and the options.
+Result<tools::Job> new_job(const RunOptions& o) {
+  std::ifstream f(o.script, std::ios::binary);
+  if (!f) return fail(o.script + ": cannot read the script");
+  std::ostringstream text;
+  text << f.rdbuf();
+  auto params = parse_params(o.params);
+  if (!params) return params.error();
+  tools::Job job;
+  job.script = o.script;
+  job.source = text.str();
+  job.params = std::move(*params);
+  job.priority = o.priority;
+  job.seed =
+      o.seed ? *o.seed
+             : (static_cast<std::uint64_t>(std::random_device{}()) << 32 | std::random_device{}());
+  std::error_code ec;
+  const auto script_dir = std::filesystem::absolute(o.script, ec).parent_path();
+  job.options = {{"model", o.model.empty() ? "" : std::filesystem::absolute(o.model, ec).string()},
+                 {"concurrency", o.concurrency},
+                 {"max_wall_ms", o.max_wall_ms},
+                 {"max_calls", o.max_calls},
+                 {"max_tokens", o.max_tokens},
+                 {"data_dir", (script_dir / "data").string()}};
+  return job;
+}
+
+Status write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  if (!f) return fail("cannot write " + path.string());
+  return {};
+}
+
+// Writes report.csv, report.json and the plots; returns the paths written.
+Result<std::vector<std::string>> write_report(const tools::Report& report,
+                                              const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail("--out: cannot create " + dir.string() + ": " + ec.message());
+  std::vector<std::string> written;
+  auto put = [&](const std::filesystem::path& p, const std::string& text) -> Status {
+    if (auto s = write_file(p, text); !s) return s;
+    written.push_back(p.string());
+    return {};
+  };
+  if (auto s = put(dir / "report.csv", report.csv()); !s) return s.error();
+  if (auto s = put(dir / "report.json", report.to_json().dump(1) + "\n"); !s) return s.error();
+  for (const auto& plot : report.plots())
+    if (auto s = put(dir / plot.file, report.plot_svg(plot)); !s) return s.error();
+  return written;
+}
+
+int run_job(const RunOptions& o, const tools::Store& store, tools::Job job) {
+  const std::string cmd = "run";
+  tools::JobStore jobs(store);
+  const bool resumed = job.runs > 0;
+  job.status = tools::JobStatus::running;
+  ++job.runs;
+  if (auto s = jobs.update(job); !s) return report_error(cmd, s.error().message);
+  clear_cancel_request(store.dir(), job.id);
+
+  auto record = tools::CallRecord::load(jobs.job_scope(job.id));
+  if (!record) return report_error(cmd, record.error().message);
+  const std::string prefix = "[" + job.id + "] ";
+  tools::PipelineOptions options;
+  options.job = job.id;
+  options.params = job.params;
+  options.seed = job.seed;
+  options.budgets.max_calls = job.options.value("max_calls", std::uint64_t{0});
+  options.budgets.max_tokens = job.options.value("max_tokens", std::uint64_t{0});
+  options.data_dir = job.options.value("data_dir", "");
+  if (!o.quiet) {
+    options.events.log = [prefix](const std::string& line) { std::cerr << prefix << line << "\n"; };
+    options.events.progress = [prefix](double done, double total, const std::string& message) {
+      std::cerr << prefix << "progress " << done << "/" << total << (message.empty() ? "" : " ")
+                << message << "\n";
+    };
+  }
+  const std::string chunk = std::filesystem::path(job.script).filename().string();
+  auto script = tools::PipelineScript::open(job.source, chunk, options, std::move(*record));
+  if (!script) {
+    job.status = tools::JobStatus::failed;
+    job.error = script.error().message;
+    (void)jobs.update(job);
+    return report_error(cmd, job.error);
+  }
+  std::shared_ptr<tools::PipelineScript> shared_script = std::move(*script);
+  if (resumed && !o.quiet) std::cerr << prefix << "resumed (run " << job.runs << ")" << std::endl;
+
+  tools::RegistryOptions registry_options;
+  registry_options.store_dir = store.dir();
+  auto registry = tools::Registry::load(
+      o.config.empty() ? tools::default_config_path() : std::filesystem::path(o.config),
+      registry_options);
+  if (!registry) return report_error(cmd, registry.error().message);
+
+  actors::RuntimeConfig config;
+  caf::actor_system system{config};
+  actors::PipelineOutcome outcome;
+  {
+    RuntimeOptions runtime_options;
+    runtime_options.default_model = o.model.empty() ? job.options.value("model", "") : o.model;
+    runtime_options.device = o.device;
+    runtime_options.threads = o.threads;
+    runtime_options.slots = o.slots;
+    PipelineRuntime runtime(system, std::make_shared<const tools::Registry>(std::move(*registry)),
+                            runtime_options);
+    actors::PipelineHostSetup setup;
+    setup.script = shared_script;
+    setup.agents = runtime.pool();
+    setup.tools = runtime.tools();
+    setup.scope = "pipeline/" + job.id;
+    setup.session_prefix = job.id + "/run" + std::to_string(job.runs) + "/agent";
+    setup.concurrency = job.options.value("concurrency", std::size_t{8});
+    setup.max_wall = std::chrono::milliseconds(job.options.value("max_wall_ms", std::uint64_t{0}));
+    auto host = actors::spawn_pipeline_host(system, std::move(setup));
+
+    // `recur jobs cancel` from another process leaves a request in the store's directory.
+    std::atomic<bool> done{false};
+    std::thread watcher([&] {
+      while (!done) {
+        if (cancel_requested(store.dir(), job.id)) {
+          caf::anon_send(host, actors::cancel_atom::value);
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+    caf::scoped_actor self{system};
+    self->request(host, caf::infinite, actors::run_atom::value)
+        .receive([&](actors::PipelineOutcome& out) { outcome = std::move(out); },
+                 [&](caf::error& e) {
+                   outcome.status = "failed";
+                   outcome.error = "the pipeline host stopped: " + system.render(e);
+                 });
+    done = true;
+    watcher.join();
+  }
+  clear_cancel_request(store.dir(), job.id);
+
+  const tools::Report& report = shared_script->report();
+  job.status = tools::parse_job_status(outcome.status).value_or(tools::JobStatus::failed);
+  job.error = outcome.error;
+  job.summary = {{"calls", outcome.calls},
+                 {"tokens", outcome.tokens},
+                 {"replayed", outcome.replayed},
+                 {"rows", report.rows().size()}};
+  const std::filesystem::path out_dir =
+      o.out.empty() ? store.dir() / "reports" / job.id : std::filesystem::path(o.out);
+  auto written = write_report(report, out_dir);
+  if (written) job.summary["files"] = *written;
+  if (auto s = jobs.update(job); !s) return report_error(cmd, s.error().message);
+  for (const auto& name : shared_script->unread_params())
+    std::cerr << "recur run: warning: --param " << name << " was never read by the script\n";
+
+  if (o.json) {
+    nlohmann::json j = job.to_json();
+    j["report"] = report.to_json();
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+  } else if (!report.empty()) {
+    std::cout << report.table() << std::flush;
+  }
+  if (!written) return report_error(cmd, written.error().message);
+  if (!o.quiet) {
+    std::cerr << prefix << outcome.status << ": " << outcome.calls << " calls (" << outcome.replayed
+              << " from the record), " << outcome.tokens << " agent tokens";
+    for (const auto& f : *written) std::cerr << "; " << f;
+    std::cerr << std::endl;
+  }
+  if (job.status != tools::JobStatus::finished)
+    return report_error(cmd, job.id + " " + outcome.status + ": " + outcome.error);
+  return 0;
+}
+
+int run_pipeline(const RunOptions& o) {
+  const std::string cmd = "run";
+  const int modes = int(!o.resume.empty()) + int(!o.script.empty()) + int(o.next);
+  if (modes != 1) return report_error(cmd, "give a script, --resume JOB or --next");
+  auto store = open_job_store(o.store, false);
+  if (!store) return report_error(cmd, store.error().message);
+  tools::JobStore jobs(*store);
+  if (!o.resume.empty()) {
+    auto job = jobs.get(o.resume);
+    if (!job) return report_error(cmd, "--resume: " + job.error().message);
+    if (tools::job_ended(job->status))
+      return report_error(
+          cmd, "--resume: " + job->id + " has ended (" + tools::job_status_name(job->status) + ")");
+    return run_job(o, *store, std::move(*job));
+  }
+  if (o.next) {  // the queued jobs, by priority, until none is left
+    int status = 0;
+    for (;;) {
+      auto job = jobs.next_queued();
+      if (!job) return report_error(cmd, job.error().message);
+      if (!*job) return status;
+      status = std::max(status, run_job(o, *store, std::move(**job)));
+    }
+  }
+  auto job = new_job(o);
+  if (!job) return report_error(cmd, job.error().message);
+  auto id = jobs.create(std::move(*job));
+  if (!id) return report_error(cmd, id.error().message);
+  if (o.enqueue) {
+    std::cout << *id << std::endl;
+    return 0;
+  }
+  auto created = jobs.get(*id);
+  if (!created) return report_error(cmd, created.error().message);
+  return run_job(o, *store, std::move(*created));
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<RunOptions>();
+  auto* c = app.add_subcommand("run", "Run a Lua pipeline as a durable, resumable job");
+  c->add_option("script", o->script, "The pipeline script (.lua)");
+  c->add_option("--param", o->params, "NAME=VALUE, read by the script as params.NAME")->take_all();
+  c->add_option("--store", o->store, "Job store directory (default: $RECUR_STORE, else var/store)");
+  c->add_option("--resume", o->resume, "Continue a job that was interrupted");
+  c->add_flag("--enqueue", o->enqueue, "Only add the job to the queue; print its id");
+  c->add_flag("--next", o->next, "Run the queued jobs, highest priority first");
+  c->add_option("--priority", o->priority, "Queue priority (higher runs first)");
+  c->add_option("--model", o->model, "Model bundle for agent calls that name none");
+  c->add_option("--device", o->device, "cpu, cuda or cuda:N");
+  c->add_option("--threads", o->threads, "CPU threads of each backend (0: all cores)");
+  c->add_option("--slots", o->slots, "Sessions a model worker runs at once");
+  c->add_option("--concurrency", o->concurrency, "Agents of the pipeline running at once");
+  c->add_option("--max-wall-ms", o->max_wall_ms, "Budget: wall time of a run in ms (0: none)");
+  c->add_option("--max-calls", o->max_calls, "Budget: agent and tool calls (0: none)");
+  c->add_option("--max-tokens", o->max_tokens, "Budget: tokens of agents (0: none)");
+  c->add_option("--seed", o->seed, "Seed of math.random and of agents' sampling (default: random)");
+  c->add_option("--out", o->out, "Directory for report.csv, report.json and plots");
+  c->add_flag("--json", o->json, "Print the job and its report as JSON");
+  c->add_flag("--quiet", o->quiet, "No log or progress lines on stderr");
+  c->add_option("--config", o->config,
+                "Tool configuration (default: $RECUR_CONFIG, else configs/tools.json)");
+  c->callback([o, &exit_code] { exit_code = run_pipeline(*o); });
+}
+
+}  // namespace recur::cli
