@@ -1,0 +1,257 @@
+// Pipelines through the recur executable: `recur run` killed with SIGKILL at random points and
+// continued with --resume writes the report of an uninterrupted run, byte for byte; budgets,
+// cancellation, Lua errors and the job commands.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "support/temp_dir.hpp"
+
+namespace recur::actors {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+struct Exit {
+  bool killed = false;
+  int status = -1;
+  std::string out, err;
+};
+
+// Runs `recur ARGS` in `dir`; with `kill_after`, sends SIGKILL after that long unless it ended.
+// With `wait` false it returns at once with the pid in `status`.
+Exit run_recur(const std::vector<std::string>& args, const fs::path& dir,
+               std::optional<std::chrono::milliseconds> kill_after = {}) {
+  const auto out = dir / "stdout", err = dir / "stderr";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    if (::chdir(dir.c_str()) != 0) ::_exit(126);
+    std::vector<char*> argv{const_cast<char*>(RECUR_CLI)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(RECUR_CLI, argv.data());
+    ::_exit(127);
+  }
+  Exit r;
+  int raw = 0;
+  if (kill_after) {
+    const auto until = Clock::now() + *kill_after;
+    while (Clock::now() < until) {
+      if (::waitpid(pid, &raw, WNOHANG) == pid) {
+        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+        r.out = recur::testing::read_file(out);
+        r.err = recur::testing::read_file(err);
+        return r;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ::kill(pid, SIGKILL);
+  }
+  ::waitpid(pid, &raw, 0);
+  r.killed = WIFSIGNALED(raw) && WTERMSIG(raw) == SIGKILL;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = recur::testing::read_file(out);
+  r.err = recur::testing::read_file(err);
+  return r;
+}
+
+const std::string kModel = std::string(RECUR_SOURCE_DIR) + "/models/addition-pointer";
+
+// A pipeline that uses every kind of call: agents of the trained addition model started together
+// and awaited in any order, tool calls, its memory, the clock and math.random.
+const char* kPipeline = R"(
+local rounds = param("rounds", 16)
+local total = 0
+for round = 1, rounds do
+  local hs, want = {}, {}
+  for i = 1, 3 do
+    local a, b = math.random(10000, 99999), math.random(10000, 99999)
+    want[i] = tostring(a + b)
+    local function spaced(n) return (tostring(n):gsub(".", "%0 "):gsub(" $", "")) end
+    hs[i] = agent.start{prompt = spaced(a) .. " + " .. spaced(b) .. " =", max_tokens = 600}
+  end
+  local first = agent.await_any(hs)
+  local results = agent.await_all(hs)
+  local exact = 0
+  for i, r in ipairs(results) do
+    if r.output:gsub(" ", "") == want[i] then exact = exact + 1 end
+  end
+  local sq = tool.call("expr", {expression = exact .. " ^ 2 + " .. round})
+  total = total + sq.value
+  memory.put("round/" .. round, {exact = exact, total = total})
+  local back = memory.get("round/" .. round)
+  -- which agent answered first varies from run to run: the report keeps only that one did
+  report.row{round = round, exact = back.exact, first_ok = first >= 1 and first <= 3, total = total,
+             later = now() >= 0, draw = math.random(1000000)}
+  log("round", round, exact)
+end
+report.plot{x = "round", y = "total", file = "total.svg"}
+)";
+
+class PipelineRun : public ::testing::Test {
+ protected:
+  void SetUp() override { dir.write("p.lua", kPipeline); }
+  std::vector<std::string> run_args(const std::string& store, const std::string& out) {
+    return {"run", "p.lua",  "--model", kModel,    "--store",   store, "--out",
+            out,   "--seed", "11",      "--quiet", "--threads", "1"};
+  }
+  recur::testing::TempDir dir;
+};
+
+TEST_F(PipelineRun, KilledAtRandomPointsAndResumedItWritesTheUninterruptedReport) {
+  const auto t0 = Clock::now();
+  const Exit clean = run_recur(run_args("clean", "clean-out"), dir.path());
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  ASSERT_EQ(clean.status, 0) << clean.err;
+  const std::string csv = recur::testing::read_file(dir / "clean-out/report.csv");
+  const std::string json = recur::testing::read_file(dir / "clean-out/report.json");
+  const std::string svg = recur::testing::read_file(dir / "clean-out/total.svg");
+  ASSERT_EQ(csv.substr(0, csv.find('\n')), "draw,exact,first_ok,later,round,total") << csv;
+  ASSERT_EQ(Json::parse(json)["rows"].size(), 16u);
+  for (const auto& row : Json::parse(json)["rows"]) EXPECT_EQ(row["exact"], 3) << json;
+
+  std::mt19937 rng(20261129);
+  std::uniform_int_distribution<long> delay(20, std::max<long>(took.count() / 2, 40));
+  int kills = 0;
+  bool created = false, finished = false;
+  for (int round = 0; round < 60 && !finished; ++round) {
+    const auto args =
+        created ? std::vector<std::string>{"run",   "--resume", "job-000001", "--store",   "killed",
+                                           "--out", "out",      "--quiet",    "--threads", "1"}
+                : run_args("killed", "out");
+    const Exit e = run_recur(args, dir.path(), std::chrono::milliseconds(delay(rng)));
+    created = true;  // the job is written before anything else: even a quick kill leaves it
+    if (e.killed) {
+      ++kills;
+      continue;
+    }
+    ASSERT_EQ(e.status, 0) << e.err;
+    finished = true;
+  }
+  if (!finished) {
+    const Exit e = run_recur({"run", "--resume", "job-000001", "--store", "killed", "--out", "out",
+                              "--quiet", "--threads", "1"},
+                             dir.path());
+    ASSERT_EQ(e.status, 0) << e.err;
+  }
+  EXPECT_GE(kills, 3);
+  EXPECT_EQ(recur::testing::read_file(dir / "out/report.csv"), csv);
+  EXPECT_EQ(recur::testing::read_file(dir / "out/report.json"), json);
+  EXPECT_EQ(recur::testing::read_file(dir / "out/total.svg"), svg);
+
+  const Exit shown =
+      run_recur({"jobs", "show", "job-000001", "--store", "killed", "--json"}, dir.path());
+  ASSERT_EQ(shown.status, 0) << shown.err;
+  const Json job = Json::parse(shown.out);
+  EXPECT_EQ(job["status"], "finished");
+  EXPECT_EQ(job["runs"], kills + 1);
+  const Exit again = run_recur({"run", "--resume", "job-000001", "--store", "killed"}, dir.path());
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.err.find("job-000001 has ended (finished)"), std::string::npos) << again.err;
+}
+
+TEST_F(PipelineRun, ATimeBudgetStopsTheRunAndKeepsItsRecord) {
+  dir.write("slow.lua",
+            "for i = 1, 1000 do tool.call('code', {language = 'sh', source = "
+            "'sleep 0.05'}) report.row{i = i} end");
+  const Exit e =
+      run_recur({"run", "slow.lua", "--store", "s", "--max-wall-ms", "700", "--quiet"}, dir.path());
+  EXPECT_EQ(e.status, 1);
+  EXPECT_NE(e.err.find("over_budget: budget: the pipeline ran past its time budget of 700 ms"),
+            std::string::npos)
+      << e.err;
+  const Exit list = run_recur({"jobs", "list", "--store", "s", "--json"}, dir.path());
+  ASSERT_EQ(list.status, 0) << list.err;
+  const Json jobs = Json::parse(list.out)["jobs"];
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["status"], "over_budget");
+  EXPECT_GT(jobs[0]["summary"]["calls"].get<int>(), 1);
+}
+
+TEST_F(PipelineRun, JobsCancelStopsARunningJob) {
+  dir.write("long.lua", "for i = 1, 100000 do tool.call('expr', {expression = '1'}) end");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::chdir(dir.path().c_str()) != 0) ::_exit(126);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execl(RECUR_CLI, RECUR_CLI, "run", "long.lua", "--store", "s", "--quiet", nullptr);
+    ::_exit(127);
+  }
+  // Wait until the job runs, then cancel it from another process.
+  Json job;
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const Exit shown =
+        run_recur({"jobs", "show", "job-000001", "--store", "s", "--json"}, dir.path());
+    if (shown.status != 0) continue;
+    job = Json::parse(shown.out, nullptr, false);
+    if (!job.is_discarded() && job["status"] == "running") break;
+  }
+  ASSERT_EQ(job["status"], "running");
+  const Exit cancel = run_recur({"jobs", "cancel", "job-000001", "--store", "s"}, dir.path());
+  EXPECT_EQ(cancel.status, 0) << cancel.err;
+  int raw = 0;
+  ::waitpid(pid, &raw, 0);
+  EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 1);
+  const Exit shown =
+      run_recur({"jobs", "show", "job-000001", "--store", "s", "--json"}, dir.path());
+  EXPECT_EQ(Json::parse(shown.out)["status"], "cancelled") << shown.out;
+}
+
+TEST_F(PipelineRun, ErrorsNameTheScriptLineOrOption) {
+  dir.write("broken.lua", "local x = 1\nx = x +\n");
+  Exit e = run_recur({"run", "broken.lua", "--store", "s"}, dir.path());
+  EXPECT_EQ(e.status, 1);
+  EXPECT_NE(e.err.find("recur run: broken.lua:3:"), std::string::npos) << e.err;
+
+  dir.write("raise.lua", "local t = {}\nerror('no hypothesis fits')\n");
+  e = run_recur({"run", "raise.lua", "--store", "s", "--quiet"}, dir.path());
+  EXPECT_EQ(e.status, 1);
+  EXPECT_NE(e.err.find("failed: raise.lua:2: no hypothesis fits"), std::string::npos) << e.err;
+
+  e = run_recur({"run", "raise.lua", "--store", "s", "--param", "novalue"}, dir.path());
+  EXPECT_EQ(e.status, 1);
+  EXPECT_NE(e.err.find("--param: 'novalue' is not NAME=VALUE"), std::string::npos) << e.err;
+
+  e = run_recur({"run", "--resume", "job-000042", "--store", "s"}, dir.path());
+  EXPECT_EQ(e.status, 1);
+  EXPECT_NE(e.err.find("no job 'job-000042'"), std::string::npos) << e.err;
+
+  dir.write("agent.lua", "local r, err = agent.run{prompt = '1 + 2 ='}\nreport.row{err = err}\n");
+  e = run_recur({"run", "agent.lua", "--store", "s", "--quiet"}, dir.path());
+  EXPECT_EQ(e.status, 0) << e.err;
+  EXPECT_NE(e.out.find("no model"), std::string::npos) << e.out;
+}
+
+TEST_F(PipelineRun, QueuedJobsRunByPriority) {
+  dir.write("a.lua", "report.row{name = 'a'}");
+  dir.write("b.lua", "report.row{name = 'b'}");
+  EXPECT_EQ(
+      run_recur({"run", "a.lua", "--store", "q", "--enqueue", "--priority", "1"}, dir.path()).out,
+      "job-000001\n");
+  EXPECT_EQ(
+      run_recur({"run", "b.lua", "--store", "q", "--enqueue", "--priority", "9"}, dir.path()).out,
+      "job-000002\n");
+  const Exit e = run_recur({"run", "--next", "--store", "q"}, dir.path());
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_LT(e.err.find("[job-000002] finished"), e.err.find("[job-000001] finished")) << e.err;
+}
+
+}  // namespace
+}  // namespace recur::actors
