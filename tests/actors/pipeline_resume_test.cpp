@@ -253,5 +253,26 @@ TEST_F(PipelineRun, QueuedJobsRunByPriority) {
   EXPECT_LT(e.err.find("[job-000002] finished"), e.err.find("[job-000001] finished")) << e.err;
 }
 
+// Every example of docs/pipelines.md runs and finishes.
+TEST_F(PipelineRun, TheExamplesOfTheDocumentationRun) {
+  const std::string doc =
+      recur::testing::read_file(fs::path(RECUR_SOURCE_DIR) / "docs/pipelines.md");
+  std::error_code ec;
+  fs::copy(fs::path(RECUR_SOURCE_DIR) / "pipelines/data", dir / "data", ec);
+  int examples = 0;
+  for (std::size_t at = doc.find("```lua\n"); at != std::string::npos;
+       at = doc.find("```lua\n", at + 1)) {
+    const std::size_t begin = at + 7, end = doc.find("```", begin);
+    ASSERT_NE(end, std::string::npos);
+    const std::string name = "example" + std::to_string(++examples) + ".lua";
+    dir.write(name, doc.substr(begin, end - begin));
+    const Exit e = run_recur(
+        {"run", name, "--model", kModel, "--store", "docs", "--threads", "1", "--param", "n=10"},
+        dir.path());
+    EXPECT_EQ(e.status, 0) << name << ":\n" << doc.substr(begin, end - begin) << e.err;
+  }
+  EXPECT_GE(examples, 10);
+}
+
 }  // namespace
 }  // namespace recur::actors
