@@ -1,7 +1,8 @@
 -- discovery.lua: finds the law that ties one measured quantity to another, on real data.
 --
 -- Shipped with the planets' semi-major axes and orbital periods from NASA's Planetary Fact Sheet
--- (data/planets.csv, source in data/README.md), on which it finds Kepler's third law, T = A*a^(3/2).
+-- (data/planets.csv, source in data/README.md), on which it finds Kepler's third law,
+-- T = A*a^(3/2).
 --
 -- Round by round it proposes candidate laws from a small grammar, fits each on the training rows
 -- with the `stats` tool (least squares, in log space for multiplicative laws), and scores each on
@@ -49,7 +50,9 @@ local rows, err = data.csv(data_file)
 if rows == nil then error(err) end
 for i, r in ipairs(rows) do
   for _, column in ipairs({label, x_column, y_column}) do
-    if r[column] == nil then error(string.format("%s: row %d has no column %s", data_file, i, column)) end
+    if r[column] == nil then
+      error(string.format("%s: row %d has no column %s", data_file, i, column))
+    end
   end
   if type(r[x_column]) ~= "number" or type(r[y_column]) ~= "number" or r[x_column] <= 0 or
       r[y_column] <= 0 then
@@ -62,7 +65,7 @@ local held = {}
 local count = holdout:match("^random:(%d+)$")
 if count then
   count = math.tointeger(tonumber(count))
-  if count < 1 or count > #rows - 4 then error("holdout: random:N needs 1 <= N <= rows - 4") end
+  if count < 1 or count > #rows then error("holdout: random:N needs 1 <= N <= rows") end
   local order = {}
   for i = 1, #rows do order[i] = i end
   for i = #rows, 2, -1 do
@@ -84,14 +87,18 @@ for _, r in ipairs(rows) do
   local point = {name = tostring(r[label]), x = r[x_column] + 0.0, y = r[y_column] + 0.0}
   if held[point.name] then test[#test + 1] = point else train[#train + 1] = point end
 end
-if #test == 0 or #train < 5 then error("holdout: needs at least one held-out row and five to fit") end
+if #test == 0 or #train < 5 then
+  error("holdout: needs at least one held-out row and five rows to fit")
+end
 
 local function column(points, f)
   local out = {}
   for i, p in ipairs(points) do out[i] = f(p) end
   return out
 end
-local function names(points) return table.concat(column(points, function(p) return p.name end), ", ") end
+local function names(points)
+  return table.concat(column(points, function(p) return p.name end), ", ")
+end
 
 -- The grammar. A law is a family and, for a fixed exponent, p/q. make_law gives its form, how the
 -- stats tool fits it (fit: the arguments of op "fit"), how Python evaluates it from the fitted
@@ -130,11 +137,13 @@ local function rationals_near(k)
     return u.p < v.p
   end)
   local nearest = {}
-  for i = 1, math.min(neighbours, #out) do nearest[i] = {family = "fixed", p = out[i].p, q = out[i].q} end
+  for i = 1, math.min(neighbours, #out) do
+    nearest[i] = {family = "fixed", p = out[i].p, q = out[i].q}
+  end
   return nearest
 end
 
-local function ln(v) return math.log(v) end
+local ln = math.log
 
 local function make_law(spec)
   local X = column(train, function(p) return p.x end)
@@ -451,20 +460,20 @@ report.columns{"step", "round", "id", "law", "parameters", "exponent", "fitted_p
 log(string.format("%s: %d rows; training on %s; holding out %s; tolerance %s", data_file, #rows,
   names(train), names(test), percent(tolerance)))
 
-local tried = {}
+-- Round 1: the simple forms.
+local SIMPLE = {{family = "linear"}, {family = "quadratic"}, {family = "exponential"},
+  {family = "logarithmic"}, {family = "fixed", p = 1, q = 1}, {family = "fixed", p = 2, q = 1}}
+local tried = {}  -- law key -> true, for every law proposed
 local candidates = {}
-for _, spec in ipairs({{family = "linear"}, {family = "quadratic"}, {family = "exponential"},
-    {family = "logarithmic"}, {family = "fixed", p = 1, q = 1}, {family = "fixed", p = 2, q = 1}}) do
+for _, spec in ipairs(SIMPLE) do
+  tried[make_law(spec).key] = true
   candidates[#candidates + 1] = {spec = spec}
 end
 
 local best, stop = nil, nil
 for round = 1, max_rounds do
   progress(round - 1, max_rounds, string.format("round %d: %d candidates", round, #candidates))
-  for i, c in ipairs(candidates) do
-    tried[make_law(c.spec).key] = true
-    try(round, i, c.spec, c.parent)
-  end
+  for i, c in ipairs(candidates) do try(round, i, c.spec, c.parent) end
   local order = ranked()
   local previous = best
   best = order[1]
