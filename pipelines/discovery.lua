@@ -218,93 +218,6 @@ local function make_law(spec)
   error("unknown law family " .. tostring(f))
 end
 
--- JSON as the scoring program prints it: objects, arrays, strings, numbers, true, false, null.
-local function decode_json(text)
-  local pos = 1
-  local function skip() pos = text:find("[^ \t\r\n]", pos) or #text + 1 end
-  local value
-  local escapes = {['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r",
-    t = "\t"}
-  local function str()
-    local out = {}
-    pos = pos + 1
-    while true do
-      local c = text:sub(pos, pos)
-      if c == "" then error("unterminated string") end
-      if c == '"' then pos = pos + 1; return table.concat(out) end
-      if c == "\\" then
-        local e = text:sub(pos + 1, pos + 1)
-        if e == "u" then
-          out[#out + 1] = utf8.char(tonumber(text:sub(pos + 2, pos + 5), 16))
-          pos = pos + 6
-        elseif escapes[e] then
-          out[#out + 1] = escapes[e]
-          pos = pos + 2
-        else
-          error("bad escape at " .. pos)
-        end
-      else
-        out[#out + 1] = c
-        pos = pos + 1
-      end
-    end
-  end
-  function value()
-    skip()
-    local c = text:sub(pos, pos)
-    if c == "{" then
-      local out = {}
-      pos = pos + 1
-      skip()
-      if text:sub(pos, pos) == "}" then pos = pos + 1; return out end
-      while true do
-        skip()
-        if text:sub(pos, pos) ~= '"' then error("expected a key at " .. pos) end
-        local k = str()
-        skip()
-        if text:sub(pos, pos) ~= ":" then error("expected ':' at " .. pos) end
-        pos = pos + 1
-        out[k] = value()
-        skip()
-        local d = text:sub(pos, pos)
-        pos = pos + 1
-        if d == "}" then return out end
-        if d ~= "," then error("expected ',' or '}' at " .. (pos - 1)) end
-      end
-    elseif c == "[" then
-      local out = {}
-      pos = pos + 1
-      skip()
-      if text:sub(pos, pos) == "]" then pos = pos + 1; return out end
-      while true do
-        out[#out + 1] = value()
-        skip()
-        local d = text:sub(pos, pos)
-        pos = pos + 1
-        if d == "]" then return out end
-        if d ~= "," then error("expected ',' or ']' at " .. (pos - 1)) end
-      end
-    elseif c == '"' then
-      return str()
-    end
-    if text:sub(pos, pos + 3) == "true" then pos = pos + 4; return true end
-    if text:sub(pos, pos + 4) == "false" then pos = pos + 5; return false end
-    if text:sub(pos, pos + 3) == "null" then pos = pos + 4; return nil end
-    local number = text:match("^-?%d+%.?%d*[eE]?[-+]?%d*", pos)
-    if number == nil or tonumber(number) == nil then error("unexpected text at " .. pos) end
-    pos = pos + #number
-    return tonumber(number)
-  end
-  local ok, result = pcall(function()
-    local v = value()
-    skip()
-    if pos <= #text then error("trailing text at " .. pos) end
-    return v
-  end)
-  if not ok then return nil, "the scoring program printed no JSON: " .. tostring(result) end
-  return result
-end
-
 -- The scoring program: the law with its fitted coefficients, evaluated on every row.
 local function python_string(s)
   return '"' .. s:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("\n", "\\n") .. '"'
@@ -362,7 +275,9 @@ local function score_in_python(law, coefficients)
     python_rows(test), law.python)
   local result, message = tool.call("code", {language = "python", source = source})
   if result == nil then return nil, "code: " .. message end
-  return decode_json(result.stdout)
+  local scores = json.decode(result.stdout)
+  if scores == nil then return nil, "the scoring program printed no JSON: " .. result.stdout end
+  return scores
 end
 
 -- Memory writes whose failure is logged, not fatal: the report still carries every result.

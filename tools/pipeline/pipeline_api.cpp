@@ -359,6 +359,27 @@ struct PipelineLua {
     return 0;
   }
 
+  // ---- json.decode(text) -> value | nil, message   json.encode(value) -> text
+  static int json_decode(lua_State* L) {
+    std::size_t len = 0;
+    const char* text = luaL_checklstring(L, 1, &len);
+    json value = json::parse(std::string_view(text, len), nullptr, false);
+    if (value.is_discarded()) {
+      lua_pushnil(L);
+      lua_pushliteral(L, "json.decode: the text is not valid JSON");
+      return 2;
+    }
+    push_json(L, value);
+    return 1;
+  }
+  static int json_encode(lua_State* L) {
+    luaL_checkany(L, 1);
+    const json value = to_json(L, 1, "json.encode");
+    const std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+    lua_pushlstring(L, text.data(), text.size());
+    return 1;
+  }
+
   // params[name] marks the parameter read.
   static int params_index(lua_State* L) {
     PipelineScript& s = self(L);
@@ -400,6 +421,8 @@ struct PipelineLua {
     set_function(L, s, "report", "row", report_row);
     set_function(L, s, "report", "columns", report_columns);
     set_function(L, s, "report", "plot", report_plot);
+    set_function(L, s, "json", "decode", json_decode);
+    set_function(L, s, "json", "encode", json_encode);
     set_function(L, s, nullptr, "now", now);
     set_function(L, s, nullptr, "log", log);
     set_function(L, s, nullptr, "progress", progress);

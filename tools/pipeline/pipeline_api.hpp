@@ -1,8 +1,8 @@
 // The functions a pipeline script sees (docs/pipelines.md lists them with examples): agent.*,
-// tool.call, memory.*, params and param(), data.read and data.csv, now(), log(), progress() and
-// report.*. The ones that reach outside the script are in C and go through the script's sequence of
-// calls and its record; the rest (memory.*, agent.run, agent.await_all, param, data.csv) are Lua
-// written on top of them, in the prelude.
+// tool.call, memory.*, params and param(), data.read and data.csv, json.decode and json.encode,
+// now(), log(), progress() and report.*. The ones that reach outside the script are in C and go
+// through the script's sequence of calls and its record; the rest (memory.*, agent.run,
+// agent.await_all, param, data.csv) are Lua written on top of them, in the prelude.
 #pragma once
 
 #include "model/result.hpp"
