@@ -10,7 +10,8 @@
 --
 -- Parameters: n (problems per length, 200), start (first length, 5), threshold (0.95),
 -- max_length (stop doubling past it, 1000), resolution (bisect until the bracket is narrower than
--- this fraction of its low end, 0.1), task ("addition"), model (bundle; default: --model).
+-- this fraction of its low end, 0.1), task ("addition"), model (bundle; default: --model),
+-- tokens_per_digit (each agent's token budget per digit of the problem, plus 64; 80).
 -- Every result is kept in the pipeline's memory under "length/<L>" and the frontier under
 -- "frontier". Killed, it goes on with `recur run --resume JOB`.
 
@@ -21,6 +22,7 @@ local max_length = param("max_length", 1000)
 local resolution = param("resolution", 0.1)
 local task_name = param("task", "addition")
 local model = param("model", "")
+local tokens_per_digit = param("tokens_per_digit", 80)
 
 -- Tasks: each makes a random problem of a length: the prompt the model reads, the exact answer,
 -- and a token budget.
@@ -45,7 +47,7 @@ function tasks.addition(length)
   return {
     prompt = table.concat(a, " ") .. " + " .. table.concat(b, " ") .. " =",
     answer = table.concat(sum),
-    max_tokens = 80 * length + 64,
+    max_tokens = tokens_per_digit * length + 64,
   }
 end
 
