@@ -8,6 +8,7 @@
 //
 // Exit status: 0 when the pipeline finished; 1 when it failed, went over a budget or was cancelled
 // (one line on stderr says why) or the input was bad; 2 for usage errors.
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <iostream>
@@ -33,6 +34,7 @@ struct RunOptions {
   std::string resume;
   bool enqueue = false;
   bool next = false;
+  std::size_t parallel = 1;
   std::string model;
   std::string device = "cpu";
   unsigned threads = 0;
@@ -111,17 +113,22 @@ Result<std::vector<std::string>> write_report(const tools::Report& report,
   return written;
 }
 
-int run_job(const RunOptions& o, const tools::Store& store, tools::Job job) {
-  const std::string cmd = "run";
+// A job made ready to run: marked running, its record loaded, its script compiled.
+struct ReadyJob {
+  tools::Job job;
+  std::shared_ptr<tools::PipelineScript> script;
+  actors::PipelineOutcome outcome;
+};
+
+Result<ReadyJob> prepare_job(const RunOptions& o, const tools::Store& store, tools::Job job) {
   tools::JobStore jobs(store);
   const bool resumed = job.runs > 0;
   job.status = tools::JobStatus::running;
   ++job.runs;
-  if (auto s = jobs.update(job); !s) return report_error(cmd, s.error().message);
+  if (auto s = jobs.update(job); !s) return s.error();
   clear_cancel_request(store.dir(), job.id);
-
   auto record = tools::CallRecord::load(jobs.job_scope(job.id));
-  if (!record) return report_error(cmd, record.error().message);
+  if (!record) return record.error();
   const std::string prefix = "[" + job.id + "] ";
   tools::PipelineOptions options;
   options.job = job.id;
@@ -143,63 +150,19 @@ int run_job(const RunOptions& o, const tools::Store& store, tools::Job job) {
     job.status = tools::JobStatus::failed;
     job.error = script.error().message;
     (void)jobs.update(job);
-    return report_error(cmd, job.error);
+    return fail(job.error);
   }
-  std::shared_ptr<tools::PipelineScript> shared_script = std::move(*script);
   if (resumed && !o.quiet) std::cerr << prefix << "resumed (run " << job.runs << ")" << std::endl;
+  return ReadyJob{std::move(job), std::move(*script), {}};
+}
 
-  tools::RegistryOptions registry_options;
-  registry_options.store_dir = store.dir();
-  auto registry = tools::Registry::load(
-      o.config.empty() ? tools::default_config_path() : std::filesystem::path(o.config),
-      registry_options);
-  if (!registry) return report_error(cmd, registry.error().message);
-
-  actors::RuntimeConfig config;
-  caf::actor_system system{config};
-  actors::PipelineOutcome outcome;
-  {
-    RuntimeOptions runtime_options;
-    runtime_options.default_model = o.model.empty() ? job.options.value("model", "") : o.model;
-    runtime_options.device = o.device;
-    runtime_options.threads = o.threads;
-    runtime_options.slots = o.slots;
-    PipelineRuntime runtime(system, std::make_shared<const tools::Registry>(std::move(*registry)),
-                            runtime_options);
-    actors::PipelineHostSetup setup;
-    setup.script = shared_script;
-    setup.agents = runtime.pool();
-    setup.tools = runtime.tools();
-    setup.scope = "pipeline/" + job.id;
-    setup.session_prefix = job.id + "/run" + std::to_string(job.runs) + "/agent";
-    setup.concurrency = job.options.value("concurrency", std::size_t{8});
-    setup.max_wall = std::chrono::milliseconds(job.options.value("max_wall_ms", std::uint64_t{0}));
-    auto host = actors::spawn_pipeline_host(system, std::move(setup));
-
-    // `recur jobs cancel` from another process leaves a request in the store's directory.
-    std::atomic<bool> done{false};
-    std::thread watcher([&] {
-      while (!done) {
-        if (cancel_requested(store.dir(), job.id)) {
-          caf::anon_send(host, actors::cancel_atom::value);
-          return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    });
-    caf::scoped_actor self{system};
-    self->request(host, caf::infinite, actors::run_atom::value)
-        .receive([&](actors::PipelineOutcome& out) { outcome = std::move(out); },
-                 [&](caf::error& e) {
-                   outcome.status = "failed";
-                   outcome.error = "the pipeline host stopped: " + system.render(e);
-                 });
-    done = true;
-    watcher.join();
-  }
+// Records the outcome, writes the report and prints it; returns the exit status.
+int finish_job(const RunOptions& o, const tools::Store& store, ReadyJob& ready) {
+  const std::string cmd = "run";
+  tools::Job& job = ready.job;
+  const actors::PipelineOutcome& outcome = ready.outcome;
   clear_cancel_request(store.dir(), job.id);
-
-  const tools::Report& report = shared_script->report();
+  const tools::Report& report = ready.script->report();
   job.status = tools::parse_job_status(outcome.status).value_or(tools::JobStatus::failed);
   job.error = outcome.error;
   job.summary = {{"calls", outcome.calls},
@@ -210,8 +173,8 @@ int run_job(const RunOptions& o, const tools::Store& store, tools::Job job) {
       o.out.empty() ? store.dir() / "reports" / job.id : std::filesystem::path(o.out);
   auto written = write_report(report, out_dir);
   if (written) job.summary["files"] = *written;
-  if (auto s = jobs.update(job); !s) return report_error(cmd, s.error().message);
-  for (const auto& name : shared_script->unread_params())
+  if (auto s = tools::JobStore(store).update(job); !s) return report_error(cmd, s.error().message);
+  for (const auto& name : ready.script->unread_params())
     std::cerr << "recur run: warning: --param " << name << " was never read by the script\n";
 
   if (o.json) {
@@ -223,14 +186,93 @@ int run_job(const RunOptions& o, const tools::Store& store, tools::Job job) {
   }
   if (!written) return report_error(cmd, written.error().message);
   if (!o.quiet) {
-    std::cerr << prefix << outcome.status << ": " << outcome.calls << " calls (" << outcome.replayed
-              << " from the record), " << outcome.tokens << " agent tokens";
+    std::cerr << "[" << job.id << "] " << outcome.status << ": " << outcome.calls << " calls ("
+              << outcome.replayed << " from the record), " << outcome.tokens << " agent tokens";
     for (const auto& f : *written) std::cerr << "; " << f;
     std::cerr << std::endl;
   }
   if (job.status != tools::JobStatus::finished)
     return report_error(cmd, job.id + " " + outcome.status + ": " + outcome.error);
   return 0;
+}
+
+// Runs jobs together on one runtime: their agents share the model workers, their tool calls the
+// tool hosts. Returns the highest exit status.
+int run_jobs(const RunOptions& o, const tools::Store& store, std::vector<tools::Job> jobs) {
+  const std::string cmd = "run";
+  int status = 0;
+  std::vector<ReadyJob> ready;
+  for (auto& job : jobs) {
+    auto r = prepare_job(o, store, std::move(job));
+    if (!r)
+      status = report_error(cmd, r.error().message);
+    else
+      ready.push_back(std::move(*r));
+  }
+  if (ready.empty()) return status;
+
+  tools::RegistryOptions registry_options;
+  registry_options.store_dir = store.dir();
+  auto registry = tools::Registry::load(
+      o.config.empty() ? tools::default_config_path() : std::filesystem::path(o.config),
+      registry_options);
+  if (!registry) return report_error(cmd, registry.error().message);
+  actors::RuntimeConfig config;
+  caf::actor_system system{config};
+  {
+    RuntimeOptions runtime_options;
+    runtime_options.device = o.device;
+    runtime_options.threads = o.threads;
+    runtime_options.slots = o.slots;
+    PipelineRuntime runtime(system, std::make_shared<const tools::Registry>(std::move(*registry)),
+                            runtime_options);
+    std::vector<actors::pipeline_host_actor> hosts;
+    for (auto& r : ready) {
+      const tools::Job& job = r.job;
+      actors::PipelineHostSetup setup;
+      setup.script = r.script;
+      const std::string model = o.model.empty() ? job.options.value("model", "") : o.model;
+      setup.agents = [&runtime, model](const std::string& m) {
+        return runtime.agents(m.empty() ? model : m);
+      };
+      setup.tools = runtime.tools();
+      setup.scope = "pipeline/" + job.id;
+      setup.session_prefix = job.id + "/run" + std::to_string(job.runs) + "/agent";
+      setup.concurrency = job.options.value("concurrency", std::size_t{8});
+      setup.max_wall =
+          std::chrono::milliseconds(job.options.value("max_wall_ms", std::uint64_t{0}));
+      hosts.push_back(actors::spawn_pipeline_host(system, std::move(setup)));
+    }
+    // `recur jobs cancel` from another process leaves a request in the store's directory.
+    std::atomic<bool> done{false};
+    std::thread watcher([&] {
+      std::vector<bool> sent(ready.size(), false);
+      while (!done) {
+        for (std::size_t i = 0; i < ready.size(); ++i)
+          if (!sent[i] && cancel_requested(store.dir(), ready[i].job.id)) {
+            caf::anon_send(hosts[i], actors::cancel_atom::value);
+            sent[i] = true;
+          }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+    caf::scoped_actor self{system};
+    using Handle = decltype(self->request(hosts[0], caf::infinite, actors::run_atom::value));
+    std::vector<Handle> pending;
+    for (auto& h : hosts)
+      pending.push_back(self->request(h, caf::infinite, actors::run_atom::value));
+    for (std::size_t i = 0; i < pending.size(); ++i)
+      pending[i].receive([&](actors::PipelineOutcome& out) { ready[i].outcome = std::move(out); },
+                         [&](caf::error& e) {
+                           ready[i].outcome.status = "failed";
+                           ready[i].outcome.error =
+                               "the pipeline host stopped: " + system.render(e);
+                         });
+    done = true;
+    watcher.join();
+  }
+  for (auto& r : ready) status = std::max(status, finish_job(o, store, r));
+  return status;
 }
 
 int run_pipeline(const RunOptions& o) {
@@ -246,15 +288,22 @@ int run_pipeline(const RunOptions& o) {
     if (tools::job_ended(job->status))
       return report_error(
           cmd, "--resume: " + job->id + " has ended (" + tools::job_status_name(job->status) + ")");
-    return run_job(o, *store, std::move(*job));
+    return run_jobs(o, *store, {std::move(*job)});
   }
-  if (o.next) {  // the queued jobs, by priority, until none is left
+  if (o.next) {  // the queued jobs, highest priority first, --parallel at a time
     int status = 0;
     for (;;) {
-      auto job = jobs.next_queued();
-      if (!job) return report_error(cmd, job.error().message);
-      if (!*job) return status;
-      status = std::max(status, run_job(o, *store, std::move(**job)));
+      auto all = jobs.list();
+      if (!all) return report_error(cmd, all.error().message);
+      std::vector<tools::Job> queued;
+      for (auto& j : *all)
+        if (j.status == tools::JobStatus::queued) queued.push_back(std::move(j));
+      if (queued.empty()) return status;
+      std::stable_sort(queued.begin(), queued.end(), [](const tools::Job& a, const tools::Job& b) {
+        return a.priority > b.priority;
+      });
+      queued.resize(std::min(queued.size(), std::max<std::size_t>(1, o.parallel)));
+      status = std::max(status, run_jobs(o, *store, std::move(queued)));
     }
   }
   auto job = new_job(o);
@@ -267,7 +316,7 @@ int run_pipeline(const RunOptions& o) {
   }
   auto created = jobs.get(*id);
   if (!created) return report_error(cmd, created.error().message);
-  return run_job(o, *store, std::move(*created));
+  return run_jobs(o, *store, {std::move(*created)});
 }
 
 }  // namespace
@@ -281,6 +330,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   c->add_option("--resume", o->resume, "Continue a job that was interrupted");
   c->add_flag("--enqueue", o->enqueue, "Only add the job to the queue; print its id");
   c->add_flag("--next", o->next, "Run the queued jobs, highest priority first");
+  c->add_option("--parallel", o->parallel,
+                "With --next: jobs run together, sharing the model workers and tools");
   c->add_option("--priority", o->priority, "Queue priority (higher runs first)");
   c->add_option("--model", o->model, "Model bundle for agent calls that name none");
   c->add_option("--device", o->device, "cpu, cuda or cuda:N");

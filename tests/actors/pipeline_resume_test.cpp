@@ -239,7 +239,7 @@ TEST_F(PipelineRun, ErrorsNameTheScriptLineOrOption) {
   EXPECT_NE(e.out.find("no model"), std::string::npos) << e.out;
 }
 
-TEST_F(PipelineRun, QueuedJobsRunByPriority) {
+TEST_F(PipelineRun, QueuedJobsRunByPriorityAndTogetherWithParallel) {
   dir.write("a.lua", "report.row{name = 'a'}");
   dir.write("b.lua", "report.row{name = 'b'}");
   EXPECT_EQ(
@@ -248,9 +248,25 @@ TEST_F(PipelineRun, QueuedJobsRunByPriority) {
   EXPECT_EQ(
       run_recur({"run", "b.lua", "--store", "q", "--enqueue", "--priority", "9"}, dir.path()).out,
       "job-000002\n");
-  const Exit e = run_recur({"run", "--next", "--store", "q"}, dir.path());
+  Exit e = run_recur({"run", "--next", "--store", "q"}, dir.path());
   ASSERT_EQ(e.status, 0) << e.err;
   EXPECT_LT(e.err.find("[job-000002] finished"), e.err.find("[job-000001] finished")) << e.err;
+
+  // Three pipelines in one process: their agents share one model worker.
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(run_recur({"run", "p.lua", "--store", "q", "--enqueue", "--model", kModel, "--param",
+                         "rounds=2", "--seed", std::to_string(i)},
+                        dir.path())
+                  .status,
+              0);
+  e = run_recur({"run", "--next", "--parallel", "3", "--store", "q", "--threads", "1"}, dir.path());
+  ASSERT_EQ(e.status, 0) << e.err;
+  for (const char* id : {"job-000003", "job-000004", "job-000005"}) {
+    const Exit shown = run_recur({"jobs", "show", id, "--store", "q", "--json"}, dir.path());
+    const Json job = Json::parse(shown.out);
+    EXPECT_EQ(job["status"], "finished") << shown.out;
+    EXPECT_EQ(job["summary"]["rows"], 2) << shown.out;
+  }
 }
 
 // Every example of docs/pipelines.md runs and finishes.
