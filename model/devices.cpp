@@ -9,7 +9,6 @@ namespace recur {
 
 Result<std::vector<std::string>> select_cuda_devices(std::string_view list, int present,
                                                      const std::string& why_none) {
-  if (present <= 0) return fail(std::string("--devices: ") + why_none);
   std::vector<int> numbers;
   if (list == "all") {
     for (int i = 0; i < present; ++i) numbers.push_back(i);
@@ -25,10 +24,6 @@ Result<std::vector<std::string>> select_cuda_devices(std::string_view list, int 
       if (item.empty() || ec != std::errc() || p != item.data() + item.size() || n < 0)
         return fail(std::string("--devices: element ") + std::to_string(index) + " ('" +
                     std::string(item) + "') is not a GPU number (give 0,1,... or all)");
-      if (n >= present)
-        return fail(std::string("--devices: GPU ") + std::to_string(n) + " is not present (" +
-                    std::to_string(present) + " device(s): 0.." + std::to_string(present - 1) +
-                    ")");
       if (std::find(numbers.begin(), numbers.end(), n) != numbers.end())
         return fail(std::string("--devices: GPU ") + std::to_string(n) + " is listed twice");
       numbers.push_back(n);
@@ -36,6 +31,11 @@ Result<std::vector<std::string>> select_cuda_devices(std::string_view list, int 
       ++index;
     }
   }
+  if (present <= 0) return fail(std::string("--devices: ") + why_none);
+  for (int n : numbers)
+    if (n >= present)
+      return fail(std::string("--devices: GPU ") + std::to_string(n) + " is not present (" +
+                  std::to_string(present) + " device(s): 0.." + std::to_string(present - 1) + ")");
   std::vector<std::string> names;
   for (int n : numbers) names.push_back(std::string("cuda:") + std::to_string(n));
   return names;

@@ -13,8 +13,8 @@ namespace recur {
 
 // The devices `list` names, as backend device names ("cuda:0", "cuda:1", ...) in the list's
 // order: "all" for every one of the `present` devices, else GPU numbers separated by commas
-// ("0,1"). An error names an element that is not a number, a number given twice, a device past
-// the present ones, or an empty list; with no device present it says `why_none`.
+// ("0,1"). An error names an element that is not a number, a number given twice, or a device past
+// the present ones; with no device present it says `why_none`.
 Result<std::vector<std::string>> select_cuda_devices(std::string_view list, int present,
                                                      const std::string& why_none);
 

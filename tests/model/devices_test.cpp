@@ -42,9 +42,16 @@ TEST(Devices, BadListsAreRefusedNamingTheElementOrDevice) {
 }
 
 TEST(Devices, WithNoGpuTheErrorSaysWhy) {
-  auto d = select_cuda_devices("all", 0, "no CUDA device");
-  ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.error().message, "--devices: no CUDA device");
+  for (const char* list : {"all", "0"}) {
+    auto d = select_cuda_devices(list, 0, "no CUDA device");
+    ASSERT_FALSE(d.ok()) << list;
+    EXPECT_EQ(d.error().message, "--devices: no CUDA device") << list;
+  }
+  // A list that is wrong in itself is named first.
+  auto bad = select_cuda_devices("0,x", 0, "no CUDA device");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "--devices: element 1 ('x') is not a GPU number (give 0,1,... or all)");
 }
 
 TEST(Devices, ThisMachinesListAgreesWithItsDeviceCount) {
