@@ -1,9 +1,9 @@
-// recur agent: one tool-using session on the actor runtime (a supervisor with one model worker and
-// a host per configured tool). It starts a session, or continues one from its last checkpoint,
-// prints its output as it comes with --stream, and prints the outcome as JSON: the session's result
-// with its timings. With --store every checkpoint goes to that store (and the memory tool keeps its
-// data there), so a session whose process was killed goes on with --resume --session ID --store
-// DIR.
+// recur agent: one tool-using session on the actor runtime (a supervisor with a model worker per
+// device and a host per configured tool). It starts a session, or continues one from its last
+// checkpoint, prints its output as it comes with --stream, and prints the outcome as JSON: the
+// session's result with its timings. With --store every checkpoint goes to that store (and the
+// memory tool keeps its data there), so a session whose process was killed goes on with --resume
+// --session ID --store DIR.
 //
 // Exit status: 0 when the session ended (finished, or stopped by a budget), 1 when it failed or the
 // input was bad (one line on stderr names what), 2 for usage errors.
@@ -17,6 +17,7 @@
 #include "actors/agent_session.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/worker_pool.hpp"
 #include "tools/registry.hpp"
 
 namespace recur::cli {
@@ -40,8 +41,7 @@ struct AgentOptions {
   std::uint64_t max_wall_ms = 0;
   std::uint64_t checkpoint_every = 256;
   std::uint64_t tool_deadline_ms = 30000;
-  std::string device = "cpu";
-  unsigned threads = 0;
+  DeviceOptions devices;
   std::string config;
 };
 
@@ -80,16 +80,8 @@ int run_agent(const AgentOptions& o) {
   if (o.resume && (o.session.empty() || o.store.empty()))
     return report_error(cmd, "--resume needs --session ID and --store DIR");
   if (!o.resume && o.prompt.empty()) return report_error(cmd, "--prompt is required (or --resume)");
-  if (o.device != "cpu" && o.device.rfind("cuda", 0) != 0)
-    return report_error(cmd, "--device: '" + o.device + "' is not a device (cpu, cuda or cuda:N)");
-
-  auto tokenizer = load_tokenizer(o.model);
-  if (!tokenizer) return report_error(cmd, tokenizer.error().message);
-  auto model = Model::load(o.model);
-  if (!model) return report_error(cmd, model.error().message);
-  BackendOptions backend_options{o.device, o.threads, 16};
-  auto first_backend = make_backend(*model, backend_options);
-  if (!first_backend) return report_error(cmd, first_backend.error().message);
+  if (auto devices = worker_devices(o.devices); !devices)
+    return report_error(cmd, devices.error().message);
 
   std::optional<tools::Store> store;
   if (!o.store.empty()) {
@@ -126,31 +118,20 @@ int run_agent(const AgentOptions& o) {
   spec.budgets = {o.max_tokens, o.max_calls, o.max_wall_ms};
   spec.tools = o.tools;
 
-  // The first worker takes the backend made above (its errors were reported); a restarted worker
-  // makes a fresh one.
-  auto made = std::make_shared<std::unique_ptr<Backend>>(std::move(*first_backend));
-  std::shared_ptr<const Model> shared_model = *model;
-  actors::WorkerSetup worker;
-  worker.model = shared_model;
-  worker.tokenizer = std::make_shared<const Tokenizer>(std::move(*tokenizer));
-  worker.make_backend = [made, shared_model,
-                         backend_options]() -> Result<std::unique_ptr<Backend>> {
-    if (*made) return std::move(*made);
-    return make_backend(shared_model, backend_options);
-  };
-  worker.batcher.checkpoint_every = o.checkpoint_every;
-  worker.batcher.store = store;
-  worker.tool_deadline = std::chrono::milliseconds(o.tool_deadline_ms);
-  worker.slots = 1;
-  actors::SupervisorSetup setup;
-  setup.registry = std::make_shared<const tools::Registry>(std::move(*registry));
-  setup.tool_hosts.deadline = worker.tool_deadline;
-  setup.workers.push_back(worker);
+  actors::WorkerSetup base;
+  base.batcher.checkpoint_every = o.checkpoint_every;
+  base.batcher.store = store;
+  base.tool_deadline = std::chrono::milliseconds(o.tool_deadline_ms);
+  auto setup = make_worker_pool(o.model, o.devices, base);
+  if (!setup) return report_error(cmd, setup.error().message);
+  setup->registry = std::make_shared<const tools::Registry>(std::move(*registry));
+  setup->tool_hosts.deadline = base.tool_deadline;
+  const auto tokenizer = setup->workers.front().tokenizer;
 
   actors::RuntimeConfig config;
   caf::actor_system system{config};
-  auto supervisor = actors::spawn_supervisor(system, std::move(setup));
-  StreamPrinter printer(*worker.tokenizer);
+  auto supervisor = actors::spawn_supervisor(system, std::move(*setup));
+  StreamPrinter printer(*tokenizer);
   actors::OutputHandler on_output;
   if (o.stream) on_output = [&printer](std::span<const TokenId> t) { printer.add(t); };
   auto outcome = actors::run_session(
@@ -170,6 +151,7 @@ int run_agent(const AgentOptions& o) {
 
 void add_agent_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<AgentOptions>();
+  o->devices.slots = 1;
   auto* c = app.add_subcommand("agent", "Run a tool-using agent session on the actor runtime");
   c->add_option("--model", o->model, "Model bundle directory")->required();
   c->add_option("--prompt", o->prompt, "Prompt text (not with --resume)");
@@ -190,8 +172,7 @@ void add_agent_command(CLI::App& app, int& exit_code) {
   c->add_option("--checkpoint-every", o->checkpoint_every,
                 "Generated tokens between checkpoints (with --store)");
   c->add_option("--tool-deadline-ms", o->tool_deadline_ms, "Deadline of each tool call");
-  c->add_option("--device", o->device, "cpu, cuda or cuda:N");
-  c->add_option("--threads", o->threads, "CPU threads of the backend (0: all cores)");
+  add_device_options(*c, o->devices);
   c->add_option("--config", o->config,
                 "Tool configuration (default: $RECUR_CONFIG, else configs/tools.json)");
   c->callback([o, &exit_code] { exit_code = run_agent(*o); });

@@ -1,5 +1,6 @@
 // recur eval: how far a tool-using model generalizes. For each problem length it runs n random
-// problems closed-loop as agent sessions on the actor runtime (a model worker and the tools), and
+// problems closed-loop as agent sessions on the actor runtime (a model worker per device, spread by
+// the supervisor, and the tools), and
 // scores the exact answer and the exact trajectory against the task's reference (tools/tasks).
 // Prints a table (length, accuracy with its 95% Wilson interval, trajectory accuracy, tokens, tool
 // calls, wall time), and writes JSON ({"rows": [...]}) and an SVG plot of accuracy against length
@@ -18,6 +19,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/eval_plot.hpp"
+#include "cli/worker_pool.hpp"
 #include "tools/tasks/addition.hpp"
 
 namespace recur::cli {
@@ -29,8 +31,7 @@ struct EvalOptions {
   std::vector<std::size_t> lengths;
   std::vector<std::size_t> n = {200};
   std::uint64_t seed = 0;
-  std::string device = "cpu";
-  unsigned threads = 0;
+  DeviceOptions devices;
   bool json = false;
   std::string out;
   std::string plot;
@@ -62,6 +63,13 @@ std::string join(const std::vector<std::string>& words) {
   return s;
 }
 
+// "cuda:0,cuda:1" for {"cuda:0", "cuda:1"}.
+std::string comma_joined(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ",") + n;
+  return s;
+}
+
 int run_eval(const EvalOptions& o) {
   const std::string cmd = "eval";
   if (o.task != "addition")
@@ -74,6 +82,8 @@ int run_eval(const EvalOptions& o) {
     if (len == 0) return report_error(cmd, "--lengths: lengths must be positive");
   auto tokenizer = load_tokenizer(o.model);
   if (!tokenizer) return report_error(cmd, tokenizer.error().message);
+  auto devices = worker_devices(o.devices);
+  if (!devices) return report_error(cmd, devices.error().message);
   auto model = Model::load(o.model);
   if (!model) return report_error(cmd, model.error().message);
   if ((*model)->config().recur.value("task", "") != o.task)
@@ -82,27 +92,16 @@ int run_eval(const EvalOptions& o) {
   std::size_t most = 0;
   for (std::size_t i = 0; i < o.lengths.size(); ++i)
     most = std::max(most, o.n.size() == 1 ? o.n[0] : o.n[i]);
-  BackendOptions backend_options{o.device, o.threads, most};
-  auto backend = make_backend(*model, backend_options);
-  if (!backend) return report_error(cmd, backend.error().message);
-
-  auto made = std::make_shared<std::unique_ptr<Backend>>(std::move(*backend));
-  std::shared_ptr<const Model> shared_model = *model;
-  actors::WorkerSetup worker;
-  worker.model = shared_model;
-  worker.tokenizer = std::make_shared<const Tokenizer>(std::move(*tokenizer));
-  worker.make_backend = [made, shared_model,
-                         backend_options]() -> Result<std::unique_ptr<Backend>> {
-    if (*made) return std::move(*made);
-    return make_backend(shared_model, backend_options);
-  };
-  worker.slots = most;
-  actors::SupervisorSetup setup;
-  setup.workers.push_back(worker);
+  // Each worker holds a share of the largest length's problems, all of them on one device.
+  DeviceOptions pool_options = o.devices;
+  pool_options.slots = (most + devices->size() - 1) / devices->size();
+  const auto shared_tokenizer = std::make_shared<const Tokenizer>(std::move(*tokenizer));
+  auto setup = make_worker_pool(*model, shared_tokenizer, pool_options);
+  if (!setup) return report_error(cmd, setup.error().message);
   actors::RuntimeConfig config;
   caf::actor_system system{config};
-  auto supervisor = actors::spawn_supervisor(system, std::move(setup));
-  const Tokenizer& tok = *worker.tokenizer;
+  auto supervisor = actors::spawn_supervisor(system, std::move(*setup));
+  const Tokenizer& tok = *shared_tokenizer;
 
   nlohmann::json rows = nlohmann::json::array();
   std::cout << std::left << std::setw(8) << "length" << std::setw(6) << "n" << std::setw(10)
@@ -181,8 +180,11 @@ int run_eval(const EvalOptions& o) {
               << static_cast<double>(calls) / n << std::setprecision(2) << wall << std::endl;
   }
   caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
-  const nlohmann::json report = {
-      {"model", o.model}, {"task", o.task}, {"seed", o.seed}, {"device", o.device}, {"rows", rows}};
+  const nlohmann::json report = {{"model", o.model},
+                                 {"task", o.task},
+                                 {"seed", o.seed},
+                                 {"device", comma_joined(*devices)},
+                                 {"rows", rows}};
   if (o.json) std::cout << report.dump() << std::endl;
   if (!o.out.empty()) {
     std::ofstream f(o.out);
@@ -210,8 +212,7 @@ void add_eval_command(CLI::App& app, int& exit_code) {
       ->required();
   c->add_option("--n", o->n, "Problems per length: one count, or one per length")->delimiter(',');
   c->add_option("--seed", o->seed, "Seed of the problems");
-  c->add_option("--device", o->device, "cpu, cuda or cuda:N");
-  c->add_option("--threads", o->threads, "CPU threads of the backend (0: all cores)");
+  add_device_options(*c, o->devices);
   c->add_flag("--json", o->json, "Also print the report as one JSON object");
   c->add_option("--out", o->out, "Write the report as JSON to this file");
   c->add_option("--plot", o->plot, "Write an SVG plot of accuracy against length to this file");

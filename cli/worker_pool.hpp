@@ -1,0 +1,61 @@
+// The model workers of a node as a supervisor's setup: one worker on the CPU, on one GPU
+// (--device cuda:N), or one per GPU of a --devices list, each with its own backend (on a GPU: its
+// own stream, state pool and CUDA graphs). The commands that run sessions build their supervisor
+// from it; the supervisor spreads sessions over the workers by free slots.
+//
+//   DeviceOptions devices;                      // filled by add_device_options(command, devices)
+//   devices.slots = 1000;
+//   auto setup = make_worker_pool(model_dir, devices, base);   // base: batcher, tool deadline
+//   if (!setup) return report_error(cmd, setup.error().message);
+//   setup->registry = registry;                 // tool hosts and restart limits: the caller's
+//   auto supervisor = actors::spawn_supervisor(system, std::move(*setup));
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/supervisor.hpp"
+#include "model/result.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace recur::cli {
+
+// Where a command's workers run, as its command line says.
+struct DeviceOptions {
+  std::string device = "cpu";  // --device: cpu, cuda or cuda:N (one worker)
+  std::string devices;         // --devices: GPU numbers "0,1" or "all" (one worker per GPU)
+  unsigned threads = 0;        // --threads: threads of a CPU backend (0: every core)
+  std::size_t slots = 64;      // sessions each worker holds at once (its state pool's capacity)
+};
+
+// Adds --device, --devices (which excludes --device) and --threads to `command`, read into
+// `options`, which must outlive the parse.
+void add_device_options(CLI::App& command, DeviceOptions& options);
+
+// The backend device names of the workers, one per worker: {"cpu"}, {"cuda"}, {"cuda:N"}, or
+// "cuda:N" for each GPU of --devices. An error names a bad --device or --devices value, a GPU that
+// is not present, or why no GPU can be used.
+Result<std::vector<std::string>> worker_devices(const DeviceOptions& options);
+
+// One model worker per device of `options` running the bundle in `model_dir`. Each worker is a
+// copy of `base` (its batcher options and tool deadline) with the model, tokenizer, backend
+// factory and slots filled in; the setup's registry, tool hosts and restart limits are left as
+// they are for the caller. Every device's backend is made here, so a missing device or a state
+// pool that does not fit is an error now, naming the device; a worker restarted later makes a
+// fresh backend on its device.
+Result<actors::SupervisorSetup> make_worker_pool(const std::filesystem::path& model_dir,
+                                                 const DeviceOptions& options,
+                                                 const actors::WorkerSetup& base = {});
+
+// The same for a model and its tokenizer already loaded.
+Result<actors::SupervisorSetup> make_worker_pool(std::shared_ptr<const Model> model,
+                                                 std::shared_ptr<const Tokenizer> tokenizer,
+                                                 const DeviceOptions& options,
+                                                 const actors::WorkerSetup& base = {});
+
+}  // namespace recur::cli
