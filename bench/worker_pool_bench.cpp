@@ -5,7 +5,7 @@
 // --tokens generated tokens. Prints tokens/s of each pool, the ratio, where the sessions went,
 // and whether every session wrote the same tokens on both pools.
 //
-// Run: build/bench/worker_pool_bench [--sessions 10000] [--tokens 64]
+// Run: build/bench/worker_pool_bench [--sessions 10000] [--tokens 128]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -118,7 +118,7 @@ std::string counts(const std::vector<std::uint64_t>& v) {
 
 int main(int argc, char** argv) {
   std::size_t sessions = 10000;
-  std::uint64_t tokens = 64;
+  std::uint64_t tokens = 128;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const auto v = std::strtoull(argv[i + 1], nullptr, 10);
