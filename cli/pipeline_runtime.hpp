@@ -9,15 +9,14 @@
 #include <string>
 
 #include "actors/pipeline_host.hpp"
+#include "cli/worker_pool.hpp"
 #include "tools/registry.hpp"
 
 namespace recur::cli {
 
 struct RuntimeOptions {
   std::string default_model;  // for agent calls that name none
-  std::string device = "cpu";
-  unsigned threads = 0;
-  std::size_t slots = 64;  // sessions a worker runs at once
+  DeviceOptions devices;      // where each model's workers run (one per GPU with --devices)
   std::chrono::milliseconds tool_deadline{30000};
 };
 

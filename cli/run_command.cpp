@@ -36,9 +36,7 @@ struct RunOptions {
   bool next = false;
   std::size_t parallel = 1;
   std::string model;
-  std::string device = "cpu";
-  unsigned threads = 0;
-  std::size_t slots = 64;
+  DeviceOptions devices;
   std::size_t concurrency = 8;
   std::uint64_t max_wall_ms = 0, max_calls = 0, max_tokens = 0;
   std::int64_t priority = 0;
@@ -221,9 +219,7 @@ int run_jobs(const RunOptions& o, const tools::Store& store, std::vector<tools::
   caf::actor_system system{config};
   {
     RuntimeOptions runtime_options;
-    runtime_options.device = o.device;
-    runtime_options.threads = o.threads;
-    runtime_options.slots = o.slots;
+    runtime_options.devices = o.devices;
     PipelineRuntime runtime(system, std::make_shared<const tools::Registry>(std::move(*registry)),
                             runtime_options);
     std::vector<actors::pipeline_host_actor> hosts;
@@ -334,9 +330,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
                 "With --next: jobs run together, sharing the model workers and tools");
   c->add_option("--priority", o->priority, "Queue priority (higher runs first)");
   c->add_option("--model", o->model, "Model bundle for agent calls that name none");
-  c->add_option("--device", o->device, "cpu, cuda or cuda:N");
-  c->add_option("--threads", o->threads, "CPU threads of each backend (0: all cores)");
-  c->add_option("--slots", o->slots, "Sessions a model worker runs at once");
+  add_device_options(*c, o->devices);
+  c->add_option("--slots", o->devices.slots, "Sessions a model worker runs at once");
   c->add_option("--concurrency", o->concurrency, "Agents of the pipeline running at once");
   c->add_option("--max-wall-ms", o->max_wall_ms, "Budget: wall time of a run in ms (0: none)");
   c->add_option("--max-calls", o->max_calls, "Budget: agent and tool calls (0: none)");

@@ -61,7 +61,10 @@ local function wilson(k, m)
   local denom = 1 + z * z / m
   local center = (p + z * z / (2 * m)) / denom
   local half = z * math.sqrt(p * (1 - p) / m + z * z / (4 * m * m)) / denom
-  return math.max(0, center - half), math.min(1, center + half)
+  local low, high = center - half, center + half
+  if low < 1e-12 then low = 0 end
+  if high > 1 - 1e-12 then high = 1 end
+  return low, high
 end
 
 local tried = {}
@@ -76,10 +79,11 @@ local function score(length, phase)
     if model ~= "" then spec.model = model end
     handles[i] = agent.start(spec)
   end
-  local correct, failed, tokens = 0, 0, 0
+  local correct, failed, tokens, first_error = 0, 0, 0, nil
   for i, result in ipairs(agent.await_all(handles)) do
     if result.status == "failed" then
       failed = failed + 1
+      first_error = first_error or result.error
     else
       tokens = tokens + result.tokens
       if result.status == "finished" and result.output:gsub(" ", "") == problems[i].answer then
@@ -87,6 +91,7 @@ local function score(length, phase)
       end
     end
   end
+  if failed == n then error("every agent at length " .. length .. " failed: " .. first_error) end
   local accuracy = correct / n
   local low, high = wilson(correct, n)
   report.row{length = length, n = n, correct = correct, accuracy = accuracy, low = low,
