@@ -121,8 +121,9 @@ TEST_F(PipelineRun, KilledAtRandomPointsAndResumedItWritesTheUninterruptedReport
   const std::string json = recur::testing::read_file(dir / "clean-out/report.json");
   const std::string svg = recur::testing::read_file(dir / "clean-out/total.svg");
   ASSERT_EQ(csv.substr(0, csv.find('\n')), "draw,exact,first_ok,later,round,total") << csv;
-  ASSERT_EQ(Json::parse(json)["rows"].size(), 16u);
-  for (const auto& row : Json::parse(json)["rows"]) EXPECT_EQ(row["exact"], 3) << json;
+  const Json clean_report = Json::parse(json);
+  ASSERT_EQ(clean_report["rows"].size(), 16u);
+  for (const auto& row : clean_report["rows"]) EXPECT_EQ(row["exact"], 3) << json;
 
   std::mt19937 rng(20261129);
   std::uniform_int_distribution<long> delay(20, std::max<long>(took.count() / 2, 40));
