@@ -232,15 +232,15 @@ TickReport ContinuousBatcher::tick() {
     const Status s = greedy ? backend_->forward_argmax(chunks, vocab_limit_, next_)
                             : backend_->forward(chunks, LogitsFor::Last, logits_);
     report.forward_ms = ms_since(t0);
+    if (!s) {
+      report.backend_error = "forward pass on " + backend_->name() + ": " + s.error().message;
+      return report;
+    }
     const std::size_t row = model_->config().vocab_size;
     const std::uint64_t every = options_.checkpoint_every;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       Entry& e = *batch[i];
       AgentRun& run = *e.run;
-      if (!s) {
-        run.fail("forward pass on " + backend_->name() + ": " + s.error().message);
-        continue;
-      }
       (chunks[i].tokens.size() > 1 ? e.timings.prefill_ms : e.timings.decode_ms) +=
           report.forward_ms;
       ++e.timings.forward_passes;

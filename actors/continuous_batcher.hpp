@@ -57,6 +57,10 @@ struct TickReport {
   double checkpoint_ms = 0;              // snapshots and store writes
   std::size_t checkpoints = 0;           // sessions checkpointed
   std::size_t synced_writes = 0;         // 0 or 1
+  // Set when the forward pass failed: the backend (its device) can no longer be trusted, and the
+  // tick's sessions are left as they were; the worker dies so that they continue elsewhere from
+  // their checkpoints.
+  std::string backend_error;
 };
 
 class ContinuousBatcher {

@@ -117,6 +117,10 @@ void run_tick(Self self) {
     s.listeners.erase(outcome.result.id);
     self->send(s.owner, done_atom::value, std::move(outcome));
   }
+  if (!r.backend_error.empty()) {  // a broken device: die, and let the supervisor move the rest
+    self->quit(runtime_error("model worker: " + r.backend_error));
+    return;
+  }
   send_calls(self, r.calls);
   st.busy_ms += ms_since(t0);
   schedule_tick(self);

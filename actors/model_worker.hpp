@@ -16,6 +16,8 @@
 //   (tool_atom, name, tool_host)     the host of a tool (new or restarted)
 //   (status_atom) -> WorkerStatus    counters
 //   (crash_atom)                     throws: the worker dies with its sessions (a simulated crash)
+// A forward pass that fails (a GPU fault) ends the worker with that error as its exit reason: its
+// sessions are not failed but left to its owner, which places them again from their checkpoints.
 // A tool host that fails to answer (it died, or the request outlived its deadline by a margin)
 // answers its calls with error results; the sessions go on.
 #pragma once

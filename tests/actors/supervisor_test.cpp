@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "actors/agent_session.hpp"
+#include "faulty_backend.hpp"
 #include "plain_loop.hpp"
 #include "scripts.hpp"
 #include "support/temp_dir.hpp"
@@ -156,6 +157,38 @@ TEST_F(SupervisorTest, AWorkerCrashInTheMiddleOfAHundredSessionsChangesNoOutcome
   for (const std::size_t i : {0u, 37u, 99u})
     EXPECT_EQ(comparable(got.at(specs[i].id)),
               comparable(testing::run_alone(b, specs[i], nullptr)));
+}
+
+TEST_F(SupervisorTest, AWorkerWhoseDeviceFaultsHandsItsSessionsToTheOtherWithNoOutcomeChanged) {
+  auto b = write_random_bundle(testing::pointer_copy_script(), dir_ / "random");
+  const auto specs = hundred_sessions();
+  auto clean_store = tools::Store::open(dir_ / "clean", {false, true});
+  ASSERT_TRUE(clean_store.ok());
+  const auto expected = run_all(start(setup(b, 1, *clean_store)), specs);
+  ASSERT_EQ(expected.size(), specs.size());
+
+  auto store = tools::Store::open(dir_ / "fault", {false, true});
+  ASSERT_TRUE(store.ok());
+  auto s = setup(b, 2, *store);
+  // Worker 1's device faults at its 25th forward pass and stays broken: the worker dies, its
+  // sessions go on from their checkpoints, and a restarted worker 1 dies again at its first pass.
+  auto passes_left = std::make_shared<std::atomic<int>>(25);
+  auto model = b.model;
+  s.workers[1].make_backend = [model, passes_left]() -> Result<std::unique_ptr<Backend>> {
+    return std::unique_ptr<Backend>(
+        new testing::FaultyBackend(make_cpu_backend(model, 1, 128), passes_left));
+  };
+  s.restart.min_backoff = 5ms;
+  auto sup = start(std::move(s));
+  const auto got = run_all(sup, specs);
+  ASSERT_EQ(got.size(), specs.size());
+  for (const auto& spec : specs)
+    EXPECT_EQ(comparable(got.at(spec.id)), comparable(expected.at(spec.id))) << spec.id;
+  const auto st = status(sup);
+  EXPECT_LT(passes_left->load(), 0);  // the fault happened
+  EXPECT_GE(st.worker_restarts.at(1), 1u);
+  EXPECT_GT(st.recovered, 0u);
+  for (const auto& [id, outcome] : got) EXPECT_NE(outcome["status"], "failed") << id;
 }
 
 TEST_F(SupervisorTest, WithoutAStoreTheSessionsOfACrashedWorkerStartOverToTheSameEnd) {
