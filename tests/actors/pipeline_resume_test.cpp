@@ -255,9 +255,15 @@ TEST_F(PipelineRun, QueuedJobsRunByPriorityAndTogetherWithParallel) {
   EXPECT_EQ(
       run_recur({"run", "b.lua", "--store", "q", "--enqueue", "--priority", "9"}, dir.path()).out,
       "job-000002\n");
+  dir.write("c.lua", "report.row{name = 'c'}");
+  EXPECT_EQ(run_recur({"run", "c.lua", "--store", "q", "--enqueue"}, dir.path()).out,
+            "job-000003\n");
+  EXPECT_EQ(run_recur({"jobs", "cancel", "job-000003", "--store", "q"}, dir.path()).out,
+            "job-000003: cancelled\n");
   Exit e = run_recur({"run", "--next", "--store", "q"}, dir.path());
   ASSERT_EQ(e.status, 0) << e.err;
   EXPECT_LT(e.err.find("[job-000002] finished"), e.err.find("[job-000001] finished")) << e.err;
+  EXPECT_EQ(e.err.find("job-000003"), std::string::npos) << e.err;  // cancelled: never ran
 
   // Three pipelines in one process: their agents share one model worker.
   for (int i = 0; i < 3; ++i)
@@ -268,7 +274,7 @@ TEST_F(PipelineRun, QueuedJobsRunByPriorityAndTogetherWithParallel) {
               0);
   e = run_recur({"run", "--next", "--parallel", "3", "--store", "q", "--threads", "1"}, dir.path());
   ASSERT_EQ(e.status, 0) << e.err;
-  for (const char* id : {"job-000003", "job-000004", "job-000005"}) {
+  for (const char* id : {"job-000004", "job-000005", "job-000006"}) {
     const Exit shown = run_recur({"jobs", "show", id, "--store", "q", "--json"}, dir.path());
     const Json job = Json::parse(shown.out);
     EXPECT_EQ(job["status"], "finished") << shown.out;
