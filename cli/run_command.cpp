@@ -37,7 +37,7 @@ struct RunOptions {
   std::size_t parallel = 1;
   std::string model;
   DeviceOptions devices;
-  std::size_t concurrency = 8;
+  std::size_t concurrency = 64;
   std::uint64_t max_wall_ms = 0, max_calls = 0, max_tokens = 0;
   std::int64_t priority = 0;
   std::optional<std::uint64_t> seed;
@@ -234,7 +234,7 @@ int run_jobs(const RunOptions& o, const tools::Store& store, std::vector<tools::
       setup.tools = runtime.tools();
       setup.scope = "pipeline/" + job.id;
       setup.session_prefix = job.id + "/run" + std::to_string(job.runs) + "/agent";
-      setup.concurrency = job.options.value("concurrency", std::size_t{8});
+      setup.concurrency = job.options.value("concurrency", std::size_t{64});
       setup.max_wall =
           std::chrono::milliseconds(job.options.value("max_wall_ms", std::uint64_t{0}));
       hosts.push_back(actors::spawn_pipeline_host(system, std::move(setup)));
@@ -332,7 +332,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   c->add_option("--model", o->model, "Model bundle for agent calls that name none");
   add_device_options(*c, o->devices);
   c->add_option("--slots", o->devices.slots, "Sessions a model worker runs at once");
-  c->add_option("--concurrency", o->concurrency, "Agents of the pipeline running at once");
+  c->add_option("--concurrency", o->concurrency,
+                "Agents of the pipeline running at once (default 64)");
   c->add_option("--max-wall-ms", o->max_wall_ms, "Budget: wall time of a run in ms (0: none)");
   c->add_option("--max-calls", o->max_calls, "Budget: agent and tool calls (0: none)");
   c->add_option("--max-tokens", o->max_tokens, "Budget: tokens of agents (0: none)");

@@ -8,6 +8,9 @@
 --   recur run pipelines/frontier.lua --model models/addition-pointer \
 --     --param n=50 --param start=5 --param max_length=1000
 --
+-- The n problems of a length run together: with n above 64, raise --concurrency and --slots to n
+-- (on a GPU: --device cuda --concurrency 200 --slots 200 --param n=200).
+--
 -- Parameters: n (problems per length, 200), start (first length, 5), threshold (0.95),
 -- max_length (stop doubling past it, 1000), resolution (bisect until the bracket is narrower than
 -- this fraction of its low end, 0.1), task ("addition"), model (bundle; default: --model),
