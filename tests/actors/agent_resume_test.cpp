@@ -1,17 +1,13 @@
 // A session survives kill -9 of its process: `recur agent` is killed with SIGKILL at random points
 // of a long greedy session, continued each time with --resume --session ID --store DIR, and its
 // final result is bit-identical to an uninterrupted run's.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <random>
-#include <thread>
 
 #include "scripts.hpp"
+#include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
 
 namespace recur::actors {
@@ -20,49 +16,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using testing::Json;
 
-struct Exit {
-  bool killed = false;  // by our SIGKILL
-  int status = -1;      // exit status otherwise
-  std::string out, err;
-};
+using recur::testing::Exit;
 
-// Runs `recur ARGS`; with `kill_after`, sends SIGKILL after that long unless it ended before.
+// Runs `recur ARGS` in `dir`; with `kill_after`, sends SIGKILL after that long unless it ended.
 Exit run_recur(const std::vector<std::string>& args, const std::filesystem::path& dir,
                std::optional<std::chrono::milliseconds> kill_after = {}) {
-  const auto out = dir / "stdout", err = dir / "stderr";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::vector<char*> argv{const_cast<char*>(RECUR_CLI)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(RECUR_CLI, argv.data());
-    ::_exit(127);
-  }
-  Exit r;
-  int raw = 0;
-  if (kill_after) {
-    const auto until = Clock::now() + *kill_after;
-    while (Clock::now() < until) {
-      if (::waitpid(pid, &raw, WNOHANG) == pid) {
-        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-        r.out = recur::testing::read_file(out);
-        r.err = recur::testing::read_file(err);
-        return r;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    ::kill(pid, SIGKILL);
-  }
-  ::waitpid(pid, &raw, 0);
-  r.killed = WIFSIGNALED(raw) && WTERMSIG(raw) == SIGKILL;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = recur::testing::read_file(out);
-  r.err = recur::testing::read_file(err);
-  return r;
+  return recur::testing::run_program(RECUR_CLI, args, dir, kill_after);
 }
 
 // The result line of a finished run, without timings.

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
 
 namespace recur::actors {
@@ -22,51 +23,12 @@ using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 namespace fs = std::filesystem;
 
-struct Exit {
-  bool killed = false;
-  int status = -1;
-  std::string out, err;
-};
+using recur::testing::Exit;
 
 // Runs `recur ARGS` in `dir`; with `kill_after`, sends SIGKILL after that long unless it ended.
-// With `wait` false it returns at once with the pid in `status`.
-Exit run_recur(const std::vector<std::string>& args, const fs::path& dir,
+Exit run_recur(const std::vector<std::string>& args, const std::filesystem::path& dir,
                std::optional<std::chrono::milliseconds> kill_after = {}) {
-  const auto out = dir / "stdout", err = dir / "stderr";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    if (::chdir(dir.c_str()) != 0) ::_exit(126);
-    std::vector<char*> argv{const_cast<char*>(RECUR_CLI)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(RECUR_CLI, argv.data());
-    ::_exit(127);
-  }
-  Exit r;
-  int raw = 0;
-  if (kill_after) {
-    const auto until = Clock::now() + *kill_after;
-    while (Clock::now() < until) {
-      if (::waitpid(pid, &raw, WNOHANG) == pid) {
-        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-        r.out = recur::testing::read_file(out);
-        r.err = recur::testing::read_file(err);
-        return r;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    ::kill(pid, SIGKILL);
-  }
-  ::waitpid(pid, &raw, 0);
-  r.killed = WIFSIGNALED(raw) && WTERMSIG(raw) == SIGKILL;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = recur::testing::read_file(out);
-  r.err = recur::testing::read_file(err);
-  return r;
+  return recur::testing::run_program(RECUR_CLI, args, dir, kill_after);
 }
 
 const std::string kModel = std::string(RECUR_SOURCE_DIR) + "/models/addition-pointer";
