@@ -18,8 +18,8 @@
 #include "actors/agent_session.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "cli/eval_plot.hpp"
 #include "cli/worker_pool.hpp"
+#include "tools/pipeline/report.hpp"
 #include "tools/tasks/addition.hpp"
 
 namespace recur::cli {
@@ -192,8 +192,17 @@ int run_eval(const EvalOptions& o) {
     if (!f) return report_error(cmd, "--out: cannot write " + o.out);
   }
   if (!o.plot.empty()) {
+    tools::Report table;
+    for (const auto& row : rows) (void)table.add_row(row);
+    tools::PlotSpec plot;
+    plot.x = "length";
+    plot.y = "accuracy";
+    plot.low = "wilson_low";
+    plot.high = "wilson_high";
+    plot.xlog = true;
+    plot.title = o.model + ": " + o.task + ", exact answers (95% Wilson interval)";
     std::ofstream f(o.plot);
-    f << accuracy_plot_svg(report);
+    f << table.plot_svg(plot);
     if (!f) return report_error(cmd, "--plot: cannot write " + o.plot);
   }
   return 0;

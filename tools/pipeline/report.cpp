@@ -165,7 +165,7 @@ std::string Report::plot_svg(const PlotSpec& p) const {
   std::sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a.x < b.x; });
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   if (!points.empty()) {
-    x0 = x1 = points[0].x, y0 = y1 = points[0].y;
+    x0 = x1 = points[0].x, y0 = std::min(0.0, points[0].y), y1 = points[0].y;
     for (const auto& q : points) {
       x0 = std::min(x0, q.x), x1 = std::max(x1, q.x);
       y0 = std::min({y0, q.y, q.low}), y1 = std::max({y1, q.y, q.high});

@@ -16,7 +16,8 @@ namespace recur::tools {
 
 // report.plot{x = "length", y = "accuracy", low = "low", high = "high", xlog = true,
 //             title = "...", file = "frontier.svg"}: y against x, one point per row that has both,
-// in the order of x, with an interval bar from `low` to `high` when they are named.
+// in the order of x, with an interval bar from `low` to `high` when they are named. The y axis
+// always shows 0.
 struct PlotSpec {
   std::string x, y, low, high, title, file;
   bool xlog = false;
