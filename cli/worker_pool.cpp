@@ -11,6 +11,9 @@ void add_device_options(CLI::App& command, DeviceOptions& options) {
   command.add_option("--devices", options.devices, "GPUs, one model worker each: 0,1,... or all")
       ->excludes(device);
   command.add_option("--threads", options.threads, "CPU threads of the backend (0: all cores)");
+  command.add_flag("--batch-invariant", options.batch_invariant,
+                   "GPU: a session's tokens never depend on the sessions batched with it (GEMV "
+                   "kernels for every batch; slower with many sessions)");
 }
 
 Result<std::vector<std::string>> worker_devices(const DeviceOptions& options) {
@@ -41,7 +44,8 @@ Result<actors::SupervisorSetup> make_worker_pool(std::shared_ptr<const Model> mo
   if (!devices) return devices.error();
   actors::SupervisorSetup setup;
   for (const std::string& device : *devices) {
-    const BackendOptions backend_options{device, options.threads, options.slots};
+    const BackendOptions backend_options{device, options.threads, options.slots,
+                                         options.batch_invariant};
     auto first = make_backend(model, backend_options);
     if (!first) {
       if (devices->size() == 1) return first.error();

@@ -27,14 +27,15 @@ namespace recur::cli {
 
 // Where a command's workers run, as its command line says.
 struct DeviceOptions {
-  std::string device = "cpu";  // --device: cpu, cuda or cuda:N (one worker)
-  std::string devices;         // --devices: GPU numbers "0,1" or "all" (one worker per GPU)
-  unsigned threads = 0;        // --threads: threads of a CPU backend (0: every core)
-  std::size_t slots = 64;      // sessions each worker holds at once (its state pool's capacity)
+  std::string device = "cpu";   // --device: cpu, cuda or cuda:N (one worker)
+  std::string devices;          // --devices: GPU numbers "0,1" or "all" (one worker per GPU)
+  unsigned threads = 0;         // --threads: threads of a CPU backend (0: every core)
+  std::size_t slots = 64;       // sessions each worker holds at once (its state pool's capacity)
+  bool batch_invariant = false;  // --batch-invariant (BackendOptions::batch_invariant)
 };
 
-// Adds --device, --devices (which excludes --device) and --threads to `command`, read into
-// `options`, which must outlive the parse.
+// Adds --device, --devices (which excludes --device), --threads and --batch-invariant to `command`,
+// read into `options`, which must outlive the parse.
 void add_device_options(CLI::App& command, DeviceOptions& options);
 
 // The backend device names of the workers, one per worker: {"cpu"}, {"cuda"}, {"cuda:N"}, or

@@ -79,6 +79,11 @@ struct BackendOptions {
   std::string device = "cpu";  // "cpu", "cuda" (device 0) or "cuda:N"
   unsigned threads = 0;        // CPU threads (0: every core)
   std::size_t capacity = 0;    // slots; 0: 4096 on the CPU, as many as device memory holds on a GPU
+  // GPU: a sequence's results never depend on the sequences it is batched with (the CPU backend
+  // always holds to this). Off (the default on a GPU), passes and larger decode batches take cuBLAS
+  // tensor-core GEMMs: much faster with many sessions, but a token's sums then vary with the batch
+  // around it, so a near-tie between two tokens can go either way.
+  bool batch_invariant = false;
 };
 
 // The backend named by options.device; an error names a device this build or machine lacks.

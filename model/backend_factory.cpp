@@ -21,7 +21,7 @@ Result<std::unique_ptr<Backend>> make_backend(std::shared_ptr<const Model> model
         return fail("--device: '" + d + "' is not cuda:N with N a device number");
       }
     }
-    return make_cuda_backend(std::move(model), index, options.capacity);
+    return make_cuda_backend(std::move(model), index, options.capacity, options.batch_invariant);
   }
   return fail("--device: '" + d + "' is not a device (cpu, cuda or cuda:N)");
 }

@@ -23,14 +23,18 @@ namespace kc = kernels::cuda;
 
 constexpr std::size_t kMaxPassTokens = CudaWorkspace::kMaxPassTokens;
 constexpr std::size_t kMaxDecodeBatch = CudaWorkspace::kMaxDecodeBatch;
-// The fused GEMV path wins up to a few sessions; past that the tensor-core GEMMs do (see
-// docs/performance.md). At most kernels::cuda::kMaxGemvBatch.
+// Without batch invariance, the fused GEMV path wins up to a few sessions; past that the
+// tensor-core GEMMs do (see docs/performance.md).
 constexpr int kSmallDecodeBatch = 4;
 
 class CudaBackend final : public Backend {
  public:
-  CudaBackend(std::shared_ptr<const Model> model, int device)
-      : model_(std::move(model)), shape_(model_->state_shape()), device_(device), slots_(0) {}
+  CudaBackend(std::shared_ptr<const Model> model, int device, bool invariant)
+      : model_(std::move(model)),
+        shape_(model_->state_shape()),
+        device_(device),
+        invariant_(invariant),
+        slots_(0) {}
 
   ~CudaBackend() override {
     cudaSetDevice(device_);
@@ -122,6 +126,7 @@ class CudaBackend final : public Backend {
     if (auto s = check_chunks(chunks, slots_, shape_.vocab_size); !s) return s;
     cudaSetDevice(device_);
     logits.clear();
+    if (invariant_ && any_single(chunks)) return forward_mixed(chunks, which, 0, &logits, nullptr);
     if (which == LogitsFor::Last && all_single(chunks))
       return decode_batches(chunks, 0, &logits, nullptr);
     for (const auto& pass : plan_passes(chunks, kMaxPassTokens))
@@ -136,6 +141,8 @@ class CudaBackend final : public Backend {
     const std::size_t limit = std::min(vocab_limit, shape_.vocab_size);
     next.clear();
     if (all_single(chunks)) return decode_batches(chunks, limit, nullptr, &next);
+    if (invariant_ && any_single(chunks))
+      return forward_mixed(chunks, LogitsFor::Last, limit, nullptr, &next);
     // Passes first, then the argmax of each chunk's last row on the device.
     for (const auto& pass : plan_passes(chunks, kMaxPassTokens)) {
       std::vector<TokenId> ids;
@@ -146,6 +153,55 @@ class CudaBackend final : public Backend {
   }
 
  private:
+  static bool any_single(std::span<const SequenceChunk> chunks) {
+    return std::any_of(chunks.begin(), chunks.end(),
+                       [](const SequenceChunk& c) { return c.tokens.size() == 1; });
+  }
+
+  // Batch-invariant forward of a call that mixes one-token chunks with longer ones: the one-token
+  // chunks take a decode step, as they would alone, the others passes; their rows (or ids, when
+  // `ids` is given) are put back in chunk order.
+  Status forward_mixed(std::span<const SequenceChunk> chunks, LogitsFor which, std::size_t limit,
+                       std::vector<float>* logits, std::vector<TokenId>* ids) {
+    std::vector<SequenceChunk> singles, longer;
+    for (const auto& c : chunks) (c.tokens.size() == 1 ? singles : longer).push_back(c);
+    std::vector<float> single_rows, longer_rows;
+    std::vector<TokenId> single_ids, longer_ids;
+    if (auto s = decode_batches(singles, limit, ids ? nullptr : &single_rows,
+                                ids ? &single_ids : nullptr);
+        !s)
+      return s;
+    for (const auto& pass : plan_passes(longer, kMaxPassTokens)) {
+      Status s;
+      if (ids) {
+        std::vector<TokenId> part;
+        s = run_pass(pass, LogitsFor::Last, logits_scratch_, limit, &part);
+        longer_ids.insert(longer_ids.end(), part.begin(), part.end());
+      } else {
+        s = run_pass(pass, which, longer_rows);
+      }
+      if (!s) return s;
+    }
+    if (ids) {
+      std::size_t a = 0, b = 0;
+      for (const auto& c : chunks)
+        ids->push_back(c.tokens.size() == 1 ? single_ids[a++] : longer_ids[b++]);
+      return {};
+    }
+    if (which == LogitsFor::None) return {};
+    const std::size_t V = shape_.vocab_size;
+    std::size_t a = 0, b = 0;
+    for (const auto& c : chunks) {
+      const bool one = c.tokens.size() == 1;
+      const std::size_t n = one || which == LogitsFor::Last ? 1 : c.tokens.size();
+      const std::vector<float>& from = one ? single_rows : longer_rows;
+      std::size_t& at = one ? a : b;
+      logits->insert(logits->end(), from.begin() + at * V, from.begin() + (at + n) * V);
+      at += n;
+    }
+    return {};
+  }
+
   static bool all_single(std::span<const SequenceChunk> chunks) {
     return std::all_of(chunks.begin(), chunks.end(),
                        [](const SequenceChunk& c) { return c.tokens.size() == 1; });
@@ -282,12 +338,13 @@ class CudaBackend final : public Backend {
   }
 
   CudaLayers layers() {
-    return {model_->config(), w_, ws_, pool_.get<float>(), shape_, blas_, stream_};
+    return {model_->config(), w_, ws_, pool_.get<float>(), shape_, blas_, stream_, invariant_};
   }
 
   std::shared_ptr<const Model> model_;
   StateShape shape_;
   int device_;
+  bool invariant_;
   cudaStream_t stream_ = nullptr;
   kc::Blas blas_;
   DeviceWeights w_;
@@ -314,13 +371,13 @@ std::string cuda_unavailable_reason() {
 }
 
 Result<std::unique_ptr<Backend>> make_cuda_backend(std::shared_ptr<const Model> model, int device,
-                                                   std::size_t capacity) {
+                                                   std::size_t capacity, bool batch_invariant) {
   const int n = cuda_device_count();
   if (n == 0) return fail("--device cuda: " + cuda_unavailable_reason());
   if (device >= n)
     return fail("--device cuda:" + std::to_string(device) + ": only " + std::to_string(n) +
                 " device(s) present");
-  auto be = std::make_unique<CudaBackend>(std::move(model), device);
+  auto be = std::make_unique<CudaBackend>(std::move(model), device, batch_invariant);
   if (auto s = be->init(capacity); !s) return s.error();
   return std::unique_ptr<Backend>(std::move(be));
 }

@@ -10,7 +10,21 @@ void CudaLayers::enqueue_pass(int T, int n_seqs, int n_rows, LaunchLog& log) con
   const int N = static_cast<int>(c.state_size), R = static_cast<int>(c.time_step_rank),
             Wd = R + 2 * N;
   const int K = static_cast<int>(c.conv_kernel);
-  const bool b16 = bf16();
+  // Batch-invariant: every token's products through the GEMV kernels, whose sums do not depend on
+  // the pass. Otherwise cuBLAS GEMMs (tensor cores over the split activations with bf16 weights).
+  const bool b16 = bf16() && !invariant;
+  auto dense = [&](const kernels::MatrixView& W, const float* x, const DeviceBuffer& x16, int x_ld,
+                   int rows, float* y, int y_ld, bool accumulate, const float* bias,
+                   const char* what) {
+    if (invariant) {
+      const kc::GemvArgs g{W, x, x_ld, rows, nullptr, 0, bias, accumulate, nullptr, y, y_ld};
+      log(kc::gemv(g, stream), what);
+      return;
+    }
+    log(blas.linear(W, x, split(x16, x_ld, b16), x_ld, rows, y, y_ld, accumulate ? 1.0f : 0.0f),
+        what);
+    if (bias) log(kc::add_bias(y, rows, static_cast<int>(W.rows), y_ld, bias, stream), "bias");
+  };
   float* h = ws.h.get<float>();
   log(kc::embed(weights.embedding, ws.tokens.get<std::int32_t>(), T, h, stream), "embed");
   for (std::size_t l = 0; l < weights.layers.size(); ++l) {
@@ -18,24 +32,19 @@ void CudaLayers::enqueue_pass(int T, int n_seqs, int n_rows, LaunchLog& log) con
     log(kc::rmsnorm(h, nullptr, T, D, L.norm, c.layer_norm_epsilon,
                     b16 ? nullptr : ws.u.get<float>(), split(ws.u16, D, b16), stream),
         "rmsnorm");
-    log(blas.linear(L.in_proj, ws.u.get<float>(), split(ws.u16, D, b16), D, T, ws.xz.get<float>(),
-                    2 * Di),
-        "in_proj");
-    if (L.in_proj_bias)
-      log(kc::add_bias(ws.xz.get<float>(), T, 2 * Di, 2 * Di, L.in_proj_bias, stream), "bias");
+    dense(L.in_proj, ws.u.get<float>(), ws.u16, D, T, ws.xz.get<float>(), 2 * Di, false,
+          L.in_proj_bias, "in_proj");
     log(kc::causal_conv1d(ws.xz.get<float>(), 2 * Di, ws.seqs.get<kc::SequenceDesc>(), n_seqs,
                           ws.token_seq.get<int>(), T, Di, K, L.conv_weight, L.conv_bias,
                           conv_state(l), ws.xc.get<float>(), split(ws.xc16, Di, b16), stream),
         "conv1d");
-    log(blas.linear(L.x_proj, ws.xc.get<float>(), split(ws.xc16, Di, b16), Di, T,
-                    ws.dbc.get<float>(), Wd),
-        "x_proj");
+    dense(L.x_proj, ws.xc.get<float>(), ws.xc16, Di, T, ws.dbc.get<float>(), Wd, false, nullptr,
+          "x_proj");
     if (b16)
       log(kc::to_bf16(ws.dbc.get<float>(), T, R, Wd, split(ws.dbc16, Wd, true), Wd, stream),
           "cast");
-    log(blas.linear(L.dt_proj, ws.dbc.get<float>(), split(ws.dbc16, Wd, b16), Wd, T,
-                    ws.dt.get<float>(), Di),
-        "dt_proj");
+    dense(L.dt_proj, ws.dbc.get<float>(), ws.dbc16, Wd, T, ws.dt.get<float>(), Di, false, nullptr,
+          "dt_proj");
     kc::ScanArgs a;
     a.seqs = ws.seqs.get<kc::SequenceDesc>();
     a.n_seqs = n_seqs;
@@ -56,18 +65,15 @@ void CudaLayers::enqueue_pass(int T, int n_seqs, int n_rows, LaunchLog& log) con
     a.y = ws.y.get<float>();
     a.y_bf16 = split(ws.y16, Di, b16);
     log(kc::selective_scan(a, stream), "selective scan");
-    log(blas.linear(L.out_proj, ws.y.get<float>(), split(ws.y16, Di, b16), Di, T, h, D, 1.0f),
-        "out_proj");
-    if (L.out_proj_bias) log(kc::add_bias(h, T, D, D, L.out_proj_bias, stream), "bias");
+    dense(L.out_proj, ws.y.get<float>(), ws.y16, Di, T, h, D, true, L.out_proj_bias, "out_proj");
   }
   if (n_rows > 0) {
     const int V = static_cast<int>(c.vocab_size);
     log(kc::rmsnorm(h, ws.rows.get<int>(), n_rows, D, weights.norm_f, c.layer_norm_epsilon,
                     b16 ? nullptr : ws.u.get<float>(), split(ws.u16, D, b16), stream),
         "norm_f");
-    log(blas.linear(weights.lm_head, ws.u.get<float>(), split(ws.u16, D, b16), D, n_rows,
-                    ws.logits.get<float>(), V),
-        "lm_head");
+    dense(weights.lm_head, ws.u.get<float>(), ws.u16, D, n_rows, ws.logits.get<float>(), V, false,
+          nullptr, "lm_head");
   }
 }
 
@@ -78,6 +84,7 @@ void CudaLayers::enqueue_decode(int bucket, int argmax_limit, bool small, Launch
             Wd = R + 2 * N;
   const int K = static_cast<int>(c.conv_kernel), V = static_cast<int>(c.vocab_size);
   const int* slots = ws.tokens.get<int>() + CudaWorkspace::kRows;
+  small = small || invariant;
   const bool b16 = bf16() && !small;
   float* h = ws.h.get<float>();
   log(kc::embed(weights.embedding, ws.tokens.get<std::int32_t>(), bucket, h, stream), "embed");

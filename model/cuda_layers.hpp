@@ -4,6 +4,10 @@
 //  - a decode step (one token per session), captured once per batch bucket as a CUDA graph: small
 //    buckets use fused GEMV kernels (norm + in_proj + conv step, x_proj, dt_proj + scan, out_proj +
 //    residual), four kernels per layer; larger ones use cuBLAS GEMMs.
+// Batch-invariant (`invariant`): every pass and every decode bucket takes the GEMV kernels, whose
+// sums do not depend on the batch, so a sequence's results never depend on the sequences it runs
+// with. Otherwise cuBLAS GEMMs take passes and larger buckets: faster with many tokens, but their
+// sums vary with the batch size.
 #pragma once
 
 #include "kernels/cuda/gemm.hpp"
@@ -22,12 +26,14 @@ struct CudaLayers {
   StateShape shape;
   kernels::cuda::Blas& blas;
   cudaStream_t stream;
+  bool invariant;
 
   // A pass of T tokens in n_seqs sequences (staged in ws.tokens, ws.seqs, ws.token_seq) that ends
   // with n_rows rows of logits in ws.logits (the rows named in ws.rows).
   void enqueue_pass(int T, int n_seqs, int n_rows, LaunchLog& log) const;
   // One decode step for `bucket` sessions ([tokens | slots] in ws.tokens): logits in ws.logits and,
-  // with argmax_limit > 0, argmax ids in ws.argmax. `small` takes the fused GEMV path.
+  // with argmax_limit > 0, argmax ids in ws.argmax. `small` (always, when
+  // invariant) takes the fused GEMV path.
   void enqueue_decode(int bucket, int argmax_limit, bool small, LaunchLog& log) const;
 
  private:

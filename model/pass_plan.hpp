@@ -1,6 +1,7 @@
 // How a forward call is cut into passes over the weights: at most max_tokens tokens per pass, a
-// slot at most once per pass, chunks in order. A chunk longer than the room left continues in the
-// next pass.
+// slot at most once per pass, chunks in order. A chunk that does not fit in the room left starts
+// the next pass; only a chunk longer than max_tokens is cut, every max_tokens tokens from its
+// start. So how a chunk is cut depends on the chunk alone, never on the chunks before it.
 #pragma once
 
 #include <algorithm>
@@ -23,6 +24,7 @@ inline std::vector<std::vector<Piece>> plan_passes(std::span<const SequenceChunk
   std::vector<std::vector<Piece>> passes(1);
   std::size_t used = 0;
   for (const auto& chunk : chunks) {
+    if (used > 0 && used + chunk.tokens.size() > max_tokens) passes.emplace_back(), used = 0;
     std::size_t done = 0;
     while (done < chunk.tokens.size()) {
       if (used == max_tokens) passes.emplace_back(), used = 0;

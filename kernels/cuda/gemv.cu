@@ -1,8 +1,10 @@
-// Matrix-vector products for small decode batches (B <= 8). The input rows are staged once per
-// block in shared memory (RMS-normalised there when norm_w is given); each row of weights is
-// streamed with independent 16-byte loads issued together. Rows are few (x_proj, out_proj of small
-// models): the eight warps of a block split one row's columns and add their parts in a fixed order.
-// Each output is summed in an order that depends on the matrix shape only, never on B.
+// Matrix-vector products for decode steps and passes, any number of sessions. Sessions go in groups
+// of up to 8 (one group per blockIdx.x); a block stages its group's input rows once in shared
+// memory (RMS-normalised there when norm_w is given); each row of weights is streamed with
+// independent 16-byte loads issued together. Rows are few (x_proj, out_proj of small models): the
+// eight warps of a block split one row's columns and add their parts in a fixed order.
+// Each output is summed in an order that depends on the matrix shape only, never on the number of
+// sessions or the group a session falls in: a session's outputs are the same bits in every batch.
 //
 // The kernel is a programmatic dependent: it loads its first row of weights before waiting for the
 // previous kernel, hiding the launch gap behind the weight stream.
@@ -16,6 +18,7 @@ namespace recur::kernels::cuda {
 namespace {
 
 constexpr int kWarps = 8;
+constexpr int kMaxGroups = 65535;  // session groups per launch
 // 16-byte weight loads in flight per lane and row: fewer for larger batches, whose accumulators
 // need the registers.
 template <int B>
@@ -62,6 +65,19 @@ __device__ __forceinline__ void finish(const GemvArgs& a, const ConvStepFusion& 
   float* out = a.y + static_cast<std::size_t>(b) * a.y_stride + r;
   *out = a.accumulate ? *out + v : v;
   if (has_conv && r < cv.C) conv_epilogue(cv, b, r, v);
+}
+
+// The arguments seen from the first session of this block's group of B. Groups run along
+// blockIdx.x and rows along blockIdx.y, so blocks running together share rows of weights in L2.
+template <int B>
+__device__ __forceinline__ void select_group(GemvArgs& a, ConvStepFusion& cv) {
+  const std::size_t first = static_cast<std::size_t>(blockIdx.x) * B;
+  a.x += first * a.x_stride;
+  a.y += first * a.y_stride;
+  if (cv.slots) {
+    cv.slots += first;
+    cv.out += first * cv.C;
+  }
 }
 
 // Stages the B input rows in shared memory with 16-byte loads issued together, multiplied by the
@@ -131,9 +147,10 @@ __global__ void __launch_bounds__(kWarps * 32)
   const int k_begin = part * slice, k_end = min(cols, k_begin + slice);
   const uint4* weights = static_cast<const uint4*>(a.W.data);
   const int vectors_per_row = cols / W;
-  const int pair_step = gridDim.x * kGroups;
+  const int pair_step = gridDim.y * kGroups;
 
-  int pair = blockIdx.x * kGroups + warp / SPLIT;
+  select_group<B>(a, cv);
+  int pair = blockIdx.y * kGroups + warp / SPLIT;
   uint4 raw[kRows][kVectors<B>];
   auto load = [&](int p, int chunk) {
 #pragma unroll
@@ -244,6 +261,7 @@ __global__ void __launch_bounds__(kWarps * 32)
   __shared__ float rstd[B];
   const int rows = static_cast<int>(a.W.rows), cols = static_cast<int>(a.W.cols);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  select_group<B>(a, cv);
   wait_for_predecessor();
   if constexpr (NORM) {
     for (int b = warp; b < B; b += kWarps) {
@@ -256,7 +274,7 @@ __global__ void __launch_bounds__(kWarps * 32)
     __syncthreads();
   }
   allow_successor();
-  for (int r = blockIdx.x * kWarps + warp; r < rows; r += gridDim.x * kWarps) {
+  for (int r = blockIdx.y * kWarps + warp; r < rows; r += gridDim.y * kWarps) {
     float acc[B];
     for (int b = 0; b < B; ++b) acc[b] = 0.0f;
     for (int k = lane; k < cols; k += 32) {
@@ -284,18 +302,29 @@ int sm_count() {
   return n;
 }
 
+// Blocks along the rows: up to `most` for one group of sessions; with many groups fewer, each
+// taking more rows, so a block's staging of its sessions is spread over more weights while the
+// groups together still fill the GPU. Which block takes a row does not change its sums.
+int row_blocks(int most, int session_groups) {
+  const int enough = (sm_count() * 8 + session_groups - 1) / session_groups;
+  return std::max(1, std::min(most, enough));
+}
+
 template <int B, bool BF16, bool NORM>
-cudaError_t launch(const GemvArgs& a, cudaStream_t s) {
+cudaError_t launch(const GemvArgs& a, int sessions, cudaStream_t s) {
+  const int session_groups = sessions / B;
   const ConvStepFusion cv = a.conv ? *a.conv : ConvStepFusion{};
   const bool has_conv = a.conv != nullptr;
   const int rows = static_cast<int>(a.W.rows), cols = static_cast<int>(a.W.cols);
   constexpr int W = kWidth<BF16>;
-  const bool vec = cols % W == 0 && reinterpret_cast<std::uintptr_t>(a.W.data) % 16 == 0;
+  const bool vec = cols % W == 0 && reinterpret_cast<std::uintptr_t>(a.W.data) % 16 == 0 &&
+                   a.x_stride % 4 == 0 && reinterpret_cast<std::uintptr_t>(a.x) % 16 == 0;
   const std::size_t shared = (static_cast<std::size_t>(B) * cols + kWarps * 4 * B) * sizeof(float);
   if (!vec || shared > 200 * 1024) {
-    const int blocks = std::min((rows + kWarps - 1) / kWarps, sm_count() * 8);
-    return launch_dependent(gemv_any_kernel<B, BF16, NORM>, blocks, kWarps * 32, 0, s, a, cv,
-                            has_conv);
+    const int blocks =
+        row_blocks(std::min((rows + kWarps - 1) / kWarps, sm_count() * 8), session_groups);
+    return launch_dependent(gemv_any_kernel<B, BF16, NORM>, dim3(session_groups, blocks),
+                            kWarps * 32, 0, s, a, cv, has_conv);
   }
   // Few rows: split each row pair over the block's warps so the whole GPU streams.
   const bool split = rows < sm_count() * 4;
@@ -307,27 +336,30 @@ cudaError_t launch(const GemvArgs& a, cudaStream_t s) {
     return e;
   constexpr int kRows = 2;
   const int groups = (rows + kRows - 1) / kRows;
-  const int blocks = split ? groups : std::min((groups + kWarps - 1) / kWarps, sm_count() * 4);
-  return launch_dependent(kernel, blocks, kWarps * 32, shared, s, a, cv, has_conv);
+  const int blocks = row_blocks(
+      split ? groups : std::min((groups + kWarps - 1) / kWarps, sm_count() * 4), session_groups);
+  return launch_dependent(kernel, dim3(session_groups, blocks), kWarps * 32, shared, s, a, cv,
+                          has_conv);
 }
 
 template <int B>
-cudaError_t dispatch(const GemvArgs& a, cudaStream_t s) {
+cudaError_t dispatch(const GemvArgs& a, int sessions, cudaStream_t s) {
   const bool bf16 = a.W.type == ElementType::bf16;
-  if (a.norm_w) return bf16 ? launch<B, true, true>(a, s) : launch<B, false, true>(a, s);
-  return bf16 ? launch<B, true, false>(a, s) : launch<B, false, false>(a, s);
+  if (a.norm_w)
+    return bf16 ? launch<B, true, true>(a, sessions, s) : launch<B, false, true>(a, sessions, s);
+  return bf16 ? launch<B, true, false>(a, sessions, s) : launch<B, false, false>(a, sessions, s);
 }
 
 }  // namespace
 
 cudaError_t gemv(const GemvArgs& a, cudaStream_t s) {
   if (a.B <= 0 || a.W.rows == 0) return cudaSuccess;
-  if (a.B > kMaxGemvBatch) return cudaErrorInvalidValue;
-  // Batches of 1, 2, 4 and 8 are compiled; others run as a sum of those. Each row's arithmetic is the
-  // same in every piece, so a session's results do not depend on how its batch was cut.
+  // Groups of 8 sessions, then the rest as groups of 4, 2 and 1. Each row's arithmetic is the same
+  // in every group size, so a session's results do not depend on how its batch was cut.
   int done = 0;
   for (int piece : {8, 4, 2, 1}) {
     while (a.B - done >= piece) {
+      const int sessions = std::min((a.B - done) / piece, kMaxGroups) * piece;
       GemvArgs part = a;
       part.B = piece;
       part.x = a.x + static_cast<std::size_t>(done) * a.x_stride;
@@ -339,12 +371,12 @@ cudaError_t gemv(const GemvArgs& a, cudaStream_t s) {
         conv.out += static_cast<std::size_t>(done) * conv.C;
         part.conv = &conv;
       }
-      cudaError_t e = piece == 8   ? dispatch<8>(part, s)
-                      : piece == 4 ? dispatch<4>(part, s)
-                      : piece == 2 ? dispatch<2>(part, s)
-                                   : dispatch<1>(part, s);
+      cudaError_t e = piece == 8   ? dispatch<8>(part, sessions, s)
+                      : piece == 4 ? dispatch<4>(part, sessions, s)
+                      : piece == 2 ? dispatch<2>(part, sessions, s)
+                                   : dispatch<1>(part, sessions, s);
       if (e != cudaSuccess) return e;
-      done += piece;
+      done += sessions;
     }
   }
   return cudaSuccess;

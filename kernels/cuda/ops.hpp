@@ -102,14 +102,16 @@ struct ScanStepArgs {
 };
 cudaError_t selective_scan_step(const ScanStepArgs& a, cudaStream_t s);
 
-// Matrix-vector products for a few rows of activations (B <= 8), one warp per output row, each
-// output summed in a fixed order. Options fused around the product:
-//   norm_w != null: x is first RMS-normalised with weight norm_w (the block before in_proj /
-//   lm_head); bias != null: bias[r] is added;  accumulate: y += result (the residual stream)
-//   instead of y =; conv != null: rows below conv->C hold the conv input x; the conv step (+SiLU)
-//   is applied and its
-//                 output written to conv->out (row stride C), the conv state advanced. (`conv` is a
-//                 host pointer, copied into the launch.)
+// Dense products y[b] = W x[b] for any number of sessions B (decode steps, and the token rows of a
+// pass), in groups of 8 sessions per block, each output summed in an order fixed by W's shape: a
+// session's outputs are the same bits whatever the batch (batch-invariant). Options fused around
+// the product:
+//   norm_w != null: x is first RMS-normalised with weight norm_w (the norm before in_proj,
+//   lm_head); bias != null: bias[r] is added; accumulate: y += result (the residual stream) instead
+//   of y = result; conv != null: rows below conv->C are the conv input; the conv step (+SiLU) runs
+//   on them, its
+//     output goes to conv->out (row stride C) and the slot's conv state advances (`conv` is a host
+//     pointer, copied into the launch).
 struct ConvStepFusion {
   int C = 0, K = 0;
   const int* slots = nullptr;
@@ -131,7 +133,8 @@ struct GemvArgs {
   float* y = nullptr;
   int y_stride = 0;
 };
-constexpr int kMaxGemvBatch = 8;
+// Sessions per group: the batch the kernels are compiled for.
+constexpr int kGemvGroup = 8;
 cudaError_t gemv(const GemvArgs& a, cudaStream_t s);
 
 // The conv step alone for B sessions (the batched path's twin of the fused epilogue above).

@@ -30,6 +30,7 @@ DeviceOptions on(const std::string& device, std::size_t slots, const std::string
   o.devices = devices;
   o.threads = 1;
   o.slots = slots;
+  o.batch_invariant = true;  // so a session's tokens do not depend on its GPU's other sessions
   return o;
 }
 

@@ -84,7 +84,7 @@ TEST_P(GemvParity, MatchesTheCpuLinearWithNormBiasAndAccumulate) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, GemvParity,
-                         ::testing::Combine(::testing::Values(1, 3, 8),
+                         ::testing::Combine(::testing::Values(1, 3, 8, 21, 300),
                                             ::testing::Values(1, 80, 3072),
                                             ::testing::Values(5, 64, 768), ::testing::Bool()));
 
@@ -143,26 +143,40 @@ TEST(Gemv, TheConvEpilogueMatchesTheCpuConvStep) {
 
 TEST(Gemv, EachSessionGetsTheSameBitsWhateverTheBatch) {
   RECUR_REQUIRE_GPU();
-  std::mt19937 rng(12);
-  const int rows = 256, cols = 768;
-  Weights w(rows, cols, rng);
-  auto x = randn(8 * cols, rng);
-  DeviceArray<std::uint16_t> dw(w.bf16);
-  DeviceArray<float> dx(x), y8(8 * rows), y1(rows);
-  cuda::GemvArgs a;
-  a.W = {ElementType::bf16, w.rows, w.cols, dw.get()};
-  a.x = dx.get();
-  a.x_stride = cols;
-  a.B = 8;
-  a.y = y8.get();
-  a.y_stride = rows;
-  RECUR_CUDA_OK(cuda::gemv(a, nullptr));
-  a.B = 1;
-  a.x = dx.get() + 5 * cols;
-  a.y = y1.get();
-  RECUR_CUDA_OK(cuda::gemv(a, nullptr));
-  const auto all = y8.download(), one = y1.download();
-  for (int r = 0; r < rows; ++r) ASSERT_EQ(one[r], all[5 * rows + r]) << r;
+  // Few rows (the columns split over a block's warps) and many; the norm fused.
+  for (const int rows : {80, 3072}) {
+    std::mt19937 rng(12 + rows);
+    const int cols = 768, n = 1030;
+    Weights w(rows, cols, rng);
+    auto x = randn(static_cast<std::size_t>(n) * cols, rng);
+    auto norm_w = randn(cols, rng, 0.3f);
+    DeviceArray<std::uint16_t> dw(w.bf16);
+    DeviceArray<float> dx(x), dn(norm_w), all(static_cast<std::size_t>(n) * rows), some(9 * rows);
+    cuda::GemvArgs a;
+    a.W = {ElementType::bf16, w.rows, w.cols, dw.get()};
+    a.x = dx.get();
+    a.x_stride = cols;
+    a.B = n;
+    a.norm_w = dn.get();
+    a.eps = 1e-5f;
+    a.y = all.get();
+    a.y_stride = rows;
+    RECUR_CUDA_OK(cuda::gemv(a, nullptr));
+    const auto reference = all.download();
+    // Session 1021 alone, then as the last of 9 (a group of 8, then one of 1), then first of 9.
+    for (const auto& [first, count] :
+         std::vector<std::pair<int, int>>{{1021, 1}, {1013, 9}, {1021, 9}}) {
+      a.B = count;
+      a.x = dx.get() + static_cast<std::size_t>(first) * cols;
+      a.y = some.get();
+      RECUR_CUDA_OK(cuda::gemv(a, nullptr));
+      const auto got = some.download();
+      const int at = 1021 - first;
+      for (int r = 0; r < rows; ++r)
+        ASSERT_EQ(got[at * rows + r], reference[1021 * rows + r])
+            << rows << " rows, batch of " << a.B << ", row " << r;
+    }
+  }
 }
 
 class BlasParity : public ::testing::TestWithParam<std::tuple<int, bool>> {};
