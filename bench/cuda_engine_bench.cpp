@@ -111,12 +111,16 @@ int main(int argc, char** argv) {
   print_kernel_times(kMamba2p8b, 1, bw);
   std::printf("\n");
 
-  std::printf("%-12s %6s %12s %14s %12s %10s\n", "shape", "batch", "step us", "tokens/s",
-              "floor us", "of floor");
-  auto report = [&](const ModelShape& shape, std::size_t batch, const DecodeResult& r) {
-    std::printf("%-12s %6zu %12.1f %14.0f %12.1f %9.1f%%\n", shape.name.c_str(), batch,
+  // Modes: "default" (cuBLAS GEMMs for larger batches and passes) and "invariant"
+  // (--batch-invariant: a session's results never depend on its batch).
+  std::printf("%-12s %-10s %6s %12s %14s %12s %10s\n", "shape", "mode", "batch", "step us",
+              "tokens/s", "floor us", "of floor");
+  auto report = [&](const ModelShape& shape, const char* mode, std::size_t batch,
+                    const DecodeResult& r) {
+    std::printf("%-12s %-10s %6zu %12.1f %14.0f %12.1f %9.1f%%\n", shape.name.c_str(), mode, batch,
                 r.step_s * 1e6, batch / r.step_s, r.floor_s * 1e6, 100.0 * r.floor_s / r.step_s);
     out["decode"].push_back({{"shape", shape.name},
+                             {"mode", mode},
                              {"batch", batch},
                              {"step_us", r.step_s * 1e6},
                              {"tokens_per_s", batch / r.step_s},
@@ -127,32 +131,37 @@ int main(int argc, char** argv) {
 
   {
     auto model = random_model(kMamba130m, kernels::ElementType::bf16);
-    auto be = make_cuda_backend(model, 0, 1100);
-    if (!be) return std::printf("%s\n", be.error().message.c_str()), 1;
-    for (std::size_t batch : {1u, 2u, 8u, 16u, 64u, 256u, 1024u})
-      report(kMamba130m, batch, decode(**be, batch, bw, steps));
+    for (const bool invariant : {false, true}) {
+      const char* mode = invariant ? "invariant" : "default";
+      auto be = make_cuda_backend(model, 0, 1100, invariant);
+      if (!be) return std::printf("%s\n", be.error().message.c_str()), 1;
+      for (std::size_t batch : {1u, 2u, 8u, 16u, 64u, 256u, 1024u})
+        if (!invariant || batch >= 8)
+          report(kMamba130m, mode, batch, decode(**be, batch, bw, steps));
 
-    // Prefill: one 2,048-token prompt.
-    auto slot = *(*be)->allocate();
-    std::vector<TokenId> prompt(2048);
-    for (std::size_t i = 0; i < prompt.size(); ++i)
-      prompt[i] = static_cast<TokenId>((i * 7919) % 50000);
-    std::vector<double> times;
-    for (int i = 0; i < 5; ++i) {
-      const auto t0 = clock_type::now();
-      if (!(*be)->prefill(slot, prompt).ok()) return 1;
-      times.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
+      // Prefill: one 2,048-token prompt.
+      auto slot = *(*be)->allocate();
+      std::vector<TokenId> prompt(2048);
+      for (std::size_t i = 0; i < prompt.size(); ++i)
+        prompt[i] = static_cast<TokenId>((i * 7919) % 50000);
+      std::vector<double> times;
+      for (int i = 0; i < 5; ++i) {
+        const auto t0 = clock_type::now();
+        if (!(*be)->prefill(slot, prompt).ok()) return 1;
+        times.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
+      }
+      const double prefill = median(times);
+      std::printf("prefill mamba-130m (%s), 2048 tokens: %.2f ms (%.0f tokens/s)\n", mode,
+                  prefill * 1e3, 2048 / prefill);
+      out[invariant ? "prefill_invariant" : "prefill"] = {
+          {"shape", kMamba130m.name}, {"tokens", 2048}, {"ms", prefill * 1e3}};
     }
-    const double prefill = median(times);
-    std::printf("\nprefill mamba-130m, 2048 tokens: %.2f ms (%.0f tokens/s)\n", prefill * 1e3,
-                2048 / prefill);
-    out["prefill"] = {{"shape", kMamba130m.name}, {"tokens", 2048}, {"ms", prefill * 1e3}};
   }
   {
     auto model = random_model(kMamba2p8b, kernels::ElementType::bf16);
     auto be = make_cuda_backend(model, 0, 16);
     if (!be) return std::printf("%s\n", be.error().message.c_str()), 1;
-    report(kMamba2p8b, 1, decode(**be, 1, bw, steps));
+    report(kMamba2p8b, "default", 1, decode(**be, 1, bw, steps));
   }
   {
     // Capacity: sessions resident at once, decoded in batches of 1,024.
@@ -173,6 +182,13 @@ int main(int argc, char** argv) {
       out["capacity"]["rows"].push_back(
           {{"sessions", n}, {"tokens_per_s", n / r.step_s}, {"step_ms", r.step_s * 1e3}});
     }
+    be->reset();
+    auto exact = make_cuda_backend(model, 0, 5000, true);
+    if (!exact) return std::printf("%s\n", exact.error().message.c_str()), 1;
+    const auto r = decode(**exact, 5000, bw, quick ? 3 : 6);
+    std::printf("  %6d sessions: %10.0f tokens/s (step %.2f ms), batch-invariant\n", 5000,
+                5000 / r.step_s, r.step_s * 1e3);
+    out["capacity"]["invariant_5000_tokens_per_s"] = 5000 / r.step_s;
   }
   // Memory per session: the SSM state is constant; a Transformer of the same width (12 layers,
   // hidden 768, fp16 K and V: Pythia-160M) keeps 2 * layers * hidden * 2 bytes per token.

@@ -17,17 +17,23 @@ def main():
           f"{recur['copy_bandwidth_gbs']:.0f} GB/s. Baseline: transformers {hf['transformers']} "
           f"MambaForCausalLM (PyTorch {hf['torch']}) on the same GPU, random bf16 weights.\n")
     print("### Decode (bf16 weights, fp32 state; greedy, one token per session per step)\n")
-    print("| shape | batch | step (µs) | tokens/s | floor (µs) | of floor | transformers step (µs) | speed-up |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("Mode: *default* (cuBLAS GEMMs for larger batches and passes) or *invariant* "
+          "(`--batch-invariant`: a session's results never depend on its batch).\n")
+    print("| shape | mode | batch | step (µs) | tokens/s | floor (µs) | of floor | transformers step (µs) | speed-up |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for d in recur["decode"]:
         base = hf_decode.get((d["shape"], d["batch"]))
         speed = f"{base / d['step_us']:.1f}x" if base else "—"
         base_text = f"{base:.0f}" if base else "—"
-        print(f"| {d['shape']} | {d['batch']} | {d['step_us']:.1f} | {d['tokens_per_s']:.0f} | {d['floor_us']:.1f} | "
+        print(f"| {d['shape']} | {d.get('mode', 'default')} | {d['batch']} | {d['step_us']:.1f} | {d['tokens_per_s']:.0f} | {d['floor_us']:.1f} | "
               f"{100 * d['fraction_of_floor']:.0f}% | {base_text} | {speed} |")
     p, hp = recur["prefill"], hf["prefill"]
     print(f"\n### Prefill\n\n{p['shape']}, {p['tokens']} tokens in one prompt: recur {p['ms']:.2f} ms, transformers "
-          f"{hp['ms']:.1f} ms: **{hp['ms'] / p['ms']:.0f}x**.\n")
+          f"{hp['ms']:.1f} ms: **{hp['ms'] / p['ms']:.0f}x**.")
+    if "prefill_invariant" in recur:
+        f = recur["prefill_invariant"]
+        print(f"Batch-invariant: {f['ms']:.2f} ms ({hp['ms'] / f['ms']:.0f}x).")
+    print()
     c = recur["capacity"]
     print(f"### Capacity\n\n{c['sessions']} mamba-130m sessions resident on one GPU "
           f"({c['state_bytes_per_session'] / 1e6:.2f} MB of state each), decoded in batches of 1,024:\n")
@@ -35,6 +41,8 @@ def main():
     print("|---:|---:|---:|")
     for r in c["rows"]:
         print(f"| {r['sessions']} | {r['tokens_per_s']:.0f} | {r['step_ms']:.2f} |")
+    if "invariant_5000_tokens_per_s" in c:
+        print(f"\nBatch-invariant, 5000 sessions: {c['invariant_5000_tokens_per_s']:.0f} tokens/s.")
     print("\n### Memory per session\n")
     print("| tokens | Transformer KV cache (12 layers x 768, fp16) | mamba-130m state | ratio |")
     print("|---:|---:|---:|---:|")
