@@ -20,7 +20,7 @@
 #include "cli/common.hpp"
 #include "cli/worker_pool.hpp"
 #include "tools/pipeline/report.hpp"
-#include "tools/tasks/addition.hpp"
+#include "tools/tasks/task.hpp"
 
 namespace recur::cli {
 namespace {
@@ -63,6 +63,13 @@ std::string join(const std::vector<std::string>& words) {
   return s;
 }
 
+// "addition, multiply1" for {"addition", "multiply1"}.
+std::string comma_space_joined(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
 // "cuda:0,cuda:1" for {"cuda:0", "cuda:1"}.
 std::string comma_joined(const std::vector<std::string>& names) {
   std::string s;
@@ -72,8 +79,10 @@ std::string comma_joined(const std::vector<std::string>& names) {
 
 int run_eval(const EvalOptions& o) {
   const std::string cmd = "eval";
-  if (o.task != "addition")
-    return report_error(cmd, "--task: '" + o.task + "' is not a task (known: addition)");
+  const tools::tasks::Task* task = tools::tasks::find_task(o.task);
+  if (!task)
+    return report_error(cmd, "--task: '" + o.task + "' is not a task (known: " +
+                                 comma_space_joined(tools::tasks::task_names()) + ")");
   if (o.lengths.empty()) return report_error(cmd, "--lengths: give at least one length");
   if (o.n.size() != 1 && o.n.size() != o.lengths.size())
     return report_error(
@@ -112,10 +121,7 @@ int run_eval(const EvalOptions& o) {
     const std::size_t length = o.lengths[li], n = o.n.size() == 1 ? o.n[0] : o.n[li];
     std::mt19937_64 rng(o.seed * 1000003 + length);
     std::vector<std::pair<std::string, std::string>> problems;
-    for (std::size_t i = 0; i < n; ++i) {
-      std::string a = operand(rng, length);
-      problems.emplace_back(std::move(a), operand(rng, length));
-    }
+    for (std::size_t i = 0; i < n; ++i) problems.push_back(task->draw(rng, length, operand));
     const auto start = std::chrono::steady_clock::now();
     // Every problem is a session sent at once; the worker batches them; replies come back in any
     // order and are collected in problem order.
@@ -126,11 +132,10 @@ int run_eval(const EvalOptions& o) {
     std::vector<std::optional<actors::SessionOutcome>> outcomes(n);
     std::string failure;
     for (std::size_t i = 0; i < n; ++i) {
-      const auto reference =
-          tools::tasks::addition_trajectory(problems[i].first, problems[i].second);
+      const auto reference = task->trajectory(problems[i].first, problems[i].second);
       actors::SessionSpec spec;
       spec.id = "eval-" + std::to_string(length) + "-" + std::to_string(i);
-      spec.prompt = join(tools::tasks::addition_prompt(problems[i].first, problems[i].second));
+      spec.prompt = join(task->prompt(problems[i].first, problems[i].second));
       spec.budgets.max_tokens = 2 * reference.written().size() + 64;
       pending.push_back(self->request(supervisor, caf::infinite, actors::run_atom::value,
                                       actors::SessionOrder{spec, actors::Admission::fresh, {}}));
@@ -147,13 +152,12 @@ int run_eval(const EvalOptions& o) {
     std::size_t exact = 0, exact_trajectory = 0, tokens = 0, calls = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const auto& r = outcomes[i]->result;
-      const auto reference =
-          tools::tasks::addition_trajectory(problems[i].first, problems[i].second);
+      const auto reference = task->trajectory(problems[i].first, problems[i].second);
       std::string answer;
       for (char c : r.output)
         if (c != ' ') answer.push_back(c);
       exact += r.status == actors::SessionStatus::finished &&
-               answer == tools::tasks::add_decimal(problems[i].first, problems[i].second);
+               answer == task->answer(problems[i].first, problems[i].second);
       std::vector<std::string> written;
       for (TokenId t : r.generated) written.push_back(tok.id_to_token(t).value_or("?"));
       exact_trajectory += written == reference.written();
@@ -215,7 +219,8 @@ void add_eval_command(CLI::App& app, int& exit_code) {
   auto* c =
       app.add_subcommand("eval", "Score a tool-using model closed-loop at growing problem lengths");
   c->add_option("--model", o->model, "Model bundle directory")->required();
-  c->add_option("--task", o->task, "Task (addition)");
+  c->add_option("--task", o->task,
+                std::string("Task (") + comma_space_joined(tools::tasks::task_names()) + ")");
   c->add_option("--lengths", o->lengths, "Problem lengths, e.g. 10,100,1000")
       ->delimiter(',')
       ->required();

@@ -56,14 +56,14 @@ class PointerDriver:
 
 
 @torch.no_grad()
-def evaluate_addition(model, vocab, digits, n, seed, device, batch=256):
+def evaluate_task(task, model, vocab, digits, n, seed, device, batch=256):
     rng = random.Random(seed)
-    problems = [(random_number(rng, digits), random_number(rng, digits)) for _ in range(n)]
+    problems = [task.draw(rng, random_number, digits) for _ in range(n)]
     exact_answer = exact_trajectory = 0
     for start in range(0, n, batch):
         chunk = problems[start:start + batch]
-        refs = [addition.trajectory(a, b) for a, b in chunk]
-        drivers = [PointerDriver(vocab, addition.prompt_tokens(a, b), 2 * len(r) + 16)
+        refs = [task.trajectory(a, b) for a, b in chunk]
+        drivers = [PointerDriver(vocab, task.prompt_tokens(a, b), 2 * len(r) + 16)
                    for (a, b), r in zip(chunk, refs)]
         stepper = Stepper(model, len(chunk))
         while not all(d.done for d in drivers):
@@ -76,5 +76,5 @@ def evaluate_addition(model, vocab, digits, n, seed, device, batch=256):
         for d, r, (a, b) in zip(drivers, refs, chunk):
             expected = [t for t, role in zip(r.tokens, r.roles) if role in ("command", "thought", "output", "stop")]
             exact_trajectory += d.generated == expected
-            exact_answer += d.output == addition.answer(a, b)
+            exact_answer += d.output == task.answer(a, b)
     return exact_answer / n, exact_trajectory / n

@@ -23,23 +23,22 @@ import torch
 from transformers import MambaConfig, MambaForCausalLM
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from evaluate import evaluate_addition, random_number  # noqa: E402
+from evaluate import evaluate_task, random_number  # noqa: E402
 from mamba_step import Stepper  # noqa: E402
 import fast_mamba  # noqa: E402
-from tasks import addition  # noqa: E402
+from tasks import addition, multiplication  # noqa: E402
 
-TASKS = {"addition": addition}
+TASKS = {"addition": addition, "multiply1": multiplication}
 
 
 def trajectories(job):
-    """Worker: `count` random problems of 1..max_digits-digit operands (each drawn independently), as
+    """Worker: `count` random training problems of the task (operands of 1..max_digits digits), as
     padded arrays of token ids and loss masks."""
     task_name, vocab_index, count, max_digits, seed = job
     task, rng = TASKS[task_name], random.Random(seed)
     seqs = []
     for _ in range(count):
-        a = random_number(rng, rng.randint(1, max_digits))
-        b = random_number(rng, rng.randint(1, max_digits))
+        a, b = task.draw_training(rng, random_number, max_digits)
         t = task.trajectory(a, b)
         seqs.append(([vocab_index[w] for w in t.tokens], t.loss_mask()))
     width = max(len(ids) for ids, _ in seqs)
@@ -81,8 +80,7 @@ def pad(seqs, masks, vocab_index, device):
 def make_batch(task, vocab_index, batch, max_digits, rng, device):
     seqs, masks = [], []
     for _ in range(batch):
-        a = random_number(rng, rng.randint(1, max_digits))
-        b = random_number(rng, rng.randint(1, max_digits))
+        a, b = task.draw_training(rng, random_number, max_digits)
         t = task.trajectory(a, b)
         seqs.append([vocab_index[w] for w in t.tokens])
         masks.append(t.loss_mask())
@@ -186,7 +184,7 @@ def main():
     results = []
     for length in [int(x) for x in args.eval.split(",") if x]:
         t0 = time.time()
-        acc, traj = evaluate_addition(model, vocab, length, args.eval_n, seed=1000 + length, device=device)
+        acc, traj = evaluate_task(task, model, vocab, length, args.eval_n, seed=1000 + length, device=device)
         results.append({"digits": length, "n": args.eval_n, "answer_accuracy": acc, "trajectory_accuracy": traj,
                         "seconds": time.time() - t0})
         print(f"eval {length} digits: answer {acc:.3f} trajectory {traj:.3f} ({time.time() - t0:.1f}s)", flush=True)
@@ -211,14 +209,15 @@ def main():
                    "transformers": __import__("transformers").__version__}, f, indent=1)
     lines = [f"# {os.path.basename(args.out)}", "",
              f"A {params:,}-parameter Mamba ({args.layers} layers, hidden {args.hidden}, state {args.state}) trained "
-             f"on {args.task} with the pointer tool, operands of 1-{args.max_digits} digits "
+             f"on {args.task} with the pointer tool, operands of at most {args.max_digits} digits "
              f"(scripts/train/train.py, docs/tasks.md).", "",
              f"- seed {args.seed}, {steps_done} steps of batch {args.batch}, AdamW lr {args.lr} (warm-up "
              f"{args.warmup}, cosine), {train_seconds:.0f} s on {torch.cuda.get_device_name() if device == 'cuda' else 'cpu'}",
-             f"- command: `python3 scripts/train/train.py --task {args.task} --out {args.out} --seed {args.seed}`", "",
+             f"- command: `python3 scripts/train/train.py {' '.join(sys.argv[1:])}`", "",
              "| step | loss | seconds |", "|---:|---:|---:|"]
     lines += [f"| {s} | {l:.6f} | {t:.0f} |" for s, l, t in curve]
-    lines += ["", "Closed-loop evaluation in PyTorch right after training (both operands exactly n digits):", "",
+    lines += ["", "Closed-loop evaluation in PyTorch right after training (first operand exactly n digits; the "
+              "second drawn as the task's evaluation draws it, docs/tasks.md):", "",
               "| digits | n | exact answer | exact trajectory |", "|---:|---:|---:|---:|"]
     lines += [f"| {r['digits']} | {r['n']} | {r['answer_accuracy']:.3f} | {r['trajectory_accuracy']:.3f} |"
               for r in results]

@@ -6,19 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "tools/tasks/trajectory.hpp"
+
 namespace recur::tools::tasks {
-
-enum class Role { prompt, command, observation, thought, output, stop };
-const char* role_name(Role r);
-
-struct Trajectory {
-  std::vector<std::string> tokens;
-  std::vector<Role> roles;
-
-  // The tokens the model writes (commands, thoughts, outputs, the stop token), in order.
-  std::vector<std::string> written() const;
-  std::vector<std::string> output() const;
-};
 
 // The prompt's words: the digits of a, "+", the digits of b, "=".
 std::vector<std::string> addition_prompt(const std::string& a, const std::string& b);

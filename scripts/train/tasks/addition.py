@@ -41,6 +41,17 @@ class Tape:
         self.pos[k] += 1
 
 
+def draw(rng, number, digits):
+    """An evaluation problem: both operands exactly `digits` digits."""
+    return number(rng, digits), number(rng, digits)
+
+
+def draw_training(rng, number, max_digits):
+    """A training problem: each operand's length drawn from 1..max_digits on its own."""
+    a = number(rng, rng.randint(1, max_digits))
+    return a, number(rng, rng.randint(1, max_digits))
+
+
 def prompt_tokens(a, b):
     return list(a) + ["+"] + list(b) + ["="]
 

@@ -11,9 +11,9 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tasks import addition  # noqa: E402
+from tasks import addition, multiplication  # noqa: E402
 
-TASKS = {"addition": addition}
+TASKS = {"addition": addition, "multiply1": multiplication}
 
 
 def number(rng, digits):
@@ -30,8 +30,7 @@ def main():
     rng = random.Random(args.seed)
     out = []
     for _ in range(args.n):
-        a = number(rng, rng.randint(1, args.max_digits))
-        b = number(rng, rng.randint(1, args.max_digits))
+        a, b = TASKS[args.task].draw_training(rng, number, args.max_digits)
         t = TASKS[args.task].trajectory(a, b)
         out.append({"a": a, "b": b, "tokens": t.tokens, "roles": t.roles})
     json.dump(out, sys.stdout)

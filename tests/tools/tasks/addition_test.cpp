@@ -1,23 +1,11 @@
 // The C++ twin of the addition format agrees with the Python generator the models are trained on.
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <memory>
-
-#include <nlohmann/json.hpp>
-
+#include "python_problems.hpp"
 #include "tools/tasks/addition.hpp"
 
 namespace recur::tools::tasks {
 namespace {
-
-std::string run(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  std::string out;
-  char buf[65536];
-  while (pipe && !feof(pipe.get())) out.append(buf, fread(buf, 1, sizeof buf, pipe.get()));
-  return out;
-}
 
 TEST(AdditionTask, TheWorkedExampleOfTheDocs) {
   const auto t = addition_trajectory("37", "5");
@@ -28,13 +16,9 @@ TEST(AdditionTask, TheWorkedExampleOfTheDocs) {
 }
 
 TEST(AdditionTask, TrajectoriesEqualThePythonGeneratorsOnRandomProblems) {
-  const std::string script = std::string(RECUR_SOURCE_DIR) + "/scripts/train/tasks/dump.py";
   for (int seed : {1, 2, 3}) {
-    const auto text =
-        run("/usr/bin/python3 " + script + " --task addition --n 300 --max-digits 40 --seed " +
-            std::to_string(seed));
-    const auto problems = nlohmann::json::parse(text, nullptr, false);
-    ASSERT_TRUE(problems.is_array() && problems.size() == 300u) << text.substr(0, 200);
+    const auto problems = python_problems("addition", 300, 40, seed);
+    ASSERT_TRUE(problems.is_array() && problems.size() == 300u) << problems.dump().substr(0, 200);
     for (const auto& p : problems) {
       const auto t = addition_trajectory(p["a"], p["b"]);
       ASSERT_EQ(t.tokens, p["tokens"].get<std::vector<std::string>>()) << p["a"] << "+" << p["b"];

@@ -1,0 +1,49 @@
+// The task registry finds the tasks recur evaluates by name, and draws their problems.
+#include <gtest/gtest.h>
+
+#include "tools/tasks/task.hpp"
+
+namespace recur::tools::tasks {
+namespace {
+
+std::string digits(std::mt19937_64& rng, std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s.push_back(static_cast<char>('0' + rng() % 10));
+  return s;
+}
+
+TEST(TaskRegistry, FindsTheTasksByName) {
+  const Task* addition = find_task("addition");
+  ASSERT_NE(addition, nullptr);
+  EXPECT_EQ(addition->name, "addition");
+  EXPECT_EQ(addition->answer("37", "5"), "42");
+  EXPECT_EQ(addition->prompt("37", "5"), (std::vector<std::string>{"3", "7", "+", "5", "="}));
+  const Task* multiply1 = find_task("multiply1");
+  ASSERT_NE(multiply1, nullptr);
+  EXPECT_EQ(multiply1->name, "multiply1");
+  EXPECT_EQ(multiply1->answer("37", "5"), "185");
+  EXPECT_EQ(multiply1->trajectory("37", "5").tokens.size(), 104u);
+  EXPECT_EQ(find_task("x"), nullptr);
+  EXPECT_EQ(task_names(), (std::vector<std::string>{"addition", "multiply1"}));
+}
+
+TEST(TaskRegistry, AdditionDrawsTwoOperandsOfTheLengthFromOneStream) {
+  std::mt19937_64 rng(7), same(7);
+  const auto [a, b] = find_task("addition")->draw(rng, 12, digits);
+  EXPECT_EQ(a, digits(same, 12));
+  EXPECT_EQ(b, digits(same, 12));
+}
+
+TEST(TaskRegistry, Multiply1DrawsADigitFromOneToNineAfterTheFirstOperand) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 200; ++i) {
+    const auto [a, b] = find_task("multiply1")->draw(rng, 30, digits);
+    EXPECT_EQ(a.size(), 30u);
+    ASSERT_EQ(b.size(), 1u);
+    EXPECT_GE(b[0], '1');
+    EXPECT_LE(b[0], '9');
+  }
+}
+
+}  // namespace
+}  // namespace recur::tools::tasks

@@ -1,0 +1,44 @@
+#include "tools/tasks/task.hpp"
+
+#include "tools/tasks/addition.hpp"
+#include "tools/tasks/multiplication.hpp"
+
+namespace recur::tools::tasks {
+namespace {
+
+std::pair<std::string, std::string> two_of_length(std::mt19937_64& rng, std::size_t length,
+                                                  OperandDraw operand) {
+  std::string a = operand(rng, length);
+  return {std::move(a), operand(rng, length)};
+}
+
+// A zero second operand would make the product's leading zeros part of the answer.
+std::pair<std::string, std::string> one_digit_second(std::mt19937_64& rng, std::size_t length,
+                                                     OperandDraw operand) {
+  std::string a = operand(rng, length);
+  return {std::move(a), std::string(1, static_cast<char>('1' + rng() % 9))};
+}
+
+const std::vector<Task>& tasks() {
+  static const std::vector<Task> all = {
+      {"addition", addition_prompt, addition_trajectory, add_decimal, two_of_length},
+      {"multiply1", multiply1_prompt, multiply1_trajectory, multiply_by_digit, one_digit_second},
+  };
+  return all;
+}
+
+}  // namespace
+
+const Task* find_task(std::string_view name) {
+  for (const auto& t : tasks())
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+std::vector<std::string> task_names() {
+  std::vector<std::string> names;
+  for (const auto& t : tasks()) names.push_back(t.name);
+  return names;
+}
+
+}  // namespace recur::tools::tasks

@@ -1,0 +1,40 @@
+// The tasks recur evaluates, by name: how to state a problem, its reference trajectory, its exact
+// answer, and how an evaluation problem is drawn (the same as each task's draw() in
+// scripts/train/tasks).
+#pragma once
+
+#include <cstddef>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "tools/tasks/trajectory.hpp"
+
+namespace recur::tools::tasks {
+
+// A random decimal operand of exactly `digits` digits, drawn from rng.
+using OperandDraw = std::string (*)(std::mt19937_64& rng, std::size_t digits);
+
+struct Task {
+  std::string name;
+  // The prompt's words for the operands a and b.
+  std::vector<std::string> (*prompt)(const std::string& a, const std::string& b);
+  // The reference trajectory that solves a, b.
+  Trajectory (*trajectory)(const std::string& a, const std::string& b);
+  // The exact answer in decimal.
+  std::string (*answer)(const std::string& a, const std::string& b);
+  // An evaluation problem of length `length`: the first operand is operand(rng, length), drawn
+  // first; the second follows from the same rng (addition: operand(rng, length) again; multiply1:
+  // one digit 1-9).
+  std::pair<std::string, std::string> (*draw)(std::mt19937_64& rng, std::size_t length,
+                                              OperandDraw operand);
+};
+
+// The task of that name, or nullptr.
+const Task* find_task(std::string_view name);
+// The names of all tasks: "addition", "multiply1".
+std::vector<std::string> task_names();
+
+}  // namespace recur::tools::tasks
