@@ -94,9 +94,9 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
   };
   std::vector<Row> rows;
   const double state_bytes = 2.0 * B * Di * N * 4;
-  // The fused kernels (every batch size when batch-invariant), then, for larger batches, the
-  // cuBLAS path that the default takes.
-  {
+  // Up to a few sessions the default takes the fused GEMV kernels; beyond, the cuBLAS path below.
+  // With --batch-invariant every batch takes the tensor-core path (split, then product).
+  if (B <= kc::kGemvGroup) {
     rows = {
         {"in_proj (norm, conv)", time_launches([&] { kc::gemv(a_in, nullptr); }),
          2.0 * in_proj.rows * in_proj.cols},
@@ -108,6 +108,43 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
         {"lm_head (norm)", time_launches([&] { kc::gemv(a_head, nullptr); }),
          2.0 * lm_head.rows * lm_head.cols},
     };
+  }
+  {
+    const int ld = kc::split_width(static_cast<int>(std::max(D, Di)));
+    auto* split = static_cast<std::uint16_t*>(alloc(2 * std::size_t(B) * ld * 2));
+    auto* rstd = static_cast<float*>(alloc(B * 4));
+    auto tensor = [&](const kc::GemvArgs& g) {
+      const int cols = static_cast<int>(g.W.cols);
+      const kc::Bf16Split in{split, std::size_t(B) * kc::split_width(cols)};
+      kc::split_rows(g.x, g.x_stride, nullptr, B, cols, g.norm_w, g.eps, in,
+                     g.norm_w ? rstd : nullptr, nullptr);
+      const kc::TensorLinearArgs t{g.W,
+                                   in,
+                                   kc::split_width(cols),
+                                   B,
+                                   g.norm_w ? rstd : nullptr,
+                                   g.bias,
+                                   g.accumulate,
+                                   g.conv,
+                                   g.y,
+                                   g.y_stride};
+      kc::tensor_linear(t, nullptr);
+    };
+    const std::vector<Row> invariant = {
+        {"invariant: in_proj (+split)", time_launches([&] { tensor(a_in); }),
+         2.0 * in_proj.rows * in_proj.cols},
+        {"invariant: x_proj (+split)", time_launches([&] { tensor(a_x); }),
+         2.0 * x_proj.rows * x_proj.cols},
+        {"invariant: dt_proj + scan", time_launches([&] { kc::selective_scan_step(s, nullptr); }),
+         2.0 * Di * R + state_bytes},
+        {"invariant: out_proj (+split)", time_launches([&] { tensor(a_out); }),
+         2.0 * out_proj.rows * out_proj.cols},
+        {"invariant: lm_head (+split)", time_launches([&] { tensor(a_head); }),
+         2.0 * lm_head.rows * lm_head.cols},
+    };
+    for (const Row& r : invariant) rows.push_back(r);
+    cudaFree(split);
+    cudaFree(rstd);
   }
   if (B > kc::kGemvGroup) {
     // The batched path: cuBLAS over the two-term bf16 split, the conv and scan kernels.
@@ -146,7 +183,7 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
          time_launches([&] { blas.linear(lm_head, nullptr, x16, D, B, logits, shape.vocab); }),
          2.0 * lm_head.rows * lm_head.cols + 4.0 * B * shape.vocab},
     };
-    rows.insert(rows.end(), fast.begin(), fast.end());
+    for (const Row& r : fast) rows.push_back(r);
     cudaFree(split);
     cudaFree(dt);
   }

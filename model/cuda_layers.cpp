@@ -16,6 +16,11 @@ void CudaLayers::enqueue_pass(int T, int n_seqs, int n_rows, LaunchLog& log) con
   auto dense = [&](const kernels::MatrixView& W, const float* x, const DeviceBuffer& x16, int x_ld,
                    int rows, float* y, int y_ld, bool accumulate, const float* bias,
                    const char* what) {
+    if (invariant && bf16()) {
+      tensor_dense(W, x, x_ld, nullptr, rows, nullptr, bias, accumulate, nullptr, y, y_ld, what,
+                   log);
+      return;
+    }
     if (invariant) {
       const kc::GemvArgs g{W, x, x_ld, rows, nullptr, 0, bias, accumulate, nullptr, y, y_ld};
       log(kc::gemv(g, stream), what);
@@ -77,7 +82,76 @@ void CudaLayers::enqueue_pass(int T, int n_seqs, int n_rows, LaunchLog& log) con
   }
 }
 
+void CudaLayers::tensor_dense(const kernels::MatrixView& W, const float* x, int x_stride,
+                              const int* rows, int B, const float* norm_w, const float* bias,
+                              bool accumulate, const kc::ConvStepFusion* conv, float* y,
+                              int y_stride, const char* what, LaunchLog& log) const {
+  const int cols = static_cast<int>(W.cols);
+  const kc::Bf16Split in = ws.padded_split(W.cols);
+  float* rstd = norm_w ? ws.rstd.get<float>() : nullptr;
+  log(kc::split_rows(x, x_stride, rows, B, cols, norm_w, config.layer_norm_epsilon, in, rstd,
+                     stream),
+      "split");
+  const kc::TensorLinearArgs t{W, in,      kc::split_width(cols), B, rstd, bias, accumulate, conv,
+                               y, y_stride};
+  log(kc::tensor_linear(t, stream), what);
+}
+
+kc::ScanStepArgs CudaLayers::scan_step_args(std::size_t l, int bucket, const float* dt) const {
+  const MambaConfig& c = config;
+  const DeviceLayer& L = weights.layers[l];
+  const int Di = static_cast<int>(c.intermediate_size);
+  kc::ScanStepArgs a;
+  a.slots = ws.tokens.get<int>() + CudaWorkspace::kRows;
+  a.B = bucket;
+  a.C = Di;
+  a.N = static_cast<int>(c.state_size);
+  a.R = static_cast<int>(c.time_step_rank);
+  a.u = ws.xc.get<float>();
+  a.dt_proj = L.dt_proj;
+  a.dt_bias = L.dt_bias;
+  a.A = L.A;
+  a.dbc = ws.dbc.get<float>();
+  a.dt = dt;
+  a.D = L.D;
+  a.z = ws.xz.get<float>() + Di;
+  a.z_stride = 2 * Di;
+  a.state = ssm_state(l);
+  a.y = ws.y.get<float>();
+  return a;
+}
+
+void CudaLayers::enqueue_tensor_decode(int bucket, int argmax_limit, LaunchLog& log) const {
+  const MambaConfig& c = config;
+  const int D = static_cast<int>(c.hidden_size), Di = static_cast<int>(c.intermediate_size);
+  const int N = static_cast<int>(c.state_size), R = static_cast<int>(c.time_step_rank),
+            Wd = R + 2 * N;
+  const int K = static_cast<int>(c.conv_kernel), V = static_cast<int>(c.vocab_size);
+  const int* slots = ws.tokens.get<int>() + CudaWorkspace::kRows;
+  float* h = ws.h.get<float>();
+  log(kc::embed(weights.embedding, ws.tokens.get<std::int32_t>(), bucket, h, stream), "embed");
+  for (std::size_t l = 0; l < weights.layers.size(); ++l) {
+    const DeviceLayer& L = weights.layers[l];
+    const kc::ConvStepFusion conv{
+        Di, K, slots, L.conv_weight, L.conv_bias, conv_state(l), ws.xc.get<float>()};
+    tensor_dense(L.in_proj, h, D, nullptr, bucket, L.norm, L.in_proj_bias, false, &conv,
+                 ws.xz.get<float>(), 2 * Di, "in_proj", log);
+    tensor_dense(L.x_proj, ws.xc.get<float>(), Di, nullptr, bucket, nullptr, nullptr, false,
+                 nullptr, ws.dbc.get<float>(), Wd, "x_proj", log);
+    log(kc::selective_scan_step(scan_step_args(l, bucket, nullptr), stream), "scan step");
+    tensor_dense(L.out_proj, ws.y.get<float>(), Di, nullptr, bucket, nullptr, L.out_proj_bias, true,
+                 nullptr, h, D, "out_proj", log);
+  }
+  tensor_dense(weights.lm_head, h, D, nullptr, bucket, weights.norm_f, nullptr, false, nullptr,
+               ws.logits.get<float>(), V, "lm_head", log);
+  if (argmax_limit > 0)
+    log(kc::argmax_rows(ws.logits.get<float>(), bucket, V, argmax_limit,
+                        ws.argmax.get<std::int32_t>(), stream),
+        "argmax");
+}
+
 void CudaLayers::enqueue_decode(int bucket, int argmax_limit, bool small, LaunchLog& log) const {
+  if (invariant && bf16()) return enqueue_tensor_decode(bucket, argmax_limit, log);
   const MambaConfig& c = config;
   const int D = static_cast<int>(c.hidden_size), Di = static_cast<int>(c.intermediate_size);
   const int N = static_cast<int>(c.state_size), R = static_cast<int>(c.time_step_rank),
@@ -133,23 +207,7 @@ void CudaLayers::enqueue_decode(int bucket, int argmax_limit, bool small, Launch
                       ws.dt.get<float>(), Di),
           "dt_proj");
     }
-    kc::ScanStepArgs a;
-    a.slots = slots;
-    a.B = bucket;
-    a.C = Di;
-    a.N = N;
-    a.R = R;
-    a.u = ws.xc.get<float>();
-    a.dt_proj = L.dt_proj;
-    a.dt_bias = L.dt_bias;
-    a.A = L.A;
-    a.dbc = ws.dbc.get<float>();
-    a.dt = small ? nullptr : ws.dt.get<float>();
-    a.D = L.D;
-    a.z = ws.xz.get<float>() + Di;
-    a.z_stride = 2 * Di;
-    a.state = ssm_state(l);
-    a.y = ws.y.get<float>();
+    kc::ScanStepArgs a = scan_step_args(l, bucket, small ? nullptr : ws.dt.get<float>());
     a.y_bf16 = split(ws.y16, Di, b16);
     log(kc::selective_scan_step(a, stream), "scan step");
     if (small) {

@@ -4,10 +4,10 @@
 //  - a decode step (one token per session), captured once per batch bucket as a CUDA graph: small
 //    buckets use fused GEMV kernels (norm + in_proj + conv step, x_proj, dt_proj + scan, out_proj +
 //    residual), four kernels per layer; larger ones use cuBLAS GEMMs.
-// Batch-invariant (`invariant`): every pass and every decode bucket takes the GEMV kernels, whose
-// sums do not depend on the batch, so a sequence's results never depend on the sequences it runs
-// with. Otherwise cuBLAS GEMMs take passes and larger buckets: faster with many tokens, but their
-// sums vary with the batch size.
+// Batch-invariant (`invariant`): every pass and every decode bucket takes kernels whose sums do not
+// depend on the batch (bf16 weights: the tensor-core product over split inputs; fp32 weights: the
+// GEMV kernels), so a sequence's results never depend on the sequences it runs with. Otherwise
+// cuBLAS GEMMs take passes and larger buckets: their sums vary with the batch size.
 #pragma once
 
 #include "kernels/cuda/gemm.hpp"
@@ -37,6 +37,17 @@ struct CudaLayers {
   void enqueue_decode(int bucket, int argmax_limit, bool small, LaunchLog& log) const;
 
  private:
+  // Batch-invariant product with bf16 weights: splits the B input rows of x (rows[i] of x when rows
+  // is given, normalised with norm_w when given), then y = W x on tensor cores.
+  void tensor_dense(const kernels::MatrixView& W, const float* x, int x_stride, const int* rows,
+                    int B, const float* norm_w, const float* bias, bool accumulate,
+                    const kernels::cuda::ConvStepFusion* conv, float* y, int y_stride,
+                    const char* what, LaunchLog& log) const;
+  void enqueue_tensor_decode(int bucket, int argmax_limit, LaunchLog& log) const;
+  // The decode step's scan of layer l over the step's sessions; dt precomputed, or null (dt_proj
+  // fused into the scan).
+  kernels::cuda::ScanStepArgs scan_step_args(std::size_t l, int bucket, const float* dt) const;
+
   bool bf16() const { return weights.embedding.type == kernels::ElementType::bf16; }
   static kernels::cuda::Bf16Split split(const DeviceBuffer& b, std::size_t cols, bool wanted) {
     return CudaWorkspace::split(b, cols, wanted);

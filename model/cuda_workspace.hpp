@@ -33,13 +33,22 @@ struct CudaWorkspace {
 
   // Activations (fp32, and the two-term bf16 copies that GEMMs with bf16 weights read).
   DeviceBuffer h, u, u16, xz, xc, xc16, dbc, dbc16, dt, y, y16, logits, argmax;
-  // Inputs: tokens ([tokens | slots] for decode steps), sequences, each token's sequence, logit rows.
+  // The batch-invariant tensor-core path: one layer input at a time as its padded bf16 split, and
+  // each row's 1/rms.
+  DeviceBuffer split16, rstd;
+  // Inputs: tokens ([tokens | slots] for decode steps), sequences, each token's sequence, logit
+  // rows.
   DeviceBuffer tokens, seqs, token_seq, rows;
   PinnedArray<std::int32_t> h_tokens, h_token_seq, h_rows, h_argmax;
   PinnedArray<kernels::cuda::SequenceDesc> h_seqs;
 
   Status allocate(const MambaConfig& config);
 
+  // split16 for inputs of `cols` columns (rows of split_width(cols) elements).
+  kernels::cuda::Bf16Split padded_split(std::size_t cols) const {
+    return {split16.get<std::uint16_t>(),
+            kRows * static_cast<std::size_t>(kernels::cuda::split_width(static_cast<int>(cols)))};
+  }
   // The split bf16 copy held in `buffer` for activations of `cols` columns, or none.
   static kernels::cuda::Bf16Split split(const DeviceBuffer& buffer, std::size_t cols, bool wanted) {
     if (!wanted) return {};

@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/dense_epilogue.cuh"
 #include "kernels/cuda/ops.hpp"
 #include "kernels/cuda/pdl.cuh"
 
@@ -40,23 +41,6 @@ __device__ __forceinline__ void unpack(const uint4& raw, float* out) {
     out[0] = __uint_as_float(raw.x), out[1] = __uint_as_float(raw.y);
     out[2] = __uint_as_float(raw.z), out[3] = __uint_as_float(raw.w);
   }
-}
-
-__device__ void conv_epilogue(const ConvStepFusion& cv, int b, int c, float x_new) {
-  const int slot = cv.slots[b];
-  const int hist = cv.K - 1;
-  float* state = slot >= 0 ? cv.state.base + static_cast<std::size_t>(slot) * cv.state.slot_stride +
-                                 static_cast<std::size_t>(c) * hist
-                           : nullptr;
-  float window[16];
-  for (int j = 0; j < hist; ++j) window[j] = state ? state[j] : 0.0f;
-  window[hist] = x_new;
-  float sum = 0.0f;
-  for (int k = 0; k < cv.K; ++k) sum += cv.w[c * cv.K + k] * window[k];
-  if (cv.bias) sum += cv.bias[c];
-  cv.out[static_cast<std::size_t>(b) * cv.C + c] = silu(sum);
-  if (state)
-    for (int j = 0; j < hist; ++j) state[j] = window[j + 1];
 }
 
 __device__ __forceinline__ void finish(const GemvArgs& a, const ConvStepFusion& cv, bool has_conv,

@@ -137,6 +137,31 @@ struct GemvArgs {
 constexpr int kGemvGroup = 8;
 cudaError_t gemv(const GemvArgs& a, cudaStream_t s);
 
+// Batch-invariant dense layers with bf16 weights on tensor cores (tensor_linear.cu), for any
+// number of token rows. The inputs are first split once per row:
+// split_rows writes the two-term bf16 split of norm_w * x[rows[i]] (x itself without norm_w; rows
+// may be null: the identity) for i < B, rows of split_width(cols) elements zero-padded past cols,
+// and, when rstd is not null, each row's 1/sqrt(mean(x^2) + eps).
+int split_width(int cols);
+cudaError_t split_rows(const float* x, int x_stride, const int* rows, int B, int cols,
+                       const float* norm_w, float eps, Bf16Split out, float* rstd, cudaStream_t s);
+// y[b] = rstd[b] * (W x[b]) (+ bias) for b < B, with the options of GemvArgs (accumulate, the
+// fused conv step). Each output is summed in an order fixed by W's shape: a row's outputs are the
+// same bits whatever the batch.
+struct TensorLinearArgs {
+  MatrixView W;  // bf16 [rows][cols]
+  Bf16Split x;   // split_rows' output
+  int x_ld = 0;  // its row width, split_width(cols)
+  int B = 0;
+  const float* rstd = nullptr;  // per-row factor (the RMS norm), or none
+  const float* bias = nullptr;
+  bool accumulate = false;
+  const ConvStepFusion* conv = nullptr;
+  float* y = nullptr;
+  int y_stride = 0;
+};
+cudaError_t tensor_linear(const TensorLinearArgs& a, cudaStream_t s);
+
 // The conv step alone for B sessions (the batched path's twin of the fused epilogue above).
 cudaError_t causal_conv1d_step(const float* x, int x_stride, const int* slots, int B, int C, int K,
                                const float* w, const float* bias, StateRef state, float* out,

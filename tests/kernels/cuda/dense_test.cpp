@@ -7,6 +7,7 @@
 #include "kernels/cpu/conv1d.hpp"
 #include "kernels/cpu/linear.hpp"
 #include "kernels/cpu/rmsnorm.hpp"
+#include "kernels/cuda/dense_inputs.hpp"
 #include "kernels/cuda/gemm.hpp"
 #include "kernels/cuda/ops.hpp"
 #include "support/device.hpp"
@@ -16,30 +17,9 @@ namespace {
 
 using recur::testing::DeviceArray;
 using recur::testing::max_relative_difference;
-
-std::vector<float> randn(std::size_t n, std::mt19937& rng, float scale = 1.0f) {
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-// A weight matrix in both element types, the bf16 one exactly representable in fp32 for the CPU.
-struct Weights {
-  std::size_t rows, cols;
-  std::vector<float> f32;
-  std::vector<std::uint16_t> bf16;
-  Weights(std::size_t r, std::size_t c, std::mt19937& rng)
-      : rows(r), cols(c), f32(randn(r * c, rng, 0.2f)) {
-    for (float v : f32) bf16.push_back(float_to_bf16(v));
-  }
-  std::vector<float> widened(bool b16) const {
-    if (!b16) return f32;
-    std::vector<float> out;
-    for (auto v : bf16) out.push_back(bf16_to_float(v));
-    return out;
-  }
-};
+using testing::cpu_conv_steps;
+using testing::randn;
+using testing::Weights;
 
 class GemvParity : public ::testing::TestWithParam<std::tuple<int, int, int, bool>> {};
 
@@ -100,27 +80,8 @@ TEST(Gemv, TheConvEpilogueMatchesTheCpuConvStep) {
   const std::size_t per_slot = static_cast<std::size_t>(C) * hist;
   auto pool = randn(per_slot * 6, rng);
 
-  cpu::ThreadPool threads(1);
-  std::vector<float> xz(static_cast<std::size_t>(B) * rows),
-      cpu_out(static_cast<std::size_t>(B) * C);
-  cpu::linear({ElementType::f32, w.rows, w.cols, w.f32.data()},
-              {x.data(), static_cast<std::size_t>(cols)}, B, nullptr,
-              {xz.data(), static_cast<std::size_t>(rows)}, threads);
-  auto cpu_pool = pool;
-  std::vector<float> zero(per_slot, 0.0f);
-  for (int b = 0; b < B; ++b) {
-    const cpu::SequenceSpan span{
-        static_cast<std::size_t>(b), 1,
-        slots[b] >= 0 ? cpu_pool.data() + slots[b] * per_slot : zero.data()};
-    cpu::causal_conv1d_silu({{&span, 1},
-                             {xz.data(), static_cast<std::size_t>(rows)},
-                             static_cast<std::size_t>(C),
-                             static_cast<std::size_t>(K),
-                             conv_w.data(),
-                             conv_b.data(),
-                             {cpu_out.data(), static_cast<std::size_t>(C)}},
-                            threads);
-  }
+  std::vector<float> xz, cpu_out, cpu_pool = pool;
+  cpu_conv_steps(w.f32, w.rows, w.cols, x, B, C, K, conv_w, conv_b, slots, cpu_pool, xz, cpu_out);
   DeviceArray<float> dw(w.f32), dx(x), dcw(conv_w), dcb(conv_b), dpool(pool), dy(xz.size()),
       dout(cpu_out.size());
   DeviceArray<int> dslots(slots);
