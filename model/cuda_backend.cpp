@@ -126,9 +126,9 @@ class CudaBackend final : public Backend {
     if (auto s = check_chunks(chunks, slots_, shape_.vocab_size); !s) return s;
     cudaSetDevice(device_);
     logits.clear();
-    if (invariant_ && any_single(chunks)) return forward_mixed(chunks, which, 0, &logits, nullptr);
     if (which == LogitsFor::Last && all_single(chunks))
       return decode_batches(chunks, 0, &logits, nullptr);
+    if (invariant_ && any_single(chunks)) return forward_mixed(chunks, which, 0, &logits, nullptr);
     for (const auto& pass : plan_passes(chunks, kMaxPassTokens))
       if (auto s = run_pass(pass, which, logits); !s) return s;
     return {};

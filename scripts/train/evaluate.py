@@ -5,7 +5,7 @@ import random
 import torch
 
 from mamba_step import Stepper
-from tasks import addition
+from tasks.pointer import Tape
 
 
 def random_number(rng, digits):
@@ -19,7 +19,7 @@ class PointerDriver:
 
     def __init__(self, vocab, prompt, max_tokens):
         self.vocab, self.index = vocab, {w: i for i, w in enumerate(vocab)}
-        self.tape = addition.Tape(prompt)
+        self.tape = Tape(prompt)
         self.pending = [self.index[t] for t in prompt]
         self.generated, self.output = [], []
         self.answered, self.done, self.max_tokens = False, False, max_tokens

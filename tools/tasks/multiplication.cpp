@@ -7,12 +7,7 @@
 namespace recur::tools::tasks {
 
 std::vector<std::string> multiply1_prompt(const std::string& a, const std::string& b) {
-  std::vector<std::string> p;
-  for (char c : a) p.emplace_back(1, c);
-  p.emplace_back("*");
-  for (char c : b) p.emplace_back(1, c);
-  p.emplace_back("=");
-  return p;
+  return operation_prompt(a, "*", b);
 }
 
 Trajectory multiply1_trajectory(const std::string& a, const std::string& b) {

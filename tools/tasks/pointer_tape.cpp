@@ -2,6 +2,16 @@
 
 namespace recur::tools::tasks {
 
+std::vector<std::string> operation_prompt(const std::string& a, const std::string& op,
+                                          const std::string& b) {
+  std::vector<std::string> p;
+  for (char c : a) p.emplace_back(1, c);
+  p.push_back(op);
+  for (char c : b) p.emplace_back(1, c);
+  p.emplace_back("=");
+  return p;
+}
+
 bool is_digit(const std::string& token) {
   return token.size() == 1 && token[0] >= '0' && token[0] <= '9';
 }

@@ -12,6 +12,9 @@
 
 namespace recur::tools::tasks {
 
+// The prompt of an arithmetic task: the digits of a, the operator, the digits of b, "=".
+std::vector<std::string> operation_prompt(const std::string& a, const std::string& op,
+                                          const std::string& b);
 // A single decimal digit "0".."9".
 bool is_digit(const std::string& token);
 // "R1", "D3", "C0": a letter and a digit.
