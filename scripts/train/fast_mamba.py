@@ -24,9 +24,10 @@ def logits(model, tokens):
         dbx = (dt[..., None] * b[:, :, None, :]) * x[..., None]
         state = torch.zeros(tokens.shape[0], Di, N, device=tokens.device, dtype=da.dtype)
         ys = []
-        for t in range(T):
-            state = da[:, t] * state + dbx[:, t]
-            ys.append(torch.einsum("bdn,bn->bd", state, c[:, t]))
+        # unbind, not da[:, t]: the backward of T slices would write T gradients of da's full size.
+        for da_t, dbx_t, c_t in zip(da.unbind(1), dbx.unbind(1), c.unbind(1)):
+            state = da_t * state + dbx_t
+            ys.append(torch.einsum("bdn,bn->bd", state, c_t))
         y = torch.stack(ys, dim=1) + x * mixer.D
         y = y * F.silu(z)
         h = h + mixer.out_proj(y)

@@ -26,9 +26,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from evaluate import evaluate_task, random_number  # noqa: E402
 from mamba_step import Stepper  # noqa: E402
 import fast_mamba  # noqa: E402
-from tasks import addition, multiplication  # noqa: E402
+from tasks import addition, multiplication, multiplication2  # noqa: E402
 
-TASKS = {"addition": addition, "multiply1": multiplication}
+TASKS = {"addition": addition, "multiply1": multiplication, "multiply2": multiplication2}
 
 
 def trajectories(job):
@@ -87,6 +87,11 @@ def make_batch(task, vocab_index, batch, max_digits, rng, device):
     return pad(seqs, masks, vocab_index, device)
 
 
+def relative_difference(x, reference):
+    x, reference = x.float(), reference.float()
+    return ((x - reference).abs().max() / reference.abs().max()).item()
+
+
 def tokenizer_json(vocab):
     return {"version": "1.0", "truncation": None, "padding": None, "added_tokens": [],
             "normalizer": None, "pre_tokenizer": {"type": "WhitespaceSplit"}, "post_processor": None,
@@ -138,6 +143,14 @@ def main():
         progress = (step - args.warmup) / max(1, args.steps - args.warmup)
         return args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
+    # The training forward must compute what transformers' forward computes, before it trains.
+    check, _ = make_batch(task, index, 4, args.max_digits, rng, device)
+    with torch.no_grad():
+        difference = relative_difference(fast_mamba.logits(model, check), model(check, use_cache=False).logits)
+    print(f"training forward vs transformers forward before training: max relative difference "
+          f"{difference:.2e}", flush=True)
+    if difference > 1e-4:
+        sys.exit("the training forward does not compute transformers' forward")
     pool_tokens, pool_mask = pool_tokens.to(device), pool_mask.to(device)
     generator = torch.Generator(device=device).manual_seed(args.seed)
     curve = []
@@ -170,16 +183,14 @@ def main():
 
     model.eval()
     # The closed-loop stepper must compute what transformers' forward computes.
-    check, _ = make_batch(task, index, 4, args.max_digits, rng, device)
     with torch.no_grad():
         full = model(check, use_cache=False).logits.float()
-    with torch.no_grad():
         fast = fast_mamba.logits(model, check).float()
     print(f"training forward vs transformers forward: max relative difference "
-          f"{((fast - full).abs().max() / full.abs().max()).item():.2e}", flush=True)
+          f"{relative_difference(fast, full):.2e}", flush=True)
     stepper = Stepper(model, check.shape[0])
     stepped = torch.stack([stepper.step(check[:, i]) for i in range(check.shape[1])], dim=1)
-    drift = ((stepped - full).abs().max() / full.abs().max()).item()
+    drift = relative_difference(stepped, full)
     print(f"stepper vs transformers forward: max relative difference {drift:.2e}", flush=True)
     results = []
     for length in [int(x) for x in args.eval.split(",") if x]:
