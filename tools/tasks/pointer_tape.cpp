@@ -66,12 +66,12 @@ void PointerRecorder::walk_right_to(int k, const std::string& token) {
   while (read(k) != token);
 }
 
-void PointerRecorder::write_answer() {
-  walk_right_to(3, "[ANS]");
+void PointerRecorder::write_answer(int k, const std::string& stop) {
+  walk_right_to(k, "[ANS]");
   for (;;) {
-    move(3, -1);
-    const std::string v = read(3);
-    if (v == "=") break;
+    move(k, -1);
+    const std::string v = read(k);
+    if (v == stop) break;
     if (is_digit(v)) write(Role::output, v);
   }
   add(Role::stop, "<eos>");

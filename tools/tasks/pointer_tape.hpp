@@ -52,10 +52,10 @@ class PointerRecorder {
 
   // Moves pointer k right and reads until it reads `token`.
   void walk_right_to(int k, const std::string& token);
-  // The ending both arithmetic tasks share: pointer 3 walks right to "[ANS]", then back left
-  // writing each digit as an output (skipping the carry thoughts) until it reads "="; then the stop
-  // token "<eos>".
-  void write_answer();
+  // The ending the arithmetic tasks share: pointer k walks right to "[ANS]", then back left
+  // writing each digit as an output (skipping the carry thoughts) until it reads `stop`; then the
+  // stop token "<eos>".
+  void write_answer(int k = 3, const std::string& stop = "=");
 
   const Trajectory& trajectory() const { return trajectory_; }
 

@@ -19,10 +19,20 @@ std::pair<std::string, std::string> one_digit_second(std::mt19937_64& rng, std::
   return {std::move(a), std::string(1, static_cast<char>('1' + rng() % 9))};
 }
 
+// The first operand is not 0: 0 times b would be written "00".
+std::pair<std::string, std::string> two_digit_second(std::mt19937_64& rng, std::size_t length,
+                                                     OperandDraw operand) {
+  std::string a;
+  do a = operand(rng, length);
+  while (a == "0");
+  return {std::move(a), std::to_string(10 + rng() % 90)};
+}
+
 const std::vector<Task>& tasks() {
   static const std::vector<Task> all = {
       {"addition", addition_prompt, addition_trajectory, add_decimal, two_of_length},
       {"multiply1", multiply1_prompt, multiply1_trajectory, multiply_by_digit, one_digit_second},
+      {"multiply2", multiply2_prompt, multiply2_trajectory, multiply_decimal, two_digit_second},
   };
   return all;
 }

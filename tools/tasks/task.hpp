@@ -27,14 +27,14 @@ struct Task {
   std::string (*answer)(const std::string& a, const std::string& b);
   // An evaluation problem of length `length`: the first operand is operand(rng, length), drawn
   // first; the second follows from the same rng (addition: operand(rng, length) again; multiply1:
-  // one digit 1-9).
+  // one digit 1-9; multiply2: a first operand other than 0, then a number 10-99).
   std::pair<std::string, std::string> (*draw)(std::mt19937_64& rng, std::size_t length,
                                               OperandDraw operand);
 };
 
 // The task of that name, or nullptr.
 const Task* find_task(std::string_view name);
-// The names of all tasks: "addition", "multiply1".
+// The names of all tasks: "addition", "multiply1", "multiply2".
 std::vector<std::string> task_names();
 
 }  // namespace recur::tools::tasks

@@ -11,9 +11,9 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tasks import addition, multiplication  # noqa: E402
+from tasks import addition, multiplication, multiplication2  # noqa: E402
 
-TASKS = {"addition": addition, "multiply1": multiplication}
+TASKS = {"addition": addition, "multiply1": multiplication, "multiply2": multiplication2}
 
 
 def number(rng, digits):

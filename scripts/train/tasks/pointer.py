@@ -64,14 +64,14 @@ class Recorder:
             if self.read(k) == token:
                 return
 
-    def write_answer(self):
-        """Pointer 3 walks right to [ANS], then back left writing each digit it reads as output
-        (skipping carries) until it reads "="; then the stop token."""
-        self.walk_right_to(3, "[ANS]")
+    def write_answer(self, k=3, stop="="):
+        """Pointer k walks right to [ANS], then back left writing each digit it reads as output
+        (skipping carries) until it reads `stop`; then the stop token."""
+        self.walk_right_to(k, "[ANS]")
         while True:
-            self.move(3, -1)
-            v = self.read(3)
-            if v == "=":
+            self.move(k, -1)
+            v = self.read(k)
+            if v == stop:
                 break
             if v in DIGITS:
                 self.write("output", v)

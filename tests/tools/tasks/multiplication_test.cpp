@@ -1,4 +1,5 @@
-// The C++ twin of the multiply1 format agrees with the Python generator the models are trained on.
+// The C++ twins of the multiply1 and multiply2 formats agree with the Python generators the models
+// are trained on.
 #include <gtest/gtest.h>
 
 #include "python_problems.hpp"
@@ -41,6 +42,53 @@ TEST(Multiply1Task, TrajectoriesEqualThePythonGeneratorsOnRandomProblems) {
       std::string out;
       for (const auto& d : t.output()) out += d;
       ASSERT_EQ(out, multiply_by_digit(p["a"], p["b"]));
+    }
+  }
+}
+
+TEST(Multiply2Task, TheWorkedExampleOfTheDocs) {
+  const auto t = multiply2_trajectory("37", "25");
+  // 6 prompt tokens, 199 after them: 144 the model writes and 55 observations.
+  EXPECT_EQ(t.tokens.size(), 205u);
+  EXPECT_EQ(t.written().size(), 144u);
+  EXPECT_EQ(t.output(), (std::vector<std::string>{"9", "2", "5"}));
+  EXPECT_EQ(multiply2_prompt("37", "25"), (std::vector<std::string>{"3", "7", "*", "2", "5", "="}));
+}
+
+TEST(Multiply2Task, TheProductOfTwoNumbers) {
+  EXPECT_EQ(multiply_decimal("37", "25"), "925");
+  EXPECT_EQ(multiply_decimal("0", "25"), "0");
+  EXPECT_EQ(multiply_decimal("123", "0"), "0");
+  EXPECT_EQ(multiply_decimal("99", "99"), "9801");
+  EXPECT_EQ(multiply_decimal("12345678901234567890", "98765432109876543210"),
+            "1219326311370217952237463801111263526900");
+  // (10^3000 - 1) * 99 = 99 * 10^3000 - 99
+  EXPECT_EQ(multiply_decimal(std::string(3000, '9'), "99"), "98" + std::string(2998, '9') + "01");
+}
+
+TEST(Multiply2Task, TheTrajectoryWritesTheProductForEverySecondOperand) {
+  for (const std::string a : {"1", "9", "10", "99", "12345", "90909", "99999"}) {
+    for (int b = 10; b < 100; ++b) {
+      std::string out;
+      for (const auto& d : multiply2_trajectory(a, std::to_string(b)).output()) out += d;
+      ASSERT_EQ(out, multiply_decimal(a, std::to_string(b))) << a << "*" << b;
+    }
+  }
+}
+
+TEST(Multiply2Task, TrajectoriesEqualThePythonGeneratorsOnRandomProblems) {
+  for (int seed : {1, 2, 3}) {
+    const auto problems = python_problems("multiply2", 300, 40, seed);
+    ASSERT_TRUE(problems.is_array() && problems.size() == 300u) << problems.dump().substr(0, 200);
+    for (const auto& p : problems) {
+      const auto t = multiply2_trajectory(p["a"], p["b"]);
+      ASSERT_EQ(t.tokens, p["tokens"].get<std::vector<std::string>>()) << p["a"] << "*" << p["b"];
+      std::vector<std::string> roles;
+      for (auto r : t.roles) roles.emplace_back(role_name(r));
+      ASSERT_EQ(roles, p["roles"].get<std::vector<std::string>>());
+      std::string out;
+      for (const auto& d : t.output()) out += d;
+      ASSERT_EQ(out, multiply_decimal(p["a"], p["b"]));
     }
   }
 }

@@ -1,6 +1,8 @@
 // The task registry finds the tasks recur evaluates by name, and draws their problems.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tools/tasks/task.hpp"
 
 namespace recur::tools::tasks {
@@ -24,7 +26,11 @@ TEST(TaskRegistry, FindsTheTasksByName) {
   EXPECT_EQ(multiply1->answer("37", "5"), "185");
   EXPECT_EQ(multiply1->trajectory("37", "5").tokens.size(), 104u);
   EXPECT_EQ(find_task("x"), nullptr);
-  EXPECT_EQ(task_names(), (std::vector<std::string>{"addition", "multiply1"}));
+  const Task* multiply2 = find_task("multiply2");
+  ASSERT_NE(multiply2, nullptr);
+  EXPECT_EQ(multiply2->answer("37", "25"), "925");
+  EXPECT_EQ(multiply2->trajectory("37", "25").tokens.size(), 205u);
+  EXPECT_EQ(task_names(), (std::vector<std::string>{"addition", "multiply1", "multiply2"}));
 }
 
 TEST(TaskRegistry, AdditionDrawsTwoOperandsOfTheLengthFromOneStream) {
@@ -43,6 +49,25 @@ TEST(TaskRegistry, Multiply1DrawsADigitFromOneToNineAfterTheFirstOperand) {
     EXPECT_GE(b[0], '1');
     EXPECT_LE(b[0], '9');
   }
+}
+
+TEST(TaskRegistry, Multiply2DrawsANumberFromTenToNinetyNineAfterTheFirstOperand) {
+  std::mt19937_64 rng(7);
+  std::set<std::string> seconds;
+  for (int i = 0; i < 2000; ++i) {
+    const auto [a, b] = find_task("multiply2")->draw(rng, 30, digits);
+    EXPECT_EQ(a.size(), 30u);
+    ASSERT_EQ(b.size(), 2u);
+    EXPECT_GE(b, "10");
+    EXPECT_LE(b, "99");
+    seconds.insert(b);
+  }
+  EXPECT_EQ(seconds.size(), 90u);
+}
+
+TEST(TaskRegistry, Multiply2NeverDrawsAZeroFirstOperand) {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 500; ++i) EXPECT_NE(find_task("multiply2")->draw(rng, 1, digits).first, "0");
 }
 
 }  // namespace
