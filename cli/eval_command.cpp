@@ -3,8 +3,8 @@
 // the supervisor, and the tools), and
 // scores the exact answer and the exact trajectory against the task's reference (tools/tasks).
 // Prints a table (length, accuracy with its 95% Wilson interval, trajectory accuracy, tokens, tool
-// calls, wall time), and writes JSON ({"rows": [...]}) and an SVG plot of accuracy against length
-// when asked.
+// calls, wall time), and writes JSON ({"rows": [...]}, each with where its first wrong
+// trajectories leave the reference) and an SVG plot of accuracy against length when asked.
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -35,7 +35,25 @@ struct EvalOptions {
   bool json = false;
   std::string out;
   std::string plot;
+  std::size_t failures = 0;
 };
+
+// Where a generated trajectory first leaves the reference: the index among the written tokens,
+// the expected and the generated token ("" past an end), and the reference's tokens before it.
+nlohmann::json divergence(const std::vector<std::string>& generated,
+                          const std::vector<std::string>& reference, std::size_t problem,
+                          std::size_t context) {
+  std::size_t at = 0;
+  while (at < generated.size() && at < reference.size() && generated[at] == reference[at]) ++at;
+  std::vector<std::string> before(reference.begin() + static_cast<long>(at - std::min(at, context)),
+                                  reference.begin() + static_cast<long>(at));
+  return {{"problem", problem},
+          {"at", at},
+          {"of", reference.size()},
+          {"expected", at < reference.size() ? reference[at] : ""},
+          {"generated", at < generated.size() ? generated[at] : ""},
+          {"before", before}};
+}
 
 // The 95% Wilson score interval of k successes in n trials.
 std::pair<double, double> wilson(std::size_t k, std::size_t n) {
@@ -150,6 +168,7 @@ int run_eval(const EvalOptions& o) {
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::size_t exact = 0, exact_trajectory = 0, tokens = 0, calls = 0;
+    nlohmann::json failures = nlohmann::json::array();
     for (std::size_t i = 0; i < n; ++i) {
       const auto& r = outcomes[i]->result;
       const auto reference = task->trajectory(problems[i].first, problems[i].second);
@@ -160,7 +179,10 @@ int run_eval(const EvalOptions& o) {
                answer == task->answer(problems[i].first, problems[i].second);
       std::vector<std::string> written;
       for (TokenId t : r.generated) written.push_back(tok.id_to_token(t).value_or("?"));
-      exact_trajectory += written == reference.written();
+      const auto expected = reference.written();
+      exact_trajectory += written == expected;
+      if (written != expected && failures.size() < std::max<std::size_t>(3, o.failures))
+        failures.push_back(divergence(written, expected, i, 12));
       tokens += r.generated.size() + r.forced_tokens;
       calls += r.forced_tokens + r.calls.size();
     }
@@ -174,7 +196,8 @@ int run_eval(const EvalOptions& o) {
                     {"trajectory_accuracy", static_cast<double>(exact_trajectory) / n},
                     {"tokens_per_problem", static_cast<double>(tokens) / n},
                     {"tool_calls_per_problem", static_cast<double>(calls) / n},
-                    {"wall_s", wall}});
+                    {"wall_s", wall},
+                    {"failures", failures}});
     std::ostringstream interval;
     interval << std::fixed << std::setprecision(3) << "[" << low << ", " << high << "]";
     std::cout << std::left << std::setw(8) << length << std::setw(6) << n << std::setw(10)
@@ -182,6 +205,14 @@ int run_eval(const EvalOptions& o) {
               << std::setw(12) << static_cast<double>(exact_trajectory) / n << std::setw(12)
               << std::setprecision(0) << static_cast<double>(tokens) / n << std::setw(12)
               << static_cast<double>(calls) / n << std::setprecision(2) << wall << std::endl;
+    for (std::size_t f = 0; f < std::min(o.failures, failures.size()); ++f) {
+      const auto& d = failures[f];
+      std::cout << "  problem " << d["problem"].get<std::size_t>() << ": written token "
+                << d["at"].get<std::size_t>() << " of " << d["of"].get<std::size_t>() << " is '"
+                << d["generated"].get<std::string>() << "', the reference has '"
+                << d["expected"].get<std::string>()
+                << "' after: " << join(d["before"].get<std::vector<std::string>>()) << std::endl;
+    }
   }
   caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
   const nlohmann::json report = {{"model", o.model},
@@ -230,6 +261,8 @@ void add_eval_command(CLI::App& app, int& exit_code) {
   c->add_flag("--json", o->json, "Also print the report as one JSON object");
   c->add_option("--out", o->out, "Write the report as JSON to this file");
   c->add_option("--plot", o->plot, "Write an SVG plot of accuracy against length to this file");
+  c->add_option("--failures", o->failures,
+                "Print where the first K wrong trajectories of each length leave the reference");
   c->callback([o, &exit_code] { exit_code = run_eval(*o); });
 }
 

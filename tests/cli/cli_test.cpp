@@ -2,8 +2,11 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -162,6 +165,35 @@ TEST(CliEval, TheAdditionModelIsExactPastItsTrainingLengths) {
   const auto bad = recur("eval --model " + model + " --task sorting --lengths 3");
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.err.find("sorting"), std::string::npos);
+}
+
+TEST(CliEval, NamesWhereAWrongTrajectoryLeavesTheReference) {
+  // The addition model with "C0" and "C1" swapped in its vocabulary writes the wrong carry thought
+  // at its first column, and only there can its trajectory first leave the reference.
+  recur::testing::TempDir dir;
+  std::filesystem::copy(std::string(RECUR_SOURCE_DIR) + "/models/addition-pointer", dir / "m");
+  auto tokenizer = nlohmann::json::parse(recur::testing::read_file(dir / "m" / "tokenizer.json"));
+  auto& vocab = tokenizer["model"]["vocab"];
+  std::swap(vocab["C0"], vocab["C1"]);
+  dir.write("m/tokenizer.json", tokenizer.dump());
+  const auto r =
+      recur("eval --model " + (dir / "m").string() +
+            " --task addition --lengths 4 --n 5 --failures 2 --out " + (dir / "r.json").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto row = nlohmann::json::parse(recur::testing::read_file(dir / "r.json"))["rows"][0];
+  EXPECT_EQ(row.at("trajectory_accuracy"), 0.0);
+  ASSERT_EQ(row.at("failures").size(), 3u) << row.dump();
+  for (const auto& f : row.at("failures")) {
+    const std::set<std::string> carries = {f.at("expected"), f.at("generated")};
+    EXPECT_EQ(carries, (std::set<std::string>{"C0", "C1"})) << f.dump();
+    // Before the first carry: the walks of pointers 1 and 2, L2, two reads and the sum digit.
+    const auto before = f.at("before").get<std::vector<std::string>>();
+    ASSERT_FALSE(before.empty());
+    EXPECT_TRUE(before.back().size() == 1 && std::isdigit(before.back()[0])) << f.dump();
+    EXPECT_GT(f.at("of").get<std::size_t>(), f.at("at").get<std::size_t>());
+  }
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 4) << r.out;  // header, row, 2 failures
+  EXPECT_NE(r.out.find("the reference has 'C"), std::string::npos) << r.out;
 }
 
 }  // namespace
