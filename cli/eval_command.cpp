@@ -105,8 +105,12 @@ int run_eval(const EvalOptions& o) {
   if (o.n.size() != 1 && o.n.size() != o.lengths.size())
     return report_error(
         cmd, "--n: give one count or one per length (" + std::to_string(o.lengths.size()) + ")");
-  for (auto len : o.lengths)
+  for (auto len : o.lengths) {
     if (len == 0) return report_error(cmd, "--lengths: lengths must be positive");
+    if (task->max_length && len > task->max_length)
+      return report_error(cmd, "--lengths: " + o.task + " problems are at most " +
+                                   std::to_string(task->max_length) + " long");
+  }
   auto tokenizer = load_tokenizer(o.model);
   if (!tokenizer) return report_error(cmd, tokenizer.error().message);
   auto devices = worker_devices(o.devices);

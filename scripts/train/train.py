@@ -23,12 +23,10 @@ import torch
 from transformers import MambaConfig, MambaForCausalLM
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from evaluate import evaluate_task, random_number  # noqa: E402
+from evaluate import evaluate_task  # noqa: E402
 from mamba_step import Stepper  # noqa: E402
 import fast_mamba  # noqa: E402
-from tasks import addition, multiplication, multiplication2  # noqa: E402
-
-TASKS = {"addition": addition, "multiply1": multiplication, "multiply2": multiplication2}
+from tasks import TASKS, random_number  # noqa: E402
 
 
 def trajectories(job):
@@ -104,7 +102,8 @@ def main():
     ap.add_argument("--task", default="addition", choices=sorted(TASKS))
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--max-digits", type=int, default=5)
+    ap.add_argument("--max-digits", type=int, default=5,
+                    help="longest training problem: digits of an operand, or nodes of a logical graph")
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -220,7 +219,8 @@ def main():
                    "transformers": __import__("transformers").__version__}, f, indent=1)
     lines = [f"# {os.path.basename(args.out)}", "",
              f"A {params:,}-parameter Mamba ({args.layers} layers, hidden {args.hidden}, state {args.state}) trained "
-             f"on {args.task} with the pointer tool, operands of at most {args.max_digits} digits "
+             f"on {args.task} with the {task.PROTOCOL['type']} tool, problems of at most {args.max_digits} "
+             f"{'nodes' if args.task == 'logical_graph' else 'digits'} "
              f"(scripts/train/train.py, docs/tasks.md).", "",
              f"- seed {args.seed}, {steps_done} steps of batch {args.batch}, AdamW lr {args.lr} (warm-up "
              f"{args.warmup}, cosine), {train_seconds:.0f} s on {torch.cuda.get_device_name() if device == 'cuda' else 'cpu'}",

@@ -1,6 +1,7 @@
 #include "tools/tasks/task.hpp"
 
 #include "tools/tasks/addition.hpp"
+#include "tools/tasks/logical_graph.hpp"
 #include "tools/tasks/multiplication.hpp"
 
 namespace recur::tools::tasks {
@@ -28,11 +29,18 @@ std::pair<std::string, std::string> two_digit_second(std::mt19937_64& rng, std::
   return {std::move(a), std::to_string(10 + rng() % 90)};
 }
 
+std::pair<std::string, std::string> graph_of_size(std::mt19937_64& rng, std::size_t length,
+                                                  OperandDraw) {
+  return draw_logical_graph(rng, length);
+}
+
 const std::vector<Task>& tasks() {
   static const std::vector<Task> all = {
       {"addition", addition_prompt, addition_trajectory, add_decimal, two_of_length},
       {"multiply1", multiply1_prompt, multiply1_trajectory, multiply_by_digit, one_digit_second},
       {"multiply2", multiply2_prompt, multiply2_trajectory, multiply_decimal, two_digit_second},
+      {"logical_graph", logical_graph_prompt, logical_graph_trajectory, logical_graph_answer,
+       graph_of_size, kGraphMaxNodes},
   };
   return all;
 }

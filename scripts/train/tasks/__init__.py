@@ -1,1 +1,13 @@
-"""Trajectory generators of the tool-use tasks, one module per task (standard library only)."""
+"""Trajectory generators of the tool-use tasks, one module per task (standard library only), by the
+name recur knows each task by."""
+from . import addition, logical_graph, multiplication, multiplication2
+
+TASKS = {"addition": addition, "multiply1": multiplication, "multiply2": multiplication2,
+         "logical_graph": logical_graph}
+
+
+def random_number(rng, digits):
+    """A decimal number of exactly `digits` digits (one digit: 0-9)."""
+    if digits == 1:
+        return str(rng.randint(0, 9))
+    return str(rng.randint(10 ** (digits - 1), 10 ** digits - 1))

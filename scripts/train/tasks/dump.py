@@ -11,13 +11,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tasks import addition, multiplication, multiplication2  # noqa: E402
-
-TASKS = {"addition": addition, "multiply1": multiplication, "multiply2": multiplication2}
-
-
-def number(rng, digits):
-    return str(rng.randint(0, 9)) if digits == 1 else str(rng.randint(10 ** (digits - 1), 10 ** digits - 1))
+from tasks import TASKS, random_number  # noqa: E402
 
 
 def main():
@@ -30,7 +24,7 @@ def main():
     rng = random.Random(args.seed)
     out = []
     for _ in range(args.n):
-        a, b = TASKS[args.task].draw_training(rng, number, args.max_digits)
+        a, b = TASKS[args.task].draw_training(rng, random_number, args.max_digits)
         t = TASKS[args.task].trajectory(a, b)
         out.append({"a": a, "b": b, "tokens": t.tokens, "roles": t.roles})
     json.dump(out, sys.stdout)

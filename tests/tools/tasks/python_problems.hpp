@@ -6,7 +6,10 @@
 #include <memory>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "tools/tasks/trajectory.hpp"
 
 namespace recur::tools::tasks {
 
@@ -22,6 +25,29 @@ inline nlohmann::json python_problems(const std::string& task, int n, int max_di
   char buf[65536];
   while (pipe && !feof(pipe.get())) out.append(buf, fread(buf, 1, sizeof buf, pipe.get()));
   return nlohmann::json::parse(out, nullptr, false);
+}
+
+// For seeds 1, 2 and 3: 300 problems of task `task` from the Python generator, each of whose
+// trajectory(a, b) must be the Python one token for token and role for role, and whose output,
+// joined, must be answer(a, b).
+template <class TrajectoryOf, class AnswerOf>
+void expect_python_trajectories(const std::string& task, int max_digits, TrajectoryOf trajectory,
+                                AnswerOf answer) {
+  for (int seed : {1, 2, 3}) {
+    const auto problems = python_problems(task, 300, max_digits, seed);
+    ASSERT_TRUE(problems.is_array() && problems.size() == 300u) << problems.dump().substr(0, 200);
+    for (const auto& p : problems) {
+      const std::string a = p["a"], b = p["b"];
+      const Trajectory t = trajectory(a, b);
+      ASSERT_EQ(t.tokens, p["tokens"].get<std::vector<std::string>>()) << a << " | " << b;
+      std::vector<std::string> roles;
+      for (auto r : t.roles) roles.emplace_back(role_name(r));
+      ASSERT_EQ(roles, p["roles"].get<std::vector<std::string>>()) << a << " | " << b;
+      std::string out;
+      for (const auto& w : t.output()) out += w;
+      ASSERT_EQ(out, answer(a, b)) << a << " | " << b;
+    }
+  }
 }
 
 }  // namespace recur::tools::tasks

@@ -1,6 +1,7 @@
 // The task registry finds the tasks recur evaluates by name, and draws their problems.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "tools/tasks/task.hpp"
@@ -30,7 +31,8 @@ TEST(TaskRegistry, FindsTheTasksByName) {
   ASSERT_NE(multiply2, nullptr);
   EXPECT_EQ(multiply2->answer("37", "25"), "925");
   EXPECT_EQ(multiply2->trajectory("37", "25").tokens.size(), 205u);
-  EXPECT_EQ(task_names(), (std::vector<std::string>{"addition", "multiply1", "multiply2"}));
+  EXPECT_EQ(task_names(),
+            (std::vector<std::string>{"addition", "multiply1", "multiply2", "logical_graph"}));
 }
 
 TEST(TaskRegistry, AdditionDrawsTwoOperandsOfTheLengthFromOneStream) {
@@ -63,6 +65,20 @@ TEST(TaskRegistry, Multiply2DrawsANumberFromTenToNinetyNineAfterTheFirstOperand)
     seconds.insert(b);
   }
   EXPECT_EQ(seconds.size(), 90u);
+}
+
+TEST(TaskRegistry, TheLogicalGraphDrawsAGraphOfTheLengthAndItsLastNode) {
+  const Task* graph = find_task("logical_graph");
+  ASSERT_NE(graph, nullptr);
+  EXPECT_EQ(graph->max_length, 10000u);
+  EXPECT_EQ(find_task("addition")->max_length, 0u);
+  std::mt19937_64 rng(9);
+  const auto [program, output] = graph->draw(rng, 25, digits);
+  EXPECT_EQ(std::count(program.begin(), program.end(), '\n'), 24);
+  EXPECT_EQ(program.substr(program.rfind('\n') + 1, 5), output);
+  const auto answer = graph->answer(program, output);
+  EXPECT_TRUE(answer == "True" || answer == "False") << answer;
+  EXPECT_EQ(graph->trajectory(program, output).output(), std::vector<std::string>{answer});
 }
 
 TEST(TaskRegistry, Multiply2NeverDrawsAZeroFirstOperand) {
