@@ -165,6 +165,9 @@ TEST(CliEval, TheAdditionModelIsExactPastItsTrainingLengths) {
   const auto bad = recur("eval --model " + model + " --task sorting --lengths 3");
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.err.find("sorting"), std::string::npos);
+  const auto too_long = recur("eval --model " + model + " --task logical_graph --lengths 10,20000");
+  EXPECT_EQ(too_long.status, 1);
+  EXPECT_NE(too_long.err.find("at most 10000"), std::string::npos) << too_long.err;
 }
 
 TEST(CliEval, NamesWhereAWrongTrajectoryLeavesTheReference) {
