@@ -102,7 +102,17 @@ class SearchDriver(Driver):
             self.current.append(w)
 
 
-DRIVERS = {"pointer": PointerDriver, "search": SearchDriver}
+class PlainDriver(Driver):
+    """No tool: every token the model writes is output, until the stop token."""
+
+    def on_word(self, w):
+        if w == "<eos>":
+            self.done = True
+        else:
+            self.output.append(w)
+
+
+DRIVERS = {"pointer": PointerDriver, "search": SearchDriver, "plain": PlainDriver}
 
 
 def driver_for(task):

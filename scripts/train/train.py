@@ -85,6 +85,9 @@ def make_batch(task, vocab_index, batch, max_digits, rng, device):
     return pad(seqs, masks, vocab_index, device)
 
 
+TOOL_PHRASE = {"pointer": "with the pointer tool", "search": "with the search tool", "plain": "with no tool"}
+
+
 def relative_difference(x, reference):
     x, reference = x.float(), reference.float()
     return ((x - reference).abs().max() / reference.abs().max()).item()
@@ -219,7 +222,7 @@ def main():
                    "transformers": __import__("transformers").__version__}, f, indent=1)
     lines = [f"# {os.path.basename(args.out)}", "",
              f"A {params:,}-parameter Mamba ({args.layers} layers, hidden {args.hidden}, state {args.state}) trained "
-             f"on {args.task} with the {task.PROTOCOL['type']} tool, problems of at most {args.max_digits} "
+             f"on {args.task} {TOOL_PHRASE[task.PROTOCOL['type']]}, problems of at most {args.max_digits} "
              f"{'nodes' if args.task == 'logical_graph' else 'digits'} "
              f"(scripts/train/train.py, docs/tasks.md).", "",
              f"- seed {args.seed}, {steps_done} steps of batch {args.batch}, AdamW lr {args.lr} (warm-up "

@@ -1,6 +1,7 @@
 #include "tools/tasks/task.hpp"
 
 #include "tools/tasks/addition.hpp"
+#include "tools/tasks/addition_ablations.hpp"
 #include "tools/tasks/logical_graph.hpp"
 #include "tools/tasks/multiplication.hpp"
 
@@ -41,6 +42,11 @@ const std::vector<Task>& tasks() {
       {"multiply2", multiply2_prompt, multiply2_trajectory, multiply_decimal, two_digit_second},
       {"logical_graph", logical_graph_prompt, logical_graph_trajectory, logical_graph_answer,
        graph_of_size, kGraphMaxNodes},
+      {"addition_nocot", addition_prompt, addition_nocot_trajectory, add_decimal, two_of_length},
+      {"addition_nocot_reversed", addition_prompt, addition_nocot_reversed_trajectory, reversed_sum,
+       two_of_length},
+      {"addition_notool", addition_prompt, addition_notool_trajectory, addition_notool_answer,
+       two_of_length},
   };
   return all;
 }

@@ -1,9 +1,11 @@
 """Trajectory generators of the tool-use tasks, one module per task (standard library only), by the
 name recur knows each task by."""
-from . import addition, logical_graph, multiplication, multiplication2
+from . import addition, addition_ablations, logical_graph, multiplication, multiplication2
 
 TASKS = {"addition": addition, "multiply1": multiplication, "multiply2": multiplication2,
-         "logical_graph": logical_graph}
+         "logical_graph": logical_graph, "addition_nocot": addition_ablations.nocot,
+         "addition_nocot_reversed": addition_ablations.nocot_reversed,
+         "addition_notool": addition_ablations.notool}
 
 
 def random_number(rng, digits):

@@ -1,8 +1,10 @@
-// The C++ twin of the addition format agrees with the Python generator the models are trained on.
+// The C++ twins of the addition format and of its ablations agree with the Python generators the
+// models are trained on.
 #include <gtest/gtest.h>
 
 #include "python_problems.hpp"
 #include "tools/tasks/addition.hpp"
+#include "tools/tasks/addition_ablations.hpp"
 
 namespace recur::tools::tasks {
 namespace {
@@ -17,6 +19,27 @@ TEST(AdditionTask, TheWorkedExampleOfTheDocs) {
 
 TEST(AdditionTask, TrajectoriesEqualThePythonGeneratorsOnRandomProblems) {
   expect_python_trajectories("addition", 40, addition_trajectory, add_decimal);
+}
+
+TEST(AdditionAblations, TheWorkedExamples) {
+  EXPECT_EQ(addition_nocot_trajectory("37", "5").written(),
+            (std::vector<std::string>{"4", "2", "<eos>"}));
+  EXPECT_EQ(addition_nocot_reversed_trajectory("37", "5").written(),
+            (std::vector<std::string>{"2", "4", "<eos>"}));
+  EXPECT_EQ(reversed_sum("995", "7"), "2001");
+  // No tool: the same 90 tokens as addition, the 85 after the prompt all written by the model.
+  const auto notool = addition_notool_trajectory("37", "5");
+  EXPECT_EQ(notool.tokens, addition_trajectory("37", "5").tokens);
+  EXPECT_EQ(notool.written().size(), 85u);
+  EXPECT_EQ(addition_notool_answer("37", "5").substr(0, 10), "R1D17R1D1+");
+}
+
+TEST(AdditionAblations, TrajectoriesEqualThePythonGeneratorsOnRandomProblems) {
+  expect_python_trajectories("addition_nocot", 40, addition_nocot_trajectory, add_decimal);
+  expect_python_trajectories("addition_nocot_reversed", 40, addition_nocot_reversed_trajectory,
+                             reversed_sum);
+  expect_python_trajectories("addition_notool", 40, addition_notool_trajectory,
+                             addition_notool_answer);
 }
 
 }  // namespace
