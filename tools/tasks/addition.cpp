@@ -10,7 +10,7 @@ std::vector<std::string> addition_prompt(const std::string& a, const std::string
   return operation_prompt(a, "+", b);
 }
 
-Trajectory addition_trajectory(const std::string& a, const std::string& b) {
+Trajectory addition_trajectory_read_by(const std::string& a, const std::string& b, int reader) {
   PointerRecorder r(addition_prompt(a, b));
   // 1-2. Pointers 1 and 2 walk right to "+" and "=", then step back onto the last digits.
   r.walk_right_to(1, "+");
@@ -32,8 +32,12 @@ Trajectory addition_trajectory(const std::string& a, const std::string& b) {
   if (carry) r.write(Role::thought, "1"), r.write(Role::thought, "C0");
   r.write(Role::thought, "[ANS]");
   // 4. The sum's digits, most significant first.
-  r.write_answer();
+  r.write_answer(reader);
   return r.trajectory();
+}
+
+Trajectory addition_trajectory(const std::string& a, const std::string& b) {
+  return addition_trajectory_read_by(a, b, 3);
 }
 
 std::string add_decimal(const std::string& a, const std::string& b) {

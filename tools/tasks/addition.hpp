@@ -14,6 +14,8 @@ namespace recur::tools::tasks {
 std::vector<std::string> addition_prompt(const std::string& a, const std::string& b);
 // The trajectory that adds the decimal strings a and b.
 Trajectory addition_trajectory(const std::string& a, const std::string& b);
+// The same with pointer `reader` reading the sum back (3; 2 for the two-pointer ablation).
+Trajectory addition_trajectory_read_by(const std::string& a, const std::string& b, int reader);
 // a + b in decimal.
 std::string add_decimal(const std::string& a, const std::string& b);
 

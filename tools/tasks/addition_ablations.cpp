@@ -47,4 +47,8 @@ std::string addition_notool_answer(const std::string& a, const std::string& b) {
   return s;
 }
 
+Trajectory addition_twopointer_trajectory(const std::string& a, const std::string& b) {
+  return addition_trajectory_read_by(a, b, 2);
+}
+
 }  // namespace recur::tools::tasks

@@ -47,6 +47,8 @@ const std::vector<Task>& tasks() {
        two_of_length},
       {"addition_notool", addition_prompt, addition_notool_trajectory, addition_notool_answer,
        two_of_length},
+      {"addition_twopointer", addition_prompt, addition_twopointer_trajectory, add_decimal,
+       two_of_length},
   };
   return all;
 }

@@ -39,7 +39,8 @@ struct Task {
 // The task of that name, or nullptr.
 const Task* find_task(std::string_view name);
 // The names of all tasks: "addition", "multiply1", "multiply2", "logical_graph", and the
-// ablations of addition "addition_nocot", "addition_nocot_reversed", "addition_notool".
+// ablations of addition "addition_nocot", "addition_nocot_reversed", "addition_notool",
+// "addition_twopointer".
 std::vector<std::string> task_names();
 
 }  // namespace recur::tools::tasks

@@ -32,8 +32,9 @@ def prompt_tokens(a, b):
     return pointer_prompt(a, "+", b)
 
 
-def trajectory(a, b):
-    """The trajectory that adds the decimal strings a and b."""
+def trajectory(a, b, reader=3):
+    """The trajectory that adds the decimal strings a and b; pointer `reader` reads the sum back (3;
+    2 for the two-pointer ablation)."""
     r = Recorder(prompt_tokens(a, b))
     # 1-2. Pointers 1 and 2 walk right reading until "+" and "=", then step back onto the last
     #      digits of a and b.
@@ -58,7 +59,7 @@ def trajectory(a, b):
         r.write("thought", "1", "C0")
     r.write("thought", "[ANS]")
     # 4. Pointer 3 reads the sum back, most significant digit first.
-    return r.write_answer()
+    return r.write_answer(reader)
 
 
 def answer(a, b):

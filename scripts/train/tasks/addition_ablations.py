@@ -6,7 +6,9 @@ way, in formats that take the interactive tool away.
 - addition_notool: the pointer trajectory, but no tool answers: the model writes every observation
   itself, so the trajectory is plain chain of thought. With nothing to mark an answer, its answer is
   the whole trajectory (answer accuracy is trajectory accuracy).
-All three use the plain protocol: every token the model writes is output, until <eos>.
+These three use the plain protocol: every token the model writes is output, until <eos>.
+- addition_twopointer: the pointer tool with pointer 2, parked on "+" after the columns, reading the
+  sum back instead of a third pointer: its walk right passes the "=" where its first walk stopped.
 """
 from types import SimpleNamespace
 
@@ -42,8 +44,8 @@ def notool_answer(a, b):
     return [w for w, r in zip(t.tokens, t.roles) if r not in ("prompt", "stop")]
 
 
-def task(trajectory, answer):
-    return SimpleNamespace(VOCAB=addition.VOCAB, PROTOCOL=PROTOCOL, draw=addition.draw,
+def task(trajectory, answer, protocol=None):
+    return SimpleNamespace(VOCAB=addition.VOCAB, PROTOCOL=protocol or PROTOCOL, draw=addition.draw,
                            draw_training=addition.draw_training, prompt_tokens=addition.prompt_tokens,
                            trajectory=trajectory, answer=answer)
 
@@ -51,3 +53,4 @@ def task(trajectory, answer):
 nocot = task(lambda a, b: direct(a, b, sum_digits(a, b)), sum_digits)
 nocot_reversed = task(lambda a, b: direct(a, b, sum_digits(a, b)[::-1]), lambda a, b: sum_digits(a, b)[::-1])
 notool = task(notool_trajectory, notool_answer)
+twopointer = task(lambda a, b: addition.trajectory(a, b, reader=2), sum_digits, addition.PROTOCOL)

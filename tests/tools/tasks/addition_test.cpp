@@ -32,6 +32,13 @@ TEST(AdditionAblations, TheWorkedExamples) {
   EXPECT_EQ(notool.tokens, addition_trajectory("37", "5").tokens);
   EXPECT_EQ(notool.written().size(), 85u);
   EXPECT_EQ(addition_notool_answer("37", "5").substr(0, 10), "R1D17R1D1+");
+  // Two pointers: pointer 2 walks from "+" over "5 =" to "[ANS]" and reads back down to "=".
+  const auto two = addition_twopointer_trajectory("37", "5");
+  EXPECT_EQ(two.output(), (std::vector<std::string>{"4", "2"}));
+  std::string written;
+  for (const auto& w : two.written()) written += w + " ";
+  EXPECT_NE(written.find("[ANS] R2 D2 R2 D2 R2 D2 R2 D2"), std::string::npos) << written;
+  EXPECT_EQ(written.find("R3"), std::string::npos) << written;
 }
 
 TEST(AdditionAblations, TrajectoriesEqualThePythonGeneratorsOnRandomProblems) {
@@ -40,6 +47,8 @@ TEST(AdditionAblations, TrajectoriesEqualThePythonGeneratorsOnRandomProblems) {
                              reversed_sum);
   expect_python_trajectories("addition_notool", 40, addition_notool_trajectory,
                              addition_notool_answer);
+  expect_python_trajectories("addition_twopointer", 40, addition_twopointer_trajectory,
+                             add_decimal);
 }
 
 }  // namespace
