@@ -120,6 +120,15 @@ int run_eval(const EvalOptions& o) {
   if ((*model)->config().recur.value("task", "") != o.task)
     return report_error(cmd,
                         o.model + "/config.json: field 'recur.task' is not \"" + o.task + "\"");
+  // Every token a trajectory of the task holds must be in the model's vocabulary.
+  {
+    std::mt19937_64 rng(o.seed);
+    const auto [a, b] = task->draw(rng, o.lengths.front(), operand);
+    for (const auto& w : task->trajectory(a, b).tokens)
+      if (!tokenizer->token_to_id(w))
+        return report_error(cmd, o.model + "/tokenizer.json: the vocabulary lacks '" + w +
+                                     "', a token of task " + o.task);
+  }
   std::size_t most = 0;
   for (std::size_t i = 0; i < o.lengths.size(); ++i)
     most = std::max(most, o.n.size() == 1 ? o.n[0] : o.n[i]);

@@ -170,6 +170,18 @@ TEST(CliEval, TheAdditionModelIsExactPastItsTrainingLengths) {
   EXPECT_NE(too_long.err.find("at most 10000"), std::string::npos) << too_long.err;
 }
 
+TEST(CliEval, RefusesAModelWhoseVocabularyLacksATokenOfTheTask) {
+  recur::testing::TempDir dir;
+  std::filesystem::copy(std::string(RECUR_SOURCE_DIR) + "/models/addition-pointer", dir / "m");
+  auto config = nlohmann::json::parse(recur::testing::read_file(dir / "m" / "config.json"));
+  config["recur"]["task"] = "multiply1";
+  dir.write("m/config.json", config.dump());
+  const auto r = recur("eval --model " + (dir / "m").string() + " --task multiply1 --lengths 3");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("lacks '*'"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
 TEST(CliEval, NamesWhereAWrongTrajectoryLeavesTheReference) {
   // The addition model with "C0" and "C1" swapped in its vocabulary writes the wrong carry thought
   // at its first column, and only there can its trajectory first leave the reference.
