@@ -170,6 +170,26 @@ TEST(CliEval, TheAdditionModelIsExactPastItsTrainingLengths) {
   EXPECT_NE(too_long.err.find("at most 10000"), std::string::npos) << too_long.err;
 }
 
+TEST(CliEval, EveryShippedModelIsExactOnShortProblemsOfItsTask) {
+  std::size_t models = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(RECUR_SOURCE_DIR) + "/models")) {
+    if (!std::filesystem::exists(entry.path() / "config.json")) continue;
+    const auto config =
+        nlohmann::json::parse(recur::testing::read_file(entry.path() / "config.json"));
+    const std::string task = config.at("recur").at("task");
+    recur::testing::TempDir dir;
+    const auto r = recur("eval --model " + entry.path().string() + " --task " + task +
+                         " --lengths 3,6 --n 4 --seed 2 --out " + (dir / "r.json").string());
+    ASSERT_EQ(r.status, 0) << entry.path() << ": " << r.err;
+    const auto report = nlohmann::json::parse(recur::testing::read_file(dir / "r.json"));
+    for (const auto& row : report.at("rows"))
+      EXPECT_EQ(row.at("trajectory_accuracy"), 1.0) << entry.path() << ": " << row.dump();
+    ++models;
+  }
+  EXPECT_GE(models, 10u);
+}
+
 TEST(CliEval, RefusesAModelWhoseVocabularyLacksATokenOfTheTask) {
   recur::testing::TempDir dir;
   std::filesystem::copy(std::string(RECUR_SOURCE_DIR) + "/models/addition-pointer", dir / "m");
