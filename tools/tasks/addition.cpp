@@ -13,10 +13,8 @@ std::vector<std::string> addition_prompt(const std::string& a, const std::string
 Trajectory addition_trajectory_read_by(const std::string& a, const std::string& b, int reader) {
   PointerRecorder r(addition_prompt(a, b));
   // 1-2. Pointers 1 and 2 walk right to "+" and "=", then step back onto the last digits.
-  r.walk_right_to(1, "+");
-  r.move(1, -1);
-  r.walk_right_to(2, "=");
-  r.move(2, -1);
+  r.walk_right_before(1, "+");
+  r.walk_right_before(2, "=");
   // 3. Columns: a non-digit counts 0 and its pointer stays.
   int carry = 0;
   for (;;) {

@@ -42,10 +42,8 @@ Trajectory multiply1_trajectory(const std::string& a, const std::string& b) {
   PointerRecorder r(multiply1_prompt(a, b));
   // 1-2. Pointer 1 walks right to "*" and steps back onto the last digit of a; pointer 2 walks
   //      right to "=" and steps back onto b.
-  r.walk_right_to(1, "*");
-  r.move(1, -1);
-  r.walk_right_to(2, "=");
-  r.move(2, -1);
+  r.walk_right_before(1, "*");
+  r.walk_right_before(2, "=");
   // 3. Columns, right to left, until pointer 1 reads "^".
   partial_product(r, 1);
   r.write(Role::thought, "[ANS]");
@@ -79,12 +77,9 @@ Trajectory multiply2_trajectory(const std::string& a, const std::string& b) {
   // Each pointer's walks stop at tokens the others do not (pointer 1 at "*"; pointer 2 at "=";
   // pointer 3 at "*", "+" or "[ANS]"), so what a walk is for is always in its last few tokens.
   // 1. Pointers 1 and 3 onto the last digit of a, pointer 2 onto the last digit of b.
-  r.walk_right_to(1, "*");
-  r.move(1, -1);
-  r.walk_right_to(3, "*");
-  r.move(3, -1);
-  r.walk_right_to(2, "=");
-  r.move(2, -1);
+  r.walk_right_before(1, "*");
+  r.walk_right_before(3, "*");
+  r.walk_right_before(2, "=");
   // 2. Pointer 1 runs over a times b's last digit; then "+" and the shift of the second partial
   //    product, "0 C0".
   partial_product(r, 1);

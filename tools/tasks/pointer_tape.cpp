@@ -66,6 +66,11 @@ void PointerRecorder::walk_right_to(int k, const std::string& token) {
   while (read(k) != token);
 }
 
+void PointerRecorder::walk_right_before(int k, const std::string& token) {
+  walk_right_to(k, token);
+  move(k, -1);
+}
+
 void PointerRecorder::write_answer(int k, const std::string& stop) {
   walk_right_to(k, "[ANS]");
   for (;;) {

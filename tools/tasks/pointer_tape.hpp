@@ -52,6 +52,8 @@ class PointerRecorder {
 
   // Moves pointer k right and reads until it reads `token`.
   void walk_right_to(int k, const std::string& token);
+  // The same, then pointer k steps back onto the cell before `token`.
+  void walk_right_before(int k, const std::string& token);
   // The ending the arithmetic tasks share: pointer k walks right to "[ANS]", then back left
   // writing each digit as an output (skipping the carry thoughts) until it reads `stop`; then the
   // stop token "<eos>".

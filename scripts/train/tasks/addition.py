@@ -38,10 +38,8 @@ def trajectory(a, b, reader=3):
     r = Recorder(prompt_tokens(a, b))
     # 1-2. Pointers 1 and 2 walk right reading until "+" and "=", then step back onto the last
     #      digits of a and b.
-    r.walk_right_to(1, "+")
-    r.move(1, -1)
-    r.walk_right_to(2, "=")
-    r.move(2, -1)
+    r.walk_right_before(1, "+")
+    r.walk_right_before(2, "=")
     # 3. Columns: read both digits (a non-digit counts 0 and its pointer stays), write sum and carry.
     carry = 0
     while True:

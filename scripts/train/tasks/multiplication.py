@@ -32,30 +32,34 @@ def prompt_tokens(a, b):
     return pointer_prompt(a, "*", b)
 
 
+def partial_product(r, k):
+    """The digit under pointer 2 times a, pointer k starting on a's last digit. Columns, right to
+    left: read a digit of a and b, write the product digit and the carry (x * b + carry = 10 * carry'
+    + digit, carry' at most 8), move pointer k left; when pointer k reads "^", a remaining carry is
+    written as its digit and C0."""
+    carry = 0
+    while True:
+        x, y = r.read(k), r.read(2)
+        if x not in DIGITS:
+            break
+        s = int(x) * int(y) + carry
+        carry = s // 10
+        r.write("thought", str(s % 10), f"C{carry}")
+        r.move(k, -1)
+    if carry:
+        r.write("thought", str(carry), "C0")
+
+
 def trajectory(a, b):
     """The trajectory that multiplies the decimal string a by the one-digit string b."""
     assert len(b) == 1
     r = Recorder(prompt_tokens(a, b))
     # 1-2. Pointer 1 walks right reading until "*", pointer 2 until "="; each steps back onto the
     #      last digit of a, and onto b.
-    r.walk_right_to(1, "*")
-    r.move(1, -1)
-    r.walk_right_to(2, "=")
-    r.move(2, -1)
-    # 3. Columns, right to left: read a digit of a and b, write the product digit and the carry
-    #    (x * b + carry = 10 * carry' + digit, carry' at most 8), move pointer 1 left. When pointer 1
-    #    reads "^", a remaining carry is written as its digit and C0.
-    carry = 0
-    while True:
-        x, y = r.read(1), r.read(2)
-        if x not in DIGITS:
-            break
-        s = int(x) * int(y) + carry
-        carry = s // 10
-        r.write("thought", str(s % 10), f"C{carry}")
-        r.move(1, -1)
-    if carry:
-        r.write("thought", str(carry), "C0")
+    r.walk_right_before(1, "*")
+    r.walk_right_before(2, "=")
+    # 3. Columns, right to left, until pointer 1 reads "^".
+    partial_product(r, 1)
     r.write("thought", "[ANS]")
     # 4. Pointer 3 reads the product back, most significant digit first.
     return r.write_answer()

@@ -7,6 +7,7 @@ a worked example.
 Tokens: those of multiply1 and "+", which ends each partial product.
 The prompt is the two numbers, most significant digit first: "3 7 * 2 5 =".
 """
+from .multiplication import partial_product
 from .pointer import DIGITS, Recorder, prompt_tokens as pointer_prompt
 
 VOCAB = ([str(d) for d in range(10)] + ["*", "=", "^", "$", "+", "[ANS]", "<eos>"] +
@@ -43,22 +44,6 @@ def prompt_tokens(a, b):
     return pointer_prompt(a, "*", b)
 
 
-def partial_product(r, k):
-    """The digit under pointer 2 times a, pointer k starting on a's last digit: the multiply1 columns
-    (x * y + carry = 10 * carry' + digit), then a remaining carry as its digit and C0."""
-    carry = 0
-    while True:
-        x, y = r.read(k), r.read(2)
-        if x not in DIGITS:
-            break
-        s = int(x) * int(y) + carry
-        carry = s // 10
-        r.write("thought", str(s % 10), f"C{carry}")
-        r.move(k, -1)
-    if carry:
-        r.write("thought", str(carry), "C0")
-
-
 def trajectory(a, b):
     """The trajectory that multiplies the decimal string a by the two-digit string b. Each pointer's
     walks stop at tokens the others do not (pointer 1 at "*"; pointer 2 at "="; pointer 3 at "*", "+"
@@ -66,12 +51,9 @@ def trajectory(a, b):
     assert len(b) == 2
     r = Recorder(prompt_tokens(a, b))
     # 1. Pointers 1 and 3 onto the last digit of a, pointer 2 onto the last digit of b.
-    r.walk_right_to(1, "*")
-    r.move(1, -1)
-    r.walk_right_to(3, "*")
-    r.move(3, -1)
-    r.walk_right_to(2, "=")
-    r.move(2, -1)
+    r.walk_right_before(1, "*")
+    r.walk_right_before(3, "*")
+    r.walk_right_before(2, "=")
     # 2. Pointer 1 runs over a times b's last digit; then "+" and the shift of the second partial
     #    product, "0 C0".
     partial_product(r, 1)

@@ -64,6 +64,12 @@ class Recorder:
             if self.read(k) == token:
                 return
 
+    def walk_right_before(self, k, token):
+        """Moves pointer k right and reads until it reads `token`, then steps back onto the cell
+        before it."""
+        self.walk_right_to(k, token)
+        self.move(k, -1)
+
     def write_answer(self, k=3, stop="="):
         """Pointer k walks right to [ANS], then back left writing each digit it reads as output
         (skipping carries) until it reads `stop`; then the stop token."""
