@@ -23,8 +23,8 @@ import torch
 from transformers import MambaConfig, MambaForCausalLM
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from evaluate import evaluate_task  # noqa: E402
-from mamba_step import Stepper  # noqa: E402
+from evaluate import evaluate_task, make_stepper  # noqa: E402
+import baselines  # noqa: E402
 import fast_mamba  # noqa: E402
 from tasks import TASKS, random_number  # noqa: E402
 
@@ -63,6 +63,21 @@ def make_pool(task_name, vocab_index, size, max_digits, seed):
     return torch.from_numpy(tokens), torch.from_numpy(mask)
 
 
+def by_length(tokens, mask):
+    """The pool reordered from the shortest trajectory to the longest (a trajectory's length: through its
+    last token in the loss)."""
+    positions = torch.arange(1, mask.shape[1] + 1)
+    order = torch.argsort((mask > 0).float().mul(positions).amax(1), stable=True)
+    return tokens[order], mask[order]
+
+
+def bucket_bounds(size, count):
+    """`count` consecutive, equal (to one) ranges covering indices 0..size; each is drawn as often as the
+    others, so every trajectory of the pool is drawn equally often."""
+    edges = [size * i // count for i in range(count + 1)]
+    return [(edges[i], edges[i + 1]) for i in range(count)]
+
+
 def pad(seqs, masks, vocab_index, device):
     width = max(len(s) for s in seqs)
     batch = len(seqs)
@@ -85,6 +100,7 @@ def make_batch(task, vocab_index, batch, max_digits, rng, device):
     return pad(seqs, masks, vocab_index, device)
 
 
+ARCH_NAME = {"mamba": "Mamba", "lstm": "LSTM", "transformer": "Transformer (rotary positions)"}
 TOOL_PHRASE = {"pointer": "with the pointer tool", "search": "with the search tool", "plain": "with no tool"}
 
 
@@ -100,10 +116,38 @@ def tokenizer_json(vocab):
             "model": {"type": "WordLevel", "vocab": {w: i for i, w in enumerate(vocab)}, "unk_token": "[UNK]"}}
 
 
+@torch.no_grad()
+def check_stepper(model, check, arch):
+    """Exits unless the closed-loop stepper computes what the model's forward computes on `check`."""
+    full = (model(check, use_cache=False).logits if arch == "mamba" else model(check)).float()
+    stepper = make_stepper(model, check.shape[0])
+    stepped = torch.stack([stepper.step(check[:, i]) for i in range(check.shape[1])], dim=1)
+    drift = relative_difference(stepped, full)
+    print(f"stepper vs forward: max relative difference {drift:.2e}", flush=True)
+    if drift > 1e-3:
+        sys.exit("the closed-loop stepper does not compute the model's forward")
+
+
+def export_bundle(model, out, recur_section):
+    """config.json (with the "recur" section) and model.safetensors, as transformers writes them."""
+    model.save_pretrained(out, safe_serialization=True)
+    gen = os.path.join(out, "generation_config.json")
+    if os.path.exists(gen):
+        os.remove(gen)
+    with open(os.path.join(out, "config.json")) as f:
+        cfg = json.load(f)
+    cfg["recur"] = recur_section
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--task", default="addition", choices=sorted(TASKS))
     ap.add_argument("--out", required=True)
+    ap.add_argument("--arch", default="mamba", choices=["mamba", "lstm", "transformer"],
+                    help="mamba: exported as a recur bundle; lstm, transformer: the baselines (baselines.py), "
+                         "saved as PyTorch weights and evaluated here")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-digits", type=int, default=5,
                     help="longest training problem: digits of an operand, or nodes of a logical graph")
@@ -115,6 +159,9 @@ def main():
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--state", type=int, default=16)
     ap.add_argument("--pool", type=int, default=400000, help="trajectories generated before training")
+    ap.add_argument("--length-buckets", type=int, default=0,
+                    help="if > 0: the pool sorted by length in this many equal buckets; each step draws its batch "
+                         "from one bucket, so a batch of short problems is not padded to the longest")
     ap.add_argument("--time-limit", type=float, default=540.0, help="seconds of training at most")
     ap.add_argument("--eval", default="5,20,100", help="lengths evaluated closed-loop after training")
     ap.add_argument("--eval-n", type=int, default=100)
@@ -134,9 +181,13 @@ def main():
                          state_size=args.state, expand=2, conv_kernel=4, use_bias=False, use_conv_bias=True,
                          tie_word_embeddings=True, eos_token_id=index["<eos>"], bos_token_id=index["<eos>"],
                          pad_token_id=index["<eos>"])
-    model = MambaForCausalLM(config).to(device)
+    if args.arch == "mamba":
+        model = MambaForCausalLM(config).to(device)
+        forward = lambda tokens: fast_mamba.logits(model, tokens)  # noqa: E731
+    else:
+        model = forward = baselines.build(args.arch, len(vocab), args.hidden, args.layers).to(device)
     params = sum(p.numel() for p in model.parameters())
-    print(f"{args.task}: {params} parameters on {device}", flush=True)
+    print(f"{args.task}: {args.arch}, {params} parameters on {device}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
 
     def lr_at(step):
@@ -147,12 +198,17 @@ def main():
 
     # The training forward must compute what transformers' forward computes, before it trains.
     check, _ = make_batch(task, index, 4, args.max_digits, rng, device)
-    with torch.no_grad():
-        difference = relative_difference(fast_mamba.logits(model, check), model(check, use_cache=False).logits)
-    print(f"training forward vs transformers forward before training: max relative difference "
-          f"{difference:.2e}", flush=True)
-    if difference > 1e-4:
-        sys.exit("the training forward does not compute transformers' forward")
+    if args.arch == "mamba":
+        with torch.no_grad():
+            difference = relative_difference(fast_mamba.logits(model, check), model(check, use_cache=False).logits)
+        print(f"training forward vs transformers forward before training: max relative difference "
+              f"{difference:.2e}", flush=True)
+        if difference > 1e-4:
+            sys.exit("the training forward does not compute transformers' forward")
+    if args.length_buckets > 0:
+        pool_tokens, pool_mask = by_length(pool_tokens, pool_mask)
+    buckets = bucket_bounds(pool_tokens.shape[0], max(1, args.length_buckets))
+    check_stepper(model, check, args.arch)
     pool_tokens, pool_mask = pool_tokens.to(device), pool_mask.to(device)
     generator = torch.Generator(device=device).manual_seed(args.seed)
     curve = []
@@ -164,11 +220,13 @@ def main():
             break
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
-        pick = torch.randint(pool_tokens.shape[0], (args.batch,), device=device, generator=generator)
+        low, high = buckets[0] if len(buckets) == 1 else \
+            buckets[int(torch.randint(len(buckets), (1,), device=device, generator=generator).item())]
+        pick = low + torch.randint(high - low, (args.batch,), device=device, generator=generator)
         mask = pool_mask[pick]
         width = int(mask.sum(0).nonzero().max().item()) + 1
         tokens, mask = pool_tokens[pick, :width], mask[:, :width]
-        logits = fast_mamba.logits(model, tokens)[:, :-1]
+        logits = forward(tokens)[:, :-1]
         target, weight = tokens[:, 1:], mask[:, 1:]
         loss_all = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
                                                      reduction="none")
@@ -184,44 +242,44 @@ def main():
     steps_done = step + 1
 
     model.eval()
-    # The closed-loop stepper must compute what transformers' forward computes.
-    with torch.no_grad():
-        full = model(check, use_cache=False).logits.float()
-        fast = fast_mamba.logits(model, check).float()
-    print(f"training forward vs transformers forward: max relative difference "
-          f"{relative_difference(fast, full):.2e}", flush=True)
-    stepper = Stepper(model, check.shape[0])
-    stepped = torch.stack([stepper.step(check[:, i]) for i in range(check.shape[1])], dim=1)
-    drift = relative_difference(stepped, full)
-    print(f"stepper vs transformers forward: max relative difference {drift:.2e}", flush=True)
+    if args.arch == "mamba":
+        with torch.no_grad():
+            difference = relative_difference(fast_mamba.logits(model, check), model(check, use_cache=False).logits)
+        print(f"training forward vs transformers forward: max relative difference {difference:.2e}", flush=True)
+    check_stepper(model, check, args.arch)
     results = []
+    # The baselines stop a problem at its first token off the reference (they are scored by the trajectory).
+    stop = args.arch != "mamba"
     for length in [int(x) for x in args.eval.split(",") if x]:
         t0 = time.time()
-        acc, traj = evaluate_task(task, model, vocab, length, args.eval_n, seed=1000 + length, device=device)
+        if device == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+        acc, traj = evaluate_task(task, model, vocab, length, args.eval_n, seed=1000 + length, device=device,
+                                  stop_at_divergence=stop)
+        peak = torch.cuda.max_memory_allocated() if device == "cuda" else 0
         results.append({"digits": length, "n": args.eval_n, "answer_accuracy": acc, "trajectory_accuracy": traj,
-                        "seconds": time.time() - t0})
-        print(f"eval {length} digits: answer {acc:.3f} trajectory {traj:.3f} ({time.time() - t0:.1f}s)", flush=True)
+                        "seconds": time.time() - t0, "peak_bytes": peak})
+        print(f"eval {length} digits: answer {acc:.3f} trajectory {traj:.3f} ({time.time() - t0:.1f}s, peak "
+              f"{peak / 2**20:.0f} MiB)", flush=True)
 
     os.makedirs(args.out, exist_ok=True)
-    model.save_pretrained(args.out, safe_serialization=True)
-    gen = os.path.join(args.out, "generation_config.json")
-    if os.path.exists(gen):
-        os.remove(gen)
-    with open(os.path.join(args.out, "config.json")) as f:
-        cfg = json.load(f)
-    cfg["recur"] = {"protocol": task.PROTOCOL, "task": args.task,
-                    "training": {"max_digits": args.max_digits, "seed": args.seed, "steps": steps_done,
-                                 "batch": args.batch, "lr": args.lr, "seconds": round(train_seconds, 1)}}
-    with open(os.path.join(args.out, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
+    training = {"max_digits": args.max_digits, "seed": args.seed, "steps": steps_done, "batch": args.batch,
+                "lr": args.lr, "seconds": round(train_seconds, 1)}
+    if args.arch == "mamba":
+        export_bundle(model, args.out, {"protocol": task.PROTOCOL, "task": args.task, "training": training})
+    else:
+        torch.save(model.state_dict(), os.path.join(args.out, "baseline.pt"))
+        with open(os.path.join(args.out, "config.json"), "w") as f:
+            json.dump({**model.config, "task": args.task, "training": training}, f, indent=2)
     with open(os.path.join(args.out, "tokenizer.json"), "w") as f:
         json.dump(tokenizer_json(vocab), f, indent=1)
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump({"curve": curve, "eval": results, "parameters": params, "seconds": train_seconds,
                    "args": vars(args), "torch": torch.__version__,
                    "transformers": __import__("transformers").__version__}, f, indent=1)
+    shape = f"state {args.state}" if args.arch == "mamba" else "a baseline, baselines.py"
     lines = [f"# {os.path.basename(args.out)}", "",
-             f"A {params:,}-parameter Mamba ({args.layers} layers, hidden {args.hidden}, state {args.state}) trained "
+             f"A {params:,}-parameter {ARCH_NAME[args.arch]} ({args.layers} layers, hidden {args.hidden}, {shape}) trained "
              f"on {args.task} {TOOL_PHRASE[task.PROTOCOL['type']]}, problems of at most {args.max_digits} "
              f"{'nodes' if args.task == 'logical_graph' else 'digits'} "
              f"(scripts/train/train.py, docs/tasks.md).", "",
