@@ -1,6 +1,8 @@
 #include "cli/common.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <iostream>
 
 namespace recur::cli {
@@ -33,6 +35,15 @@ Result<std::vector<TokenId>> parse_ids(const std::string& text, const std::strin
     ++index;
   }
   return ids;
+}
+
+std::pair<double, double> wilson_interval(std::size_t k, std::size_t n) {
+  if (n == 0) return {0, 0};
+  const double z = 1.959963984540054, p = static_cast<double>(k) / n, nn = static_cast<double>(n);
+  const double denom = 1 + z * z / nn;
+  const double center = (p + z * z / (2 * nn)) / denom;
+  const double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
+  return {std::max(0.0, center - half), std::min(1.0, center + half)};
 }
 
 Result<Tokenizer> load_tokenizer(const std::filesystem::path& dir) {

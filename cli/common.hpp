@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/backend.hpp"
@@ -18,6 +19,9 @@ int report_error(const std::string& command, const std::string& message);
 
 // "1,2,3" -> ids; an error names the first element that is not an integer.
 Result<std::vector<TokenId>> parse_ids(const std::string& text, const std::string& option);
+
+// The 95% Wilson score interval of k successes in n trials.
+std::pair<double, double> wilson_interval(std::size_t k, std::size_t n);
 
 // Loads dir/tokenizer.json.
 Result<Tokenizer> load_tokenizer(const std::filesystem::path& dir);

@@ -55,16 +55,6 @@ nlohmann::json divergence(const std::vector<std::string>& generated,
           {"before", before}};
 }
 
-// The 95% Wilson score interval of k successes in n trials.
-std::pair<double, double> wilson(std::size_t k, std::size_t n) {
-  if (n == 0) return {0, 0};
-  const double z = 1.959963984540054, p = static_cast<double>(k) / n, nn = static_cast<double>(n);
-  const double denom = 1 + z * z / nn;
-  const double center = (p + z * z / (2 * nn)) / denom;
-  const double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
-  return {std::max(0.0, center - half), std::min(1.0, center + half)};
-}
-
 std::string operand(std::mt19937_64& rng, std::size_t digits) {
   std::string s;
   for (std::size_t i = 0; i < digits; ++i)
@@ -199,7 +189,7 @@ int run_eval(const EvalOptions& o) {
       tokens += r.generated.size() + r.forced_tokens;
       calls += r.forced_tokens + r.calls.size();
     }
-    const auto [low, high] = wilson(exact, n);
+    const auto [low, high] = wilson_interval(exact, n);
     const double accuracy = static_cast<double>(exact) / n;
     rows.push_back({{"length", length},
                     {"n", n},

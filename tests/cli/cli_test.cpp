@@ -231,5 +231,51 @@ TEST(CliEval, NamesWhereAWrongTrajectoryLeavesTheReference) {
   EXPECT_NE(r.out.find("the reference has 'C"), std::string::npos) << r.out;
 }
 
+TEST(CliPlot, DrawsEachReportAsALineOfItsOwnWithALegend) {
+  recur::testing::TempDir dir;
+  const std::string model = std::string(RECUR_SOURCE_DIR) + "/models/addition-pointer";
+  ASSERT_EQ(recur("eval --model " + model + " --task addition --lengths 3,6 --n 3 --out " +
+                  (dir / "mamba.json").string())
+                .status,
+            0);
+  // A baseline's rows as the training harness writes them: accuracy and n, no interval.
+  dir.write("lstm.json",
+            R"({"label": "LSTM <seed 0>", "rows": [{"length": 3, "accuracy": 0.0, "n": 200},)"
+            R"( {"length": 6, "accuracy": 1.0, "n": 200}]})");
+  const auto r = recur("plot " + (dir / "mamba.json").string() + " " +
+                       (dir / "lstm.json").string() + " --out " + (dir / "p.svg").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto svg = recur::testing::read_file(dir / "p.svg");
+  EXPECT_NE(svg.find(">addition-pointer (addition)</text>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">LSTM &lt;seed 0&gt;</text>"), std::string::npos) << svg;
+  std::size_t circles = 0;
+  for (auto at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1))
+    ++circles;
+  EXPECT_EQ(circles, 4u);
+  EXPECT_NE(svg.find("fill=\"#1f77b4\""), std::string::npos);
+  EXPECT_NE(svg.find("fill=\"#d62728\""), std::string::npos);
+
+  // 0 of 200: the Wilson interval reaches 0.0188 (drawn as a bar), so a wrong n changes the plot.
+  dir.write("one.json", R"({"label": "x", "rows": [{"length": 3, "accuracy": 0.0, "n": 200}]})");
+  ASSERT_EQ(
+      recur("plot " + (dir / "one.json").string() + " --out " + (dir / "one.svg").string()).status,
+      0);
+  EXPECT_NE(recur::testing::read_file(dir / "one.svg").find("stroke=\"#1f77b4\"/>"),
+            std::string::npos);
+
+  dir.write("bad.json", R"({"rows": [{"length": 3, "accuracy": 0.5}]})");
+  const auto bad =
+      recur("plot " + (dir / "bad.json").string() + " --out " + (dir / "bad.svg").string());
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("bad.json: rows[0]: needs a positive integer \"n\""), std::string::npos)
+      << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad.svg"));
+  dir.write("empty.json", R"({"rows": []})");
+  const auto empty =
+      recur("plot " + (dir / "empty.json").string() + " --out " + (dir / "e.svg").string());
+  EXPECT_NE(empty.err.find("empty.json: needs a non-empty array \"rows\""), std::string::npos)
+      << empty.err;
+}
+
 }  // namespace
 }  // namespace recur

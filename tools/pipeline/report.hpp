@@ -17,9 +17,10 @@ namespace recur::tools {
 // report.plot{x = "length", y = "accuracy", low = "low", high = "high", xlog = true,
 //             title = "...", file = "frontier.svg"}: y against x, one point per row that has both,
 // in the order of x, with an interval bar from `low` to `high` when they are named. The y axis
-// always shows 0.
+// always shows 0. With `series` named, the rows are split by that column's value into lines of
+// their own colour, in the order each value first appears, with a legend.
 struct PlotSpec {
-  std::string x, y, low, high, title, file;
+  std::string x, y, low, high, title, file, series;
   bool xlog = false;
 
   nlohmann::json to_json() const;
