@@ -273,6 +273,11 @@ def main():
             json.dump({**model.config, "task": args.task, "training": training}, f, indent=2)
     with open(os.path.join(args.out, "tokenizer.json"), "w") as f:
         json.dump(tokenizer_json(vocab), f, indent=1)
+    # The closed-loop results in the shape of recur eval's report, for `recur plot`.
+    with open(os.path.join(args.out, "eval.json"), "w") as f:
+        json.dump({"label": f"{ARCH_NAME[args.arch]} seed {args.seed} (PyTorch)", "task": args.task,
+                   "rows": [{"length": r["digits"], "n": r["n"], "accuracy": r["answer_accuracy"],
+                             "trajectory_accuracy": r["trajectory_accuracy"]} for r in results]}, f, indent=1)
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump({"curve": curve, "eval": results, "parameters": params, "seconds": train_seconds,
                    "args": vars(args), "torch": torch.__version__,
