@@ -91,6 +91,7 @@ Json SessionResult::to_json() const {
             {"tokens", generated},
             {"generated_tokens", generated.size()},
             {"forced_tokens", forced_tokens},
+            {"observations", observations},
             {"calls", std::move(calls_json)},
             {"timings", {{"wall_ms", wall_ms}}}};
   if (!error.empty()) j["error"] = error;
@@ -156,6 +157,7 @@ std::vector<tools::ProtocolCall> AgentRun::after_token(TokenId next) {
   input_.assign(1, next);
   input_.insert(input_.end(), effect.forced.begin(), effect.forced.end());
   forced_ += effect.forced.size();
+  if (!effect.forced.empty()) ++observations_;
   if (effect.output) output_.push_back(next);
   if (effect.stop) {
     finish(SessionStatus::finished);
@@ -193,6 +195,7 @@ void AgentRun::complete_call(const std::string& call_id, const tools::ToolResult
   const auto observation = protocol_->observe(call, result);
   input_.insert(input_.end(), observation.begin(), observation.end());
   forced_ += observation.size();
+  ++observations_;
   waiting_.reset();
 }
 
@@ -223,6 +226,7 @@ SessionResult AgentRun::result() const {
   if (auto text = tokenizer_->decode(r.output_tokens); text) r.output = std::move(*text);
   r.generated = generated_;
   r.forced_tokens = forced_;
+  r.observations = observations_;
   r.calls = calls_;
   r.wall_ms = done() ? wall_before_ms_ : wall_before_ms_ + ms_since(started_);
   return r;
@@ -250,6 +254,7 @@ Checkpoint AgentRun::checkpoint(std::vector<std::uint8_t> snapshot) {
                {"generated", generated_},
                {"output", output_},
                {"forced", forced_},
+               {"observations", observations_},
                {"calls", std::move(calls_json)},
                {"input", input_},
                {"waiting", std::move(waiting)},
@@ -300,6 +305,7 @@ Result<std::unique_ptr<AgentRun>> AgentRun::resume(const Checkpoint& checkpoint,
     run->output_ = m.at("output").get<std::vector<TokenId>>();
     run->streamed_ = run->output_.size();
     run->forced_ = m.at("forced").get<std::uint64_t>();
+    run->observations_ = m.value("observations", std::uint64_t{0});
     for (const auto& c : m.at("calls"))
       run->calls_.push_back({c.at("id").get<std::string>(), c.at("name").get<std::string>(),
                              c.at("arguments"), c.at("result"), c.at("is_error").get<bool>(),

@@ -70,10 +70,12 @@ struct SessionResult {
   std::vector<TokenId> output_tokens;
   std::vector<TokenId> generated;   // every generated token: commands, thoughts, outputs
   std::uint64_t forced_tokens = 0;  // observation tokens fed to the model
+  std::uint64_t observations = 0;   // commands answered: pointer reads, finds, tool results
   std::vector<CallRecord> calls;    // calls that waited for an answer, in order
   double wall_ms = 0;
 
-  // {"id", "status", "error"?, "output", "output_tokens", "tokens", "forced_tokens", "calls":
+  // {"id", "status", "error"?, "output", "output_tokens", "tokens", "forced_tokens",
+  // "observations", "calls":
   // [...],
   //  "timings": {"wall_ms"}}
   Json to_json() const;
@@ -168,7 +170,7 @@ class AgentRun {
   std::string error_;
   std::vector<TokenId> generated_, output_;
   std::size_t streamed_ = 0;
-  std::uint64_t forced_ = 0, since_checkpoint_ = 0;
+  std::uint64_t forced_ = 0, observations_ = 0, since_checkpoint_ = 0;
   std::vector<CallRecord> calls_;
   double wall_before_ms_ = 0;  // wall time of earlier lives of this session
   std::chrono::steady_clock::time_point started_;

@@ -187,7 +187,7 @@ int run_eval(const EvalOptions& o) {
       if (written != expected && failures.size() < std::max<std::size_t>(3, o.failures))
         failures.push_back(divergence(written, expected, i, 12));
       tokens += r.generated.size() + r.forced_tokens;
-      calls += r.forced_tokens + r.calls.size();
+      calls += r.observations;
     }
     const auto [low, high] = wilson_interval(exact, n);
     const double accuracy = static_cast<double>(exact) / n;
