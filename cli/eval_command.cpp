@@ -20,6 +20,7 @@
 #include "cli/common.hpp"
 #include "cli/worker_pool.hpp"
 #include "tools/pipeline/report.hpp"
+#include "tools/registry.hpp"
 #include "tools/tasks/task.hpp"
 
 namespace recur::cli {
@@ -53,6 +54,26 @@ nlohmann::json divergence(const std::vector<std::string>& generated,
           {"expected", at < reference.size() ? reference[at] : ""},
           {"generated", at < generated.size() ? generated[at] : ""},
           {"before", before}};
+}
+
+// The Lua tools of the default configuration (configs/tools.json): what a protocol that calls tools
+// (the calculator's bigint) needs; the memory and code tools stay out of an evaluation.
+Result<tools::Registry> lua_tools() {
+  const auto file = tools::default_config_path();
+  std::ifstream in(file);
+  if (!in) return fail(file.string() + ": cannot read");
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto config = nlohmann::json::parse(text.str(), nullptr, false);
+  if (config.is_discarded() || !config.is_object() || !config.contains("tools") ||
+      !config["tools"].is_array())
+    return fail(file.string() + ": not a tool configuration");
+  nlohmann::json lua = {{"tools", nlohmann::json::array()}};
+  for (const auto& entry : config["tools"])
+    if (entry.is_object() && entry.contains("type") && entry["type"] == "lua")
+      lua["tools"].push_back(entry);
+  return tools::Registry::from_json(lua, file.parent_path().parent_path(), {},
+                                    tools::ToolFactories::builtin(), file.string());
 }
 
 std::string operand(std::mt19937_64& rng, std::size_t digits) {
@@ -128,6 +149,14 @@ int run_eval(const EvalOptions& o) {
   const auto shared_tokenizer = std::make_shared<const Tokenizer>(std::move(*tokenizer));
   auto setup = make_worker_pool(*model, shared_tokenizer, pool_options);
   if (!setup) return report_error(cmd, setup.error().message);
+  const auto& recur_section = (*model)->config().recur;
+  if (recur_section.contains("protocol") && recur_section["protocol"].is_object() &&
+      recur_section["protocol"].contains("type") &&
+      recur_section["protocol"]["type"] == "calculator") {
+    auto registry = lua_tools();
+    if (!registry) return report_error(cmd, registry.error().message);
+    setup->registry = std::make_shared<const tools::Registry>(std::move(*registry));
+  }
   actors::RuntimeConfig config;
   caf::actor_system system{config};
   auto supervisor = actors::spawn_supervisor(system, std::move(*setup));

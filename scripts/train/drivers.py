@@ -102,6 +102,48 @@ class SearchDriver(Driver):
             self.current.append(w)
 
 
+class CalculatorDriver(Driver):
+    """The calculator protocol: "[CALL] digits operator digits [END]" is answered "[OBSERVATION] result
+    [END]", one token per character (Python's integers stand in for recur's bigint tool), or with
+    "[ERROR]" in place of the result; tokens after [ANS] are the output."""
+
+    OPS = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y}
+
+    def __init__(self, vocab, prompt, max_tokens, protocol):
+        super().__init__(vocab, prompt, max_tokens)
+        self.p = protocol
+        self.call, self.answered = None, False
+
+    def result(self):
+        text = "".join(self.call)
+        ops = [(i, w) for i, w in enumerate(self.call) if w in self.p["operators"]]
+        if len(ops) != 1 or not all(w.isdigit() and len(w) == 1 for w in self.call if w not in self.p["operators"]):
+            return None
+        i, w = ops[0]
+        if i == 0 or i == len(self.call) - 1:
+            return None
+        value = str(self.OPS[self.p["operators"][w]](int(text[:i]), int(text[i + 1:])))
+        return value if all(c in self.index for c in value) else None
+
+    def on_word(self, w):
+        if self.call is not None:
+            if w != self.p["end"]:
+                self.call.append(w)
+                return
+            value = self.result()
+            self.call = None
+            self.force([self.p["observation"]] + (list(value) if value else [self.p["error"]]) + [self.p["end"]])
+            return
+        if w == self.p["call"]:
+            self.call = []
+        elif w == self.p["stop"]:
+            self.done = True
+        elif w == self.p["answer"]:
+            self.answered = True
+        elif self.answered:
+            self.output.append(w)
+
+
 class PlainDriver(Driver):
     """No tool: every token the model writes is output, until the stop token."""
 
@@ -116,4 +158,7 @@ DRIVERS = {"pointer": PointerDriver, "search": SearchDriver, "plain": PlainDrive
 
 
 def driver_for(task):
+    """A callable (vocab, prompt, max_tokens) -> the driver of the task's protocol."""
+    if task.PROTOCOL["type"] == "calculator":
+        return lambda vocab, prompt, max_tokens: CalculatorDriver(vocab, prompt, max_tokens, task.PROTOCOL)
     return DRIVERS[task.PROTOCOL["type"]]

@@ -33,8 +33,29 @@ def replay(task, a, b):
     return None
 
 
+def calculator_errors():
+    """A call that is not digits, "+", digits is answered with the error marker, as recur answers it."""
+    task = TASKS["addition_calculator"]
+    vocab = task.VOCAB + ["[UNK]"]
+    index = {w: i for i, w in enumerate(vocab)}
+    wrong = []
+    for call in ([], ["1"], ["+", "1"], ["1", "+"], ["1", "+", "+", "2"], ["1", "C0", "2"]):
+        d = driver_for(task)(vocab, task.prompt_tokens("1", "2"), 64)
+        while d.pending:
+            d.next_input()
+        for w in ["[CALL]"] + call + ["[END]"]:
+            d.on_token(index[w])
+        seen = [vocab[i] for i in d.pending][-3:]
+        if seen != ["[OBSERVATION]", "[ERROR]", "[END]"]:
+            wrong.append(f"addition_calculator call {call}: observed {seen}")
+    return wrong
+
+
 def main():
     failures = 0
+    for problem in calculator_errors():
+        failures += 1
+        print(problem)
     for name, task in sorted(TASKS.items()):
         rng = random.Random(7)
         problems = [task.draw_training(rng, random_number, 12) for _ in range(300)]

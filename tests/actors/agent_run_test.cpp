@@ -59,10 +59,12 @@ Status write_copy_bundle(const std::filesystem::path& dir) {
   std::map<std::string, std::string> next = {
       {"go", "[ANS]"}, {"[ANS]", "D1"}, {"R1", "D1"}, {"=", "<eos>"}};
   for (int d = 0; d < 10; ++d) {
-    words.push_back(std::to_string(d));
-    words.push_back("o" + std::to_string(d));
-    next[std::to_string(d)] = "o" + std::to_string(d);
-    next["o" + std::to_string(d)] = "R1";
+    const std::string digit = std::to_string(d);
+    const std::string word = std::string("o").append(digit);
+    words.push_back(digit);
+    words.push_back(word);
+    next[digit] = word;
+    next[word] = "R1";
   }
   const Json recur = {{"protocol",
                        {{"type", "pointer"},
@@ -151,6 +153,45 @@ TEST(AgentRun, AJsonProgramCallsALuaToolAndAnswersAfterTheResponse) {
   EXPECT_NE(r.calls[0].result.dump().find("\\\"result\\\":\\\"5\\\""), std::string::npos)
       << r.calls[0].result.dump();
   EXPECT_EQ(r.calls[0].id, "json/1");
+}
+
+TEST(AgentRun, ACalculatorProgramCallsTheLuaBigintToolOnceAndReadsItsDigits) {
+  TempDir dir;
+  std::vector<std::string> words = {"[UNK]",         "=",       "+",     "[CALL]", "[END]",
+                                    "[OBSERVATION]", "[ERROR]", "[ANS]", "<eos>"};
+  for (int d = 0; d < 10; ++d) words.push_back(std::to_string(d));
+  // "=" -> the call 4 + 8; after its observation, the answer 1 2.
+  const std::map<std::string, std::string> next = {
+      {"=", "[CALL]"},    {"[CALL]", "4"}, {"4", "+"}, {"+", "8"},    {"8", "[END]"},
+      {"[END]", "[ANS]"}, {"[ANS]", "1"},  {"1", "2"}, {"2", "<eos>"}};
+  const Json recur = {{"protocol",
+                       {{"type", "calculator"},
+                        {"call", "[CALL]"},
+                        {"end", "[END]"},
+                        {"observation", "[OBSERVATION]"},
+                        {"error", "[ERROR]"},
+                        {"answer", "[ANS]"},
+                        {"stop", "<eos>"},
+                        {"operators", {{"+", "add"}}}}}};
+  ASSERT_TRUE(recur::testing::write_scripted_bundle(dir.path(), words, next, recur, "<eos>").ok());
+  auto b = load(dir.path());
+  auto backend = make_cpu_backend(b.model, 1);
+  auto registry =
+      tools::Registry::load(std::filesystem::path(RECUR_SOURCE_DIR) / "configs" / "tools.json");
+  ASSERT_TRUE(registry.ok()) << registry.error().message;
+  auto run =
+      AgentRun::start(spec("calc", "4 + 8 =", 32), *b.model, *b.tokenizer, *backend->allocate());
+  ASSERT_TRUE(run.ok());
+  const auto r = drive(**run, *backend, &*registry);
+  EXPECT_EQ(r.status, SessionStatus::finished);
+  EXPECT_EQ(r.output, "1 2");
+  ASSERT_EQ(r.calls.size(), 1u);
+  EXPECT_EQ(r.calls[0].name, "bigint");
+  EXPECT_FALSE(r.calls[0].is_error);
+  EXPECT_NE(r.calls[0].result.dump().find("12"), std::string::npos) << r.calls[0].result.dump();
+  EXPECT_EQ(r.forced_tokens, 4u);  // [OBSERVATION] 1 2 [END]
+  // Written: [CALL] 4 + 8 [END] [ANS] 1 2 <eos>.
+  EXPECT_EQ(r.generated.size(), 9u);
 }
 
 TEST(AgentRun, ASearchProgramFindsLinesOfItsMemoryAndOutputsItsLastLine) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/reference.hpp"
+#include "support/scripted_bundle.hpp"
 #include "support/temp_dir.hpp"
 
 namespace recur {
@@ -275,6 +276,41 @@ TEST(CliPlot, DrawsEachReportAsALineOfItsOwnWithALegend) {
       recur("plot " + (dir / "empty.json").string() + " --out " + (dir / "e.svg").string());
   EXPECT_NE(empty.err.find("empty.json: needs a non-empty array \"rows\""), std::string::npos)
       << empty.err;
+}
+
+TEST(CliEval, ACalculatorModelCallsTheLuaBigintToolOncePerProblem) {
+  // A scripted model that always calls 4 + 8 and answers with the two digits it reads back: each
+  // session makes one real call of the Lua bigint tool and sees its result, "1 2".
+  recur::testing::TempDir dir;
+  std::vector<std::string> words = {"+",  "=",  "^",      "$",     "[ANS]",         "<eos>",
+                                    "C0", "C1", "[CALL]", "[END]", "[OBSERVATION]", "[ERROR]"};
+  for (int d = 0; d < 10; ++d) words.push_back(std::to_string(d));
+  for (const char* c : {"R", "L", "D"})
+    for (int k = 1; k <= 3; ++k) words.push_back(std::string(c).append(std::to_string(k)));
+  const std::map<std::string, std::string> next = {
+      {"=", "[CALL]"},    {"[CALL]", "4"}, {"4", "+"}, {"+", "8"},    {"8", "[END]"},
+      {"[END]", "[ANS]"}, {"[ANS]", "1"},  {"1", "2"}, {"2", "<eos>"}};
+  const nlohmann::json recur_section = {{"task", "addition_calculator"},
+                                        {"protocol",
+                                         {{"type", "calculator"},
+                                          {"call", "[CALL]"},
+                                          {"end", "[END]"},
+                                          {"observation", "[OBSERVATION]"},
+                                          {"error", "[ERROR]"},
+                                          {"answer", "[ANS]"},
+                                          {"stop", "<eos>"},
+                                          {"operators", {{"+", "add"}}}}}};
+  ASSERT_TRUE(
+      recur::testing::write_scripted_bundle(dir / "m", words, next, recur_section, "<eos>").ok());
+  const auto r =
+      recur("eval --model " + (dir / "m").string() +
+            " --task addition_calculator --lengths 1 --n 12 --out " + (dir / "r.json").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto row = nlohmann::json::parse(recur::testing::read_file(dir / "r.json"))["rows"][0];
+  EXPECT_EQ(row.at("tool_calls_per_problem"), 1.0) << row.dump();
+  // Written: [CALL] 4 + 8 [END] [ANS] 1 2 <eos>; observed: [OBSERVATION] 1 2 [END].
+  EXPECT_EQ(row.at("tokens_per_problem"), 13.0) << row.dump();
+  EXPECT_LT(row.at("accuracy").get<double>(), 1.0) << row.dump();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The plain protocol and the choice of a bundle's protocol.
 #include "tools/protocol/protocol.hpp"
 
+#include "tools/protocol/calculator_protocol.hpp"
 #include "tools/protocol/json_protocol.hpp"
 #include "tools/protocol/pointer_protocol.hpp"
 #include "tools/protocol/search_protocol.hpp"
@@ -42,6 +43,7 @@ Result<std::unique_ptr<Protocol>> make_protocol(const Json& recur_section,
   if (type == "pointer") return PointerProtocol::create(p, tokenizer);
   if (type == "search") return SearchProtocol::create(p, tokenizer);
   if (type == "json") return JsonProtocol::create(p, tokenizer, std::move(call_ids));
+  if (type == "calculator") return CalculatorProtocol::create(p, tokenizer, std::move(call_ids));
   if (type == "plain") {
     TokenId stop = eos_token_id;
     if (p.contains("stop")) {
@@ -54,7 +56,7 @@ Result<std::unique_ptr<Protocol>> make_protocol(const Json& recur_section,
     return std::unique_ptr<Protocol>(std::make_unique<PlainProtocol>(stop));
   }
   return fail("config.json: field 'recur.protocol.type' is \"" + type +
-              "\"; known: pointer, search, json, plain");
+              "\"; known: pointer, search, json, calculator, plain");
 }
 
 }  // namespace recur::tools

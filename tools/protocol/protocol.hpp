@@ -22,6 +22,15 @@
 //              {"type": "json", "call_open": "<tool_call>", "call_close": "</tool_call>",
 //               "response_open": "<tool_response>", "response_close": "</tool_response>",
 //               "stop": "<|endoftext|>"}
+//   calculator  one calculator tool, called with digit tokens: "[CALL] 1 2 + 3 4 [END]" calls the
+//            tool named "tool" (default bigint) with {"op": "add", "a": "12", "b": "34"} (the
+//            operator token's op); its "result", forced like a pointer read, comes back one token
+//            per character: "[OBSERVATION] 4 6 [END]". A call that is not digits, an operator and
+//            digits, a tool error and a character outside the vocabulary all come back as
+//            "[OBSERVATION] [ERROR] [END]". Tokens after the answer marker are outputs.
+//              {"type": "calculator", "call": "[CALL]", "end": "[END]",
+//               "observation": "[OBSERVATION]", "error": "[ERROR]", "answer": "[ANS]",
+//               "stop": "<eos>", "tool": "bigint", "operators": {"+": "add"}}
 //   plain    no tools (the default without a "recur" section): every token is output until the
 //            config's eos token.
 // Every marker must be a single token of the bundle's tokenizer; make_protocol names a missing one.

@@ -47,6 +47,24 @@ std::string addition_notool_answer(const std::string& a, const std::string& b) {
   return s;
 }
 
+Trajectory addition_calculator_trajectory(const std::string& a, const std::string& b) {
+  Trajectory t;
+  for (const auto& w : addition_prompt(a, b)) t.add(Role::prompt, w);
+  t.add(Role::command, "[CALL]");
+  for (char d : a) t.add(Role::command, std::string(1, d));
+  t.add(Role::command, "+");
+  for (char d : b) t.add(Role::command, std::string(1, d));
+  t.add(Role::command, "[END]");
+  const std::string sum = add_decimal(a, b);
+  t.add(Role::observation, "[OBSERVATION]");
+  for (char d : sum) t.add(Role::observation, std::string(1, d));
+  t.add(Role::observation, "[END]");
+  t.add(Role::thought, "[ANS]");
+  for (char d : sum) t.add(Role::output, std::string(1, d));
+  t.add(Role::stop, "<eos>");
+  return t;
+}
+
 Trajectory addition_twopointer_trajectory(const std::string& a, const std::string& b) {
   return addition_trajectory_read_by(a, b, 2);
 }

@@ -1,7 +1,8 @@
 // The ablations of addition with the pointer tool, as recur scores them (the same as
 // scripts/train/tasks/addition_ablations.py writes; tests compare the two): the problems and
 // prompts of addition in formats without the interactive tool, run with the plain protocol (every
-// token the model writes is output, until "<eos>"), and with two pointers instead of three.
+// token the model writes is output, until "<eos>"), with a single calculator call, and with two
+// pointers instead of three.
 // docs/tasks.md describes them.
 #pragma once
 
@@ -21,6 +22,10 @@ std::string reversed_sum(const std::string& a, const std::string& b);
 // the model, observations included. Its answer is all of them but the stop token, joined.
 Trajectory addition_notool_trajectory(const std::string& a, const std::string& b);
 std::string addition_notool_answer(const std::string& a, const std::string& b);
+// "addition_calculator": single-turn tool use with the calculator protocol: one call of the bigint
+// tool with both operands copied into it ("[CALL] 3 7 + 5 [END]"), its result observed
+// ("[OBSERVATION] 4 2 [END]"), then "[ANS]" and the result copied as the output.
+Trajectory addition_calculator_trajectory(const std::string& a, const std::string& b);
 // "addition_twopointer": addition with the pointer tool, but pointer 2, parked on "+" after the
 // columns, reads the sum back instead of a third pointer; its walk right passes the "=" where its
 // first walk stopped.

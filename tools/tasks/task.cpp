@@ -49,6 +49,8 @@ const std::vector<Task>& tasks() {
        two_of_length},
       {"addition_twopointer", addition_prompt, addition_twopointer_trajectory, add_decimal,
        two_of_length},
+      {"addition_calculator", addition_prompt, addition_calculator_trajectory, add_decimal,
+       two_of_length},
   };
   return all;
 }

@@ -5,7 +5,8 @@ from . import addition, addition_ablations, logical_graph, multiplication, multi
 TASKS = {"addition": addition, "multiply1": multiplication, "multiply2": multiplication2,
          "logical_graph": logical_graph, "addition_nocot": addition_ablations.nocot,
          "addition_nocot_reversed": addition_ablations.nocot_reversed,
-         "addition_notool": addition_ablations.notool, "addition_twopointer": addition_ablations.twopointer}
+         "addition_notool": addition_ablations.notool, "addition_twopointer": addition_ablations.twopointer,
+         "addition_calculator": addition_ablations.calculator}
 
 
 def random_number(rng, digits):

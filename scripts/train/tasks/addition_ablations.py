@@ -7,6 +7,8 @@ way, in formats that take the interactive tool away.
   itself, so the trajectory is plain chain of thought. With nothing to mark an answer, its answer is
   the whole trajectory (answer accuracy is trajectory accuracy).
 These three use the plain protocol: every token the model writes is output, until <eos>.
+- addition_calculator: single-turn tool use: one call of a calculator with both operands copied into
+  it ("[CALL] 3 7 + 5 [END]"), its result observed, then copied as the answer after [ANS].
 - addition_twopointer: the pointer tool with pointer 2, parked on "+" after the columns, reading the
   sum back instead of a third pointer: its walk right passes the "=" where its first walk stopped.
 """
@@ -44,8 +46,26 @@ def notool_answer(a, b):
     return [w for w, r in zip(t.tokens, t.roles) if r not in ("prompt", "stop")]
 
 
-def task(trajectory, answer, protocol=None):
-    return SimpleNamespace(VOCAB=addition.VOCAB, PROTOCOL=protocol or PROTOCOL, draw=addition.draw,
+CALCULATOR_VOCAB = addition.VOCAB + ["[CALL]", "[END]", "[OBSERVATION]", "[ERROR]"]
+CALCULATOR_PROTOCOL = {"type": "calculator", "call": "[CALL]", "end": "[END]", "observation": "[OBSERVATION]",
+                       "error": "[ERROR]", "answer": "[ANS]", "stop": "<eos>", "tool": "bigint",
+                       "operators": {"+": "add"}}
+
+
+def calculator_trajectory(a, b):
+    """One calculator call with both operands, its result, and the result copied as the answer."""
+    t = Trajectory()
+    t.add("prompt", *addition.prompt_tokens(a, b))
+    t.add("command", "[CALL]", *a, "+", *b, "[END]")
+    t.add("observation", "[OBSERVATION]", *sum_digits(a, b), "[END]")
+    t.add("thought", "[ANS]")
+    t.add("output", *sum_digits(a, b))
+    t.add("stop", "<eos>")
+    return t
+
+
+def task(trajectory, answer, protocol=None, vocab=None):
+    return SimpleNamespace(VOCAB=vocab or addition.VOCAB, PROTOCOL=protocol or PROTOCOL, draw=addition.draw,
                            draw_training=addition.draw_training, prompt_tokens=addition.prompt_tokens,
                            trajectory=trajectory, answer=answer)
 
@@ -53,4 +73,5 @@ def task(trajectory, answer, protocol=None):
 nocot = task(lambda a, b: direct(a, b, sum_digits(a, b)), sum_digits)
 nocot_reversed = task(lambda a, b: direct(a, b, sum_digits(a, b)[::-1]), lambda a, b: sum_digits(a, b)[::-1])
 notool = task(notool_trajectory, notool_answer)
+calculator = task(calculator_trajectory, sum_digits, CALCULATOR_PROTOCOL, CALCULATOR_VOCAB)
 twopointer = task(lambda a, b: addition.trajectory(a, b, reader=2), sum_digits, addition.PROTOCOL)

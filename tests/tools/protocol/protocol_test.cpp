@@ -4,6 +4,7 @@
 #include "support/scripted_bundle.hpp"
 #include "tools/protocol/protocol.hpp"
 #include "tools/protocol/search_protocol.hpp"
+#include "tools/tool.hpp"
 
 namespace recur::tools {
 namespace {
@@ -41,6 +42,8 @@ const std::vector<std::string> kWords = {
     "</tool_response>",
     "x",
     "y",
+    "[CALL]",
+    "[ERROR]",
     R"({"name":"bigint","arguments":{"op":"add","a":"2","b":"3"}})",
     R"({"name":)",
     R"({"arguments":{}})"};
@@ -179,6 +182,80 @@ TEST(JsonProtocol, AMalformedCallIsAnsweredWithAnErrorAndNoToolRuns) {
     EXPECT_EQ(effect.forced.back(), f.id("</tool_response>"));
   }
   EXPECT_TRUE(p->on_token(f.id("<eos>")).stop);
+}
+
+Json calculator_config() {
+  return {{"protocol",
+           {{"type", "calculator"},
+            {"call", "[CALL]"},
+            {"end", "[END]"},
+            {"observation", "[OBSERVATION]"},
+            {"error", "[ERROR]"},
+            {"answer", "[ANS]"},
+            {"stop", "<eos>"},
+            {"operators", {{"+", "add"}}}}}};
+}
+
+TEST(CalculatorProtocol, DigitsAroundAnOperatorBecomeOneCallAndItsResultComesBackAsDigits) {
+  Fixture f;
+  auto p = *make_protocol(calculator_config(), f.tokenizer, -1, "s");
+  EXPECT_TRUE(p->begin(f.ids("1 2 + 2 1 =")).empty());
+  for (const char* w : {"[CALL]", "1", "2", "+", "2"}) {
+    const auto e = p->on_token(f.id(w));
+    EXPECT_TRUE(e.calls.empty() && e.forced.empty() && !e.output && !e.stop) << w;
+  }
+  // Saved in the middle of the call, restored into another protocol, it goes on the same way.
+  auto q = *make_protocol(calculator_config(), f.tokenizer, -1, "s");
+  ASSERT_TRUE(q->restore(p->save()).ok());
+  q->on_token(f.id("1"));
+  const auto e = q->on_token(f.id("[END]"));
+  ASSERT_EQ(e.calls.size(), 1u);
+  EXPECT_TRUE(e.calls[0].wait);
+  EXPECT_TRUE(e.forced.empty());
+  const ToolCall& call = e.calls[0].call;
+  EXPECT_EQ(call.name, "bigint");
+  EXPECT_EQ(call.id, "s/1");
+  EXPECT_EQ(call.arguments, (Json{{"op", "add"}, {"a", "12"}, {"b", "21"}}));
+  EXPECT_EQ(q->observe(call, ToolResult::json({{"result", "33"}})),
+            f.ids("[OBSERVATION] 3 3 [END]"));
+  // A character the vocabulary lacks, a tool error, a result without "result": the error marker.
+  const auto error = f.ids("[OBSERVATION] [ERROR] [END]");
+  EXPECT_EQ(q->observe(call, ToolResult::json({{"result", "-9"}})), error);
+  EXPECT_EQ(q->observe(call, ToolResult::error("op: must be one of add")), error);
+  EXPECT_EQ(q->observe(call, ToolResult::json({{"quotient", "1"}})), error);
+  // Thoughts are not output; what follows the answer marker is, until the stop token.
+  EXPECT_FALSE(q->on_token(f.id("3")).output);
+  EXPECT_FALSE(q->on_token(f.id("[ANS]")).output);
+  EXPECT_TRUE(q->on_token(f.id("3")).output);
+  EXPECT_TRUE(q->on_token(f.id("<eos>")).stop);
+  // The next call has the next id.
+  q->on_token(f.id("[CALL]"));
+  for (const char* w : {"1", "+", "1"}) q->on_token(f.id(w));
+  EXPECT_EQ(q->on_token(f.id("[END]")).calls.at(0).call.id, "s/2");
+}
+
+TEST(CalculatorProtocol, AMalformedCallIsAnsweredWithTheErrorMarkerAndNoToolRuns) {
+  Fixture f;
+  for (const std::string call : {"", "1 2", "+ 1", "1 +", "1 + + 2", "1 + 2 +", "1 x 2"}) {
+    auto p = *make_protocol(calculator_config(), f.tokenizer, -1, "s");
+    p->begin(f.ids("1 + 2 ="));
+    p->on_token(f.id("[CALL]"));
+    if (!call.empty())
+      for (TokenId t : f.ids(call)) p->on_token(t);
+    const auto e = p->on_token(f.id("[END]"));
+    EXPECT_TRUE(e.calls.empty()) << call;
+    EXPECT_EQ(e.forced, f.ids("[OBSERVATION] [ERROR] [END]")) << call;
+  }
+  Json no_operators = calculator_config();
+  no_operators["protocol"].erase("operators");
+  auto refused = make_protocol(no_operators, f.tokenizer, -1, "s");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("'operators'"), std::string::npos);
+  Json unknown = calculator_config();
+  unknown["protocol"]["operators"] = {{"*", "mul"}};
+  refused = make_protocol(unknown, f.tokenizer, -1, "s");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("'*'"), std::string::npos) << refused.error().message;
 }
 
 TEST(PlainProtocol, EverythingIsOutputUntilEos) {

@@ -49,6 +49,20 @@ TEST(AdditionAblations, TrajectoriesEqualThePythonGeneratorsOnRandomProblems) {
                              addition_notool_answer);
   expect_python_trajectories("addition_twopointer", 40, addition_twopointer_trajectory,
                              add_decimal);
+  expect_python_trajectories("addition_calculator", 40, addition_calculator_trajectory,
+                             add_decimal);
+}
+
+TEST(AdditionAblations, TheCalculatorCallCopiesBothOperandsAndItsResultIsTheAnswer) {
+  const auto t = addition_calculator_trajectory("37", "5");
+  std::string written, observed;
+  for (std::size_t i = 0; i < t.tokens.size(); ++i) {
+    if (t.roles[i] == Role::observation) observed += t.tokens[i] + " ";
+    if (t.roles[i] != Role::prompt && t.roles[i] != Role::observation) written += t.tokens[i] + " ";
+  }
+  EXPECT_EQ(written, "[CALL] 3 7 + 5 [END] [ANS] 4 2 <eos> ");
+  EXPECT_EQ(observed, "[OBSERVATION] 4 2 [END] ");
+  EXPECT_EQ(t.output(), (std::vector<std::string>{"4", "2"}));
 }
 
 }  // namespace
