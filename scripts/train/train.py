@@ -293,9 +293,12 @@ def main():
              f"- command: `python3 scripts/train/train.py {' '.join(sys.argv[1:])}`", "",
              "| step | loss | seconds |", "|---:|---:|---:|"]
     lines += [f"| {s} | {l:.6f} | {t:.0f} |" for s, l, t in curve]
-    lines += ["", "Closed-loop evaluation in PyTorch right after training (first operand exactly n digits; the "
-              "second drawn as the task's evaluation draws it, docs/tasks.md):", "",
-              "| digits | n | exact answer | exact trajectory |", "|---:|---:|---:|---:|"]
+    graph = args.task == "logical_graph"
+    problems = ("graphs of exactly n nodes" if graph else
+                "first operand exactly n digits; the second drawn as the task's evaluation draws it")
+    stopped = "" if args.arch == "mamba" else "; each problem stopped at its first token off the reference"
+    lines += ["", f"Closed-loop evaluation in PyTorch right after training ({problems}{stopped}, docs/tasks.md):",
+              "", f"| {'nodes' if graph else 'digits'} | n | exact answer | exact trajectory |", "|---:|---:|---:|---:|"]
     lines += [f"| {r['digits']} | {r['n']} | {r['answer_accuracy']:.3f} | {r['trajectory_accuracy']:.3f} |"
               for r in results]
     with open(os.path.join(args.out, "README.md"), "w") as f:
