@@ -164,15 +164,7 @@ TEST(AgentRun, ACalculatorProgramCallsTheLuaBigintToolOnceAndReadsItsDigits) {
   const std::map<std::string, std::string> next = {
       {"=", "[CALL]"},    {"[CALL]", "4"}, {"4", "+"}, {"+", "8"},    {"8", "[END]"},
       {"[END]", "[ANS]"}, {"[ANS]", "1"},  {"1", "2"}, {"2", "<eos>"}};
-  const Json recur = {{"protocol",
-                       {{"type", "calculator"},
-                        {"call", "[CALL]"},
-                        {"end", "[END]"},
-                        {"observation", "[OBSERVATION]"},
-                        {"error", "[ERROR]"},
-                        {"answer", "[ANS]"},
-                        {"stop", "<eos>"},
-                        {"operators", {{"+", "add"}}}}}};
+  const Json recur = {{"protocol", recur::testing::calculator_protocol()}};
   ASSERT_TRUE(recur::testing::write_scripted_bundle(dir.path(), words, next, recur, "<eos>").ok());
   auto b = load(dir.path());
   auto backend = make_cpu_backend(b.model, 1);

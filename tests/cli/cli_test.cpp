@@ -291,15 +291,7 @@ TEST(CliEval, ACalculatorModelCallsTheLuaBigintToolOncePerProblem) {
       {"=", "[CALL]"},    {"[CALL]", "4"}, {"4", "+"}, {"+", "8"},    {"8", "[END]"},
       {"[END]", "[ANS]"}, {"[ANS]", "1"},  {"1", "2"}, {"2", "<eos>"}};
   const nlohmann::json recur_section = {{"task", "addition_calculator"},
-                                        {"protocol",
-                                         {{"type", "calculator"},
-                                          {"call", "[CALL]"},
-                                          {"end", "[END]"},
-                                          {"observation", "[OBSERVATION]"},
-                                          {"error", "[ERROR]"},
-                                          {"answer", "[ANS]"},
-                                          {"stop", "<eos>"},
-                                          {"operators", {{"+", "add"}}}}}};
+                                        {"protocol", recur::testing::calculator_protocol()}};
   ASSERT_TRUE(
       recur::testing::write_scripted_bundle(dir / "m", words, next, recur_section, "<eos>").ok());
   const auto r =

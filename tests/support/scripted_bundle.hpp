@@ -31,6 +31,15 @@ inline nlohmann::json word_level_tokenizer(const std::vector<std::string>& words
           {"model", {{"type", "WordLevel"}, {"vocab", vocab}, {"unk_token", "[UNK]"}}}};
 }
 
+// The calculator protocol over addition's markers ("[CALL] 1 2 + 3 [END]" adds with bigint), as
+// config.json's "recur"."protocol" names it.
+inline nlohmann::json calculator_protocol() {
+  return {{"type", "calculator"}, {"call", "[CALL]"},
+          {"end", "[END]"},       {"observation", "[OBSERVATION]"},
+          {"error", "[ERROR]"},   {"answer", "[ANS]"},
+          {"stop", "<eos>"},      {"operators", {{"+", "add"}}}};
+}
+
 // Writes the bundle into `dir`: `words` is the vocabulary ("[UNK]" is added when absent), `next`
 // maps a word to the word that follows it, `recur` is config.json's "recur" section, `eos` the end
 // token's word.

@@ -185,15 +185,7 @@ TEST(JsonProtocol, AMalformedCallIsAnsweredWithAnErrorAndNoToolRuns) {
 }
 
 Json calculator_config() {
-  return {{"protocol",
-           {{"type", "calculator"},
-            {"call", "[CALL]"},
-            {"end", "[END]"},
-            {"observation", "[OBSERVATION]"},
-            {"error", "[ERROR]"},
-            {"answer", "[ANS]"},
-            {"stop", "<eos>"},
-            {"operators", {{"+", "add"}}}}}};
+  return {{"protocol", recur::testing::calculator_protocol()}};
 }
 
 TEST(CalculatorProtocol, DigitsAroundAnOperatorBecomeOneCallAndItsResultComesBackAsDigits) {
