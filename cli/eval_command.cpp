@@ -36,6 +36,7 @@ struct EvalOptions {
   bool json = false;
   std::string out;
   std::string plot;
+  std::string label;
   std::size_t failures = 0;
 };
 
@@ -247,11 +248,12 @@ int run_eval(const EvalOptions& o) {
     }
   }
   caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
-  const nlohmann::json report = {{"model", o.model},
-                                 {"task", o.task},
-                                 {"seed", o.seed},
-                                 {"device", comma_joined(*devices)},
-                                 {"rows", rows}};
+  nlohmann::json report = {{"model", o.model},
+                           {"task", o.task},
+                           {"seed", o.seed},
+                           {"device", comma_joined(*devices)},
+                           {"rows", rows}};
+  if (!o.label.empty()) report["label"] = o.label;
   if (o.json) std::cout << report.dump() << std::endl;
   if (!o.out.empty()) {
     std::ofstream f(o.out);
@@ -267,7 +269,8 @@ int run_eval(const EvalOptions& o) {
     plot.low = "wilson_low";
     plot.high = "wilson_high";
     plot.xlog = true;
-    plot.title = o.model + ": " + o.task + ", exact answers (95% Wilson interval)";
+    plot.title = (o.label.empty() ? o.model + ": " + o.task : o.label) +
+                 ", exact answers (95% Wilson interval)";
     std::ofstream f(o.plot);
     f << table.plot_svg(plot);
     if (!f) return report_error(cmd, "--plot: cannot write " + o.plot);
@@ -293,6 +296,8 @@ void add_eval_command(CLI::App& app, int& exit_code) {
   c->add_flag("--json", o->json, "Also print the report as one JSON object");
   c->add_option("--out", o->out, "Write the report as JSON to this file");
   c->add_option("--plot", o->plot, "Write an SVG plot of accuracy against length to this file");
+  c->add_option("--label", o->label,
+                "Name of this model and condition in the report (recur plot's legend)");
   c->add_option("--failures", o->failures,
                 "Print where the first K wrong trajectories of each length leave the reference");
   c->callback([o, &exit_code] { exit_code = run_eval(*o); });

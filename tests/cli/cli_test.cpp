@@ -239,22 +239,29 @@ TEST(CliPlot, DrawsEachReportAsALineOfItsOwnWithALegend) {
                   (dir / "mamba.json").string())
                 .status,
             0);
+  ASSERT_EQ(recur("eval --model " + model + " --task addition --lengths 4 --n 2 --label " +
+                  "'Mamba, pointer tool' --out " + (dir / "labelled.json").string())
+                .status,
+            0);
   // A baseline's rows as the training harness writes them: accuracy and n, no interval.
   dir.write("lstm.json",
             R"({"label": "LSTM <seed 0>", "rows": [{"length": 3, "accuracy": 0.0, "n": 200},)"
             R"( {"length": 6, "accuracy": 1.0, "n": 200}]})");
-  const auto r = recur("plot " + (dir / "mamba.json").string() + " " +
-                       (dir / "lstm.json").string() + " --out " + (dir / "p.svg").string());
+  const auto r =
+      recur("plot " + (dir / "mamba.json").string() + " " + (dir / "lstm.json").string() + " " +
+            (dir / "labelled.json").string() + " --out " + (dir / "p.svg").string());
   ASSERT_EQ(r.status, 0) << r.err;
   const auto svg = recur::testing::read_file(dir / "p.svg");
   EXPECT_NE(svg.find(">addition-pointer (addition)</text>"), std::string::npos) << svg;
   EXPECT_NE(svg.find(">LSTM &lt;seed 0&gt;</text>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">Mamba, pointer tool</text>"), std::string::npos) << svg;
   std::size_t circles = 0;
   for (auto at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1))
     ++circles;
-  EXPECT_EQ(circles, 4u);
+  EXPECT_EQ(circles, 5u);
   EXPECT_NE(svg.find("fill=\"#1f77b4\""), std::string::npos);
   EXPECT_NE(svg.find("fill=\"#d62728\""), std::string::npos);
+  EXPECT_NE(svg.find("fill=\"#2ca02c\""), std::string::npos);
 
   // 0 of 200: the Wilson interval reaches 0.0188 (drawn as a bar), so a wrong n changes the plot.
   dir.write("one.json", R"({"label": "x", "rows": [{"length": 3, "accuracy": 0.0, "n": 200}]})");
