@@ -205,11 +205,17 @@ std::string Report::plot_svg(const PlotSpec& p) const {
     << "<text x=\"" << middle << "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">"
     << xml_text(p.title.empty() ? p.y + " against " + p.x : p.title) << "</text>\n";
   for (int k = 0; k <= 4; ++k) {
-    const double y = y0 + (y1 - y0) * k / 4, x = x0 + (x1 - x0) * k / 4;
+    const double y = y0 + (y1 - y0) * k / 4;
     s << "<line x1=\"" << left << "\" x2=\"" << width - right << "\" y1=\"" << py(y) << "\" y2=\""
       << py(y) << "\" stroke=\"#ddd\"/><text x=\"" << left - 8 << "\" y=\"" << py(y) + 4
-      << "\" text-anchor=\"end\">" << cell(y, false) << "</text>\n"
-      << "<text x=\"" << px(x) << "\" y=\"" << height - bottom + 18 << "\" text-anchor=\"middle\">"
+      << "\" text-anchor=\"end\">" << cell(y, false) << "</text>\n";
+  }
+  // x ticks: every power of ten on a log axis of up to 12 decades (its bounds are whole decades),
+  // else quarters.
+  const int x_ticks = p.xlog && x1 - x0 <= 12 ? static_cast<int>(x1 - x0) : 4;
+  for (int k = 0; k <= x_ticks; ++k) {
+    const double x = x0 + (x1 - x0) * k / x_ticks;
+    s << "<text x=\"" << px(x) << "\" y=\"" << height - bottom + 18 << "\" text-anchor=\"middle\">"
       << cell(p.xlog ? std::pow(10, x) : x, false) << "</text>\n";
   }
   s << "<text x=\"" << middle << "\" y=\"" << height - 15 << "\" text-anchor=\"middle\">"
