@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <iostream>
 
 namespace recur::cli {
@@ -44,6 +45,22 @@ std::pair<double, double> wilson_interval(std::size_t k, std::size_t n) {
   const double center = (p + z * z / (2 * nn)) / denom;
   const double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
   return {std::max(0.0, center - half), std::min(1.0, center + half)};
+}
+
+Status write_accuracy_plot(const tools::Report& table, const std::string& title, bool series,
+                           const std::string& file) {
+  tools::PlotSpec plot;
+  plot.x = "length";
+  plot.y = "accuracy";
+  plot.low = "wilson_low";
+  plot.high = "wilson_high";
+  plot.xlog = true;
+  plot.title = title;
+  if (series) plot.series = "series";
+  std::ofstream f(file);
+  f << table.plot_svg(plot);
+  if (!f) return fail("cannot write " + file);
+  return {};
 }
 
 Result<Tokenizer> load_tokenizer(const std::filesystem::path& dir) {

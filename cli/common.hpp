@@ -11,6 +11,7 @@
 #include "model/backend.hpp"
 #include "model/result.hpp"
 #include "model/tokenizer.hpp"
+#include "tools/pipeline/report.hpp"
 
 namespace recur::cli {
 
@@ -22,6 +23,11 @@ Result<std::vector<TokenId>> parse_ids(const std::string& text, const std::strin
 
 // The 95% Wilson score interval of k successes in n trials.
 std::pair<double, double> wilson_interval(std::size_t k, std::size_t n);
+
+// Writes `table`'s accuracy (rows: length, accuracy, wilson_low, wilson_high) against length on a
+// log axis as SVG into `file`, one line per value of the "series" column when `series` is set.
+Status write_accuracy_plot(const tools::Report& table, const std::string& title, bool series,
+                           const std::string& file);
 
 // Loads dir/tokenizer.json.
 Result<Tokenizer> load_tokenizer(const std::filesystem::path& dir);

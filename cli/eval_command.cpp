@@ -57,26 +57,6 @@ nlohmann::json divergence(const std::vector<std::string>& generated,
           {"before", before}};
 }
 
-// The Lua tools of the default configuration (configs/tools.json): what a protocol that calls tools
-// (the calculator's bigint) needs; the memory and code tools stay out of an evaluation.
-Result<tools::Registry> lua_tools() {
-  const auto file = tools::default_config_path();
-  std::ifstream in(file);
-  if (!in) return fail(file.string() + ": cannot read");
-  std::stringstream text;
-  text << in.rdbuf();
-  const auto config = nlohmann::json::parse(text.str(), nullptr, false);
-  if (config.is_discarded() || !config.is_object() || !config.contains("tools") ||
-      !config["tools"].is_array())
-    return fail(file.string() + ": not a tool configuration");
-  nlohmann::json lua = {{"tools", nlohmann::json::array()}};
-  for (const auto& entry : config["tools"])
-    if (entry.is_object() && entry.contains("type") && entry["type"] == "lua")
-      lua["tools"].push_back(entry);
-  return tools::Registry::from_json(lua, file.parent_path().parent_path(), {},
-                                    tools::ToolFactories::builtin(), file.string());
-}
-
 std::string operand(std::mt19937_64& rng, std::size_t digits) {
   std::string s;
   for (std::size_t i = 0; i < digits; ++i)
@@ -154,7 +134,10 @@ int run_eval(const EvalOptions& o) {
   if (recur_section.contains("protocol") && recur_section["protocol"].is_object() &&
       recur_section["protocol"].contains("type") &&
       recur_section["protocol"]["type"] == "calculator") {
-    auto registry = lua_tools();
+    // The Lua tools of the default configuration; memory and code stay out of an evaluation.
+    tools::RegistryOptions lua_only;
+    lua_only.only_types = {"lua"};
+    auto registry = tools::Registry::load(tools::default_config_path(), lua_only);
     if (!registry) return report_error(cmd, registry.error().message);
     setup->registry = std::make_shared<const tools::Registry>(std::move(*registry));
   }
@@ -263,17 +246,10 @@ int run_eval(const EvalOptions& o) {
   if (!o.plot.empty()) {
     tools::Report table;
     for (const auto& row : rows) (void)table.add_row(row);
-    tools::PlotSpec plot;
-    plot.x = "length";
-    plot.y = "accuracy";
-    plot.low = "wilson_low";
-    plot.high = "wilson_high";
-    plot.xlog = true;
-    plot.title = (o.label.empty() ? o.model + ": " + o.task : o.label) +
-                 ", exact answers (95% Wilson interval)";
-    std::ofstream f(o.plot);
-    f << table.plot_svg(plot);
-    if (!f) return report_error(cmd, "--plot: cannot write " + o.plot);
+    const std::string title = (o.label.empty() ? o.model + ": " + o.task : o.label) +
+                              ", exact answers (95% Wilson interval)";
+    if (auto s = write_accuracy_plot(table, title, false, o.plot); !s)
+      return report_error(cmd, "--plot: " + s.error().message);
   }
   return 0;
 }

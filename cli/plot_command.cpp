@@ -51,7 +51,8 @@ Status add_report(tools::Report& table, const std::string& file, const std::stri
   auto rows = report.find("rows");
   if (rows == report.end() || !rows->is_array() || rows->empty())
     return fail(file + ": needs a non-empty array \"rows\"");
-  const std::string label = label_of(report).empty() ? file : label_of(report);
+  std::string label = label_of(report);
+  if (label.empty()) label = file;
   for (std::size_t i = 0; i < rows->size(); ++i) {
     const auto& row = (*rows)[i];
     const std::string where = file + ": rows[" + std::to_string(i) + "]";
@@ -79,8 +80,8 @@ Status add_report(tools::Report& table, const std::string& file, const std::stri
     }
     auto s = table.add_row({{"length", length->get<double>()},
                             {"accuracy", value->get<double>()},
-                            {"low", low},
-                            {"high", high},
+                            {"wilson_low", low},
+                            {"wilson_high", high},
                             {"series", label}});
     if (!s) return s.error();
   }
@@ -93,19 +94,12 @@ int run_plot(const PlotOptions& o) {
   tools::Report table;
   for (const auto& file : o.reports)
     if (auto s = add_report(table, file, o.y); !s) return report_error("plot", s.error().message);
-  tools::PlotSpec plot;
-  plot.x = "length";
-  plot.y = "accuracy";
-  plot.low = "low";
-  plot.high = "high";
-  plot.series = "series";
-  plot.xlog = true;
-  plot.title = !o.title.empty()    ? o.title
-               : o.y == "accuracy" ? "exact answers against length (95% Wilson interval)"
-                                   : "exact trajectories against length (95% Wilson interval)";
-  std::ofstream f(o.out);
-  f << table.plot_svg(plot);
-  if (!f) return report_error("plot", "--out: cannot write " + o.out);
+  const std::string title = !o.title.empty() ? o.title
+                            : o.y == "accuracy"
+                                ? "exact answers against length (95% Wilson interval)"
+                                : "exact trajectories against length (95% Wilson interval)";
+  if (auto s = write_accuracy_plot(table, title, true, o.out); !s)
+    return report_error("plot", "--out: " + s.error().message);
   std::cout << o.out << ": " << o.reports.size() << " lines, " << table.rows().size() << " points"
             << std::endl;
   return 0;

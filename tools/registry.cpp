@@ -1,5 +1,6 @@
 #include "tools/registry.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
@@ -106,6 +107,10 @@ Result<Registry> Registry::from_json(const Json& config, const std::filesystem::
     Json entry = config["tools"][i];
     std::string where = source + ": tools[" + std::to_string(i) + "]";
     std::string type = entry["type"].get<std::string>();
+    if (!options.only_types.empty() &&
+        std::find(options.only_types.begin(), options.only_types.end(), type) ==
+            options.only_types.end())
+      continue;
     const ToolFactory* factory = factories.find(type);
     if (!factory)
       return fail(where + ": unknown tool type '" + type +

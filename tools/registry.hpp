@@ -56,6 +56,9 @@ class ToolFactories {
 struct RegistryOptions {
   // When set, replaces the "store" of every memory entry (recur tool call --store DIR).
   std::optional<std::filesystem::path> store_dir;
+  // When not empty, only the entries of these types make tools (recur eval: "lua" alone); the
+  // others are still checked against the configuration schema.
+  std::vector<std::string> only_types;
 };
 
 class Registry {

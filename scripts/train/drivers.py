@@ -115,14 +115,15 @@ class CalculatorDriver(Driver):
         self.call, self.answered = None, False
 
     def result(self):
-        text = "".join(self.call)
-        ops = [(i, w) for i, w in enumerate(self.call) if w in self.p["operators"]]
-        if len(ops) != 1 or not all(w.isdigit() and len(w) == 1 for w in self.call if w not in self.p["operators"]):
+        """The answer to the call written: None unless it is digits, one operator, digits, and the
+        result's characters are tokens."""
+        ops = [i for i, w in enumerate(self.call) if w in self.p["operators"]]
+        if len(ops) != 1 or any(len(w) != 1 for w in self.call):
             return None
-        i, w = ops[0]
-        if i == 0 or i == len(self.call) - 1:
+        a, b = "".join(self.call[:ops[0]]), "".join(self.call[ops[0] + 1:])
+        if not (a.isdigit() and b.isdigit()):
             return None
-        value = str(self.OPS[self.p["operators"][w]](int(text[:i]), int(text[i + 1:])))
+        value = str(self.OPS[self.p["operators"][self.call[ops[0]]]](int(a), int(b)))
         return value if all(c in self.index for c in value) else None
 
     def on_word(self, w):

@@ -282,18 +282,18 @@ def main():
         json.dump({"curve": curve, "eval": results, "parameters": params, "seconds": train_seconds,
                    "args": vars(args), "torch": torch.__version__,
                    "transformers": __import__("transformers").__version__}, f, indent=1)
+    graph = args.task == "logical_graph"
     shape = f"state {args.state}" if args.arch == "mamba" else "a baseline, baselines.py"
     lines = [f"# {os.path.basename(args.out)}", "",
              f"A {params:,}-parameter {ARCH_NAME[args.arch]} ({args.layers} layers, hidden {args.hidden}, {shape}) trained "
              f"on {args.task} {TOOL_PHRASE[task.PROTOCOL['type']]}, problems of at most {args.max_digits} "
-             f"{'nodes' if args.task == 'logical_graph' else 'digits'} "
+             f"{'nodes' if graph else 'digits'} "
              f"(scripts/train/train.py, docs/tasks.md).", "",
              f"- seed {args.seed}, {steps_done} steps of batch {args.batch}, AdamW lr {args.lr} (warm-up "
              f"{args.warmup}, cosine), {train_seconds:.0f} s on {torch.cuda.get_device_name() if device == 'cuda' else 'cpu'}",
              f"- command: `python3 scripts/train/train.py {' '.join(sys.argv[1:])}`", "",
              "| step | loss | seconds |", "|---:|---:|---:|"]
     lines += [f"| {s} | {l:.6f} | {t:.0f} |" for s, l, t in curve]
-    graph = args.task == "logical_graph"
     problems = ("graphs of exactly n nodes" if graph else
                 "first operand exactly n digits; the second drawn as the task's evaluation draws it")
     stopped = "" if args.arch == "mamba" else "; each problem stopped at its first token off the reference"

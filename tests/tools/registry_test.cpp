@@ -217,6 +217,17 @@ TEST(Registry, StoreOptionReplacesEveryMemoryStore) {
   EXPECT_FALSE(std::filesystem::exists(dir / "ignored"));
 }
 
+TEST(Registry, OnlyTypesMakesTheToolsOfThoseEntriesAlone) {
+  RegistryOptions options;
+  options.only_types = {"lua"};
+  auto r =
+      Registry::load(std::filesystem::path(RECUR_SOURCE_DIR) / "configs" / "tools.json", options);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NE(r->find("bigint"), nullptr);
+  EXPECT_EQ(r->find("memory"), nullptr);
+  EXPECT_EQ(r->find("code"), nullptr);
+}
+
 TEST(Registry, ToolsWithAnInvalidSchemaAreRefused) {
   class Bad final : public Tool {
    public:

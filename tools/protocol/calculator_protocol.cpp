@@ -60,13 +60,14 @@ std::optional<ToolCall> CalculatorProtocol::parse_call() const {
 }
 
 std::vector<TokenId> CalculatorProtocol::observation(const std::string& text) const {
+  // Empty (no result) or a character the model cannot read: the error marker.
+  if (text.empty()) return {observation_, error_, end_};
   std::vector<TokenId> out = {observation_};
   for (char c : text) {
     auto id = tokenizer_->token_to_id(std::string(1, c));
-    if (!id) return {observation_, error_, end_};  // a character the model cannot read
+    if (!id) return {observation_, error_, end_};
     out.push_back(*id);
   }
-  if (text.empty()) return {observation_, error_, end_};
   out.push_back(end_);
   return out;
 }

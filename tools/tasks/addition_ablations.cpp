@@ -10,7 +10,7 @@ namespace {
 Trajectory direct(const std::string& a, const std::string& b, const std::string& digits) {
   Trajectory t;
   for (const auto& w : addition_prompt(a, b)) t.add(Role::prompt, w);
-  for (char d : digits) t.add(Role::output, std::string(1, d));
+  t.add_chars(Role::output, digits);
   t.add(Role::stop, "<eos>");
   return t;
 }
@@ -51,16 +51,16 @@ Trajectory addition_calculator_trajectory(const std::string& a, const std::strin
   Trajectory t;
   for (const auto& w : addition_prompt(a, b)) t.add(Role::prompt, w);
   t.add(Role::command, "[CALL]");
-  for (char d : a) t.add(Role::command, std::string(1, d));
+  t.add_chars(Role::command, a);
   t.add(Role::command, "+");
-  for (char d : b) t.add(Role::command, std::string(1, d));
+  t.add_chars(Role::command, b);
   t.add(Role::command, "[END]");
   const std::string sum = add_decimal(a, b);
   t.add(Role::observation, "[OBSERVATION]");
-  for (char d : sum) t.add(Role::observation, std::string(1, d));
+  t.add_chars(Role::observation, sum);
   t.add(Role::observation, "[END]");
   t.add(Role::thought, "[ANS]");
-  for (char d : sum) t.add(Role::output, std::string(1, d));
+  t.add_chars(Role::output, sum);
   t.add(Role::stop, "<eos>");
   return t;
 }

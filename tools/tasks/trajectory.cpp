@@ -25,6 +25,10 @@ void Trajectory::add(Role role, const std::string& token) {
   roles.push_back(role);
 }
 
+void Trajectory::add_chars(Role role, const std::string& text) {
+  for (char c : text) add(role, std::string(1, c));
+}
+
 std::vector<std::string> Trajectory::written() const {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < tokens.size(); ++i)

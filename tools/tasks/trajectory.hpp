@@ -17,6 +17,8 @@ struct Trajectory {
   std::vector<Role> roles;
 
   void add(Role role, const std::string& token);
+  // One token per character of `text` (a number's digits), all with `role`.
+  void add_chars(Role role, const std::string& text);
   // The tokens the model writes (commands, thoughts, outputs, the stop token), in order.
   std::vector<std::string> written() const;
   // The answer's tokens (role output), in order.
