@@ -101,7 +101,8 @@ def make_batch(task, vocab_index, batch, max_digits, rng, device):
 
 
 ARCH_NAME = {"mamba": "Mamba", "lstm": "LSTM", "transformer": "Transformer (rotary positions)"}
-TOOL_PHRASE = {"pointer": "with the pointer tool", "search": "with the search tool", "plain": "with no tool"}
+TOOL_PHRASE = {"pointer": "with the pointer tool", "search": "with the search tool", "plain": "with no tool",
+              "calculator": "with one calculator call"}
 
 
 def relative_difference(x, reference):
@@ -282,7 +283,7 @@ def main():
         json.dump({"curve": curve, "eval": results, "parameters": params, "seconds": train_seconds,
                    "args": vars(args), "torch": torch.__version__,
                    "transformers": __import__("transformers").__version__}, f, indent=1)
-    graph = args.task == "logical_graph"
+    graph = args.task.startswith("logical_graph")
     shape = f"state {args.state}" if args.arch == "mamba" else "a baseline, baselines.py"
     lines = [f"# {os.path.basename(args.out)}", "",
              f"A {params:,}-parameter {ARCH_NAME[args.arch]} ({args.layers} layers, hidden {args.hidden}, {shape}) trained "

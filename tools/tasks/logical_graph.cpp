@@ -101,6 +101,19 @@ Line with(Line line, std::initializer_list<std::string> more) {
   return line;
 }
 
+// "True and not True = False": the gate with its operands' values put in, "=", and its value.
+Line evaluation(const Definition& d, const std::map<std::string, bool>& values) {
+  Line words;
+  for (std::size_t i = 0; i < d.operands.size(); ++i) {
+    if (i) words.push_back(d.op);
+    if (d.operands[i].negated) words.emplace_back("not");
+    words.emplace_back(values.at(d.operands[i].name) ? "True" : "False");
+  }
+  return with(std::move(words), {"=", value_of(d, values) ? "True" : "False"});
+}
+
+Trajectory search_trajectory(const std::string& program, const std::string& output, bool evaluate);
+
 }  // namespace
 
 std::pair<std::string, std::string> draw_logical_graph(std::mt19937_64& rng, std::size_t nodes) {
@@ -150,6 +163,16 @@ std::vector<std::string> logical_graph_prompt(const std::string& program,
 }
 
 Trajectory logical_graph_trajectory(const std::string& program, const std::string& output) {
+  return search_trajectory(program, output, false);
+}
+
+Trajectory logical_graph_eval_trajectory(const std::string& program, const std::string& output) {
+  return search_trajectory(program, output, true);
+}
+
+namespace {
+
+Trajectory search_trajectory(const std::string& program, const std::string& output, bool evaluate) {
   SearchRecorder r(logical_graph_prompt(program, output));
   Circuit c = parse(program);
   std::string current = output;
@@ -174,7 +197,9 @@ Trajectory logical_graph_trajectory(const std::string& program, const std::strin
       current = child;
       continue;
     }
-    // Every operand has a value: write the current node's, and go back up its way.
+    // Every operand has a value: write the current node's (after the gate's evaluation, if asked),
+    // and go back up its way.
+    if (evaluate) r.write_line(evaluation(d, c.values));
     const bool v = value_of(d, c.values);
     c.values[current] = v;
     r.write_line(with(label(current), {"=", v ? "True" : "False"}));
@@ -191,6 +216,8 @@ Trajectory logical_graph_trajectory(const std::string& program, const std::strin
     current = parent;
   }
 }
+
+}  // namespace
 
 std::string logical_graph_answer(const std::string& program, const std::string& output) {
   Circuit c = parse(program);

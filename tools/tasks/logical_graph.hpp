@@ -29,6 +29,10 @@ std::vector<std::string> logical_graph_prompt(const std::string& program,
                                               const std::string& output);
 // The trajectory that evaluates `output`.
 Trajectory logical_graph_trajectory(const std::string& program, const std::string& output);
+// The same search ("logical_graph_eval"), where each node's value line "v7701 = False" is preceded
+// by the gate's evaluation written out, "True and not True = False", so that the value is decided
+// by the few tokens just written rather than by the definition and operands read many tokens back.
+Trajectory logical_graph_eval_trajectory(const std::string& program, const std::string& output);
 // "True" or "False".
 std::string logical_graph_answer(const std::string& program, const std::string& output);
 

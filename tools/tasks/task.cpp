@@ -42,6 +42,8 @@ const std::vector<Task>& tasks() {
       {"multiply2", multiply2_prompt, multiply2_trajectory, multiply_decimal, two_digit_second},
       {"logical_graph", logical_graph_prompt, logical_graph_trajectory, logical_graph_answer,
        graph_of_size, kGraphMaxNodes},
+      {"logical_graph_eval", logical_graph_prompt, logical_graph_eval_trajectory,
+       logical_graph_answer, graph_of_size, kGraphMaxNodes},
       {"addition_nocot", addition_prompt, addition_nocot_trajectory, add_decimal, two_of_length},
       {"addition_nocot_reversed", addition_prompt, addition_nocot_reversed_trajectory, reversed_sum,
        two_of_length},

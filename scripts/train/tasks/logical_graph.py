@@ -7,6 +7,8 @@ A problem is (program, output): the program's lines, "v0412 = True" for the thre
 "or") for the other nodes, joined by newlines; output is the last node's name. Every label is "v" and
 four digits, one token each.
 """
+from types import SimpleNamespace
+
 from .search import MARKERS, PROTOCOL, Recorder  # noqa: F401
 
 VOCAB = ([str(d) for d in range(10)] + ["v", "=", "and", "or", "not", "True", "False", "<", "?"] +
@@ -86,11 +88,25 @@ def value_of(definition, values):
     return terms[0]
 
 
-def trajectory(program, output):
+def evaluation(definition, values):
+    """The gate with its operands' values put in, then "=" and its value: "True and not True = False"
+    for "v6061 = v2136 and not v8916" with both operands True."""
+    operands, op = definition
+    words = []
+    for i, (negated, x) in enumerate(operands):
+        if i:
+            words.append(op)
+        words += (["not"] if negated else []) + [str(values[x])]
+    return words + ["=", str(value_of(definition, values))]
+
+
+def trajectory(program, output, evaluate=False):
     """Depth-first search from the output. Look up the current node's line; look up each operand's
     lines; the first operand without a value line is descended into, after writing "x < current"
     (the way back); when every operand has a value, write "current = value" and find "current <" to
-    go back up. The output has no way back: its value is the answer."""
+    go back up. The output has no way back: its value is the answer. With `evaluate`, the line
+    "current = value" is preceded by the gate's evaluation (see evaluation()), so that the value is
+    decided by the few tokens just written."""
     r = Recorder(prompt_tokens(program, output))
     definitions, values = parse(program)
     current = output
@@ -106,6 +122,8 @@ def trajectory(program, output):
             r.write_line(*label(child), "<", *label(current))
             current = child
             continue
+        if evaluate:
+            r.write_line(*evaluation(definitions[current], values))
         values[current] = value_of(definitions[current], values)
         r.write_line(*label(current), "=", str(values[current]))
         way_back = r.find(label(current) + ["<"])
@@ -121,3 +139,9 @@ def answer(program, output):
     for name in definitions:  # the lines are in order: every operand is defined before its use
         values[name] = value_of(definitions[name], values)
     return [str(values[output])]
+
+
+# "logical_graph_eval": the same problems and search, with the gate's evaluation written out.
+evaluated = SimpleNamespace(VOCAB=VOCAB, PROTOCOL=PROTOCOL, draw=draw, draw_training=draw_training,
+                            prompt_tokens=prompt_tokens, trajectory=lambda p, o: trajectory(p, o, evaluate=True),
+                            answer=answer)

@@ -1,6 +1,7 @@
 // The logical graph task: its C++ twin agrees with the Python generator the models are trained on,
 // its references evaluate the circuit, and recur's search protocol answers each of a reference's
-// finds with exactly the reference's observation.
+// finds with exactly the reference's observation (in both formats, logical_graph and
+// logical_graph_eval).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -45,6 +46,28 @@ TEST(LogicalGraphTask, TheWorkedExampleOfTheDocs) {
             std::string::npos);
 }
 
+TEST(LogicalGraphTask, TheEvaluatedFormatWritesEachGateBeforeItsValue) {
+  const auto t = logical_graph_eval_trajectory(kExample, "v6061");
+  // The search of logical_graph, and one line of 5 or 7 words and [NL] per node evaluated.
+  EXPECT_EQ(t.tokens.size(), 358u + 6 + 8);
+  EXPECT_EQ(t.written().size(), 130u + 6 + 8);
+  EXPECT_EQ(t.output(), (std::vector<std::string>{"False"}));
+  const std::string all = joined(t.tokens);
+  EXPECT_NE(all.find("[OBSERVATION] v 3 8 9 8 = False [NL] [END] True or not False = True [NL] "
+                     "v 2 1 3 6 = True [NL]"),
+            std::string::npos);
+  EXPECT_NE(all.find("[OBSERVATION] v 8 9 1 6 = True [NL] [END] True and not True = False [NL] "
+                     "v 6 0 6 1 = False [NL]"),
+            std::string::npos);
+  // A node over one operand: "not False = True".
+  const auto one = logical_graph_eval_trajectory(
+      "v0001 = False\nv0002 = True\nv0003 = True\n"
+      "v0004 = not v0001",
+      "v0004");
+  EXPECT_NE(joined(one.tokens).find("[END] not False = True [NL] v 0 0 0 4 = True [NL]"),
+            std::string::npos);
+}
+
 TEST(LogicalGraphTask, GraphsHaveTheirSizeDistinctLabelsAndEarlierOperands) {
   std::mt19937_64 rng(5);
   for (std::size_t nodes : {4u, 10u, 1000u}) {
@@ -79,6 +102,8 @@ TEST(LogicalGraphTask, GraphsHaveTheirSizeDistinctLabelsAndEarlierOperands) {
 
 TEST(LogicalGraphTask, TrajectoriesEqualThePythonGeneratorsOnRandomProblems) {
   expect_python_trajectories("logical_graph", 40, logical_graph_trajectory, logical_graph_answer);
+  expect_python_trajectories("logical_graph_eval", 40, logical_graph_eval_trajectory,
+                             logical_graph_answer);
 }
 
 TEST(LogicalGraphTask, TheSearchProtocolAnswersEveryFindOfTheReference) {
@@ -99,9 +124,10 @@ TEST(LogicalGraphTask, TheSearchProtocolAnswersEveryFindOfTheReference) {
                         {"max_lines", 8},
                         {"truncated", "[MORE]"}}}};
   std::mt19937_64 rng(11);
-  for (std::size_t nodes : {4u, 7u, 10u, 60u, 300u}) {
+  for (std::size_t nodes : {4u, 7u, 10u, 60u, 300u, 5u, 40u}) {
     const auto [program, output] = draw_logical_graph(rng, nodes);
-    const auto t = logical_graph_trajectory(program, output);
+    const auto t = nodes % 5 == 0 ? logical_graph_eval_trajectory(program, output)
+                                  : logical_graph_trajectory(program, output);
     auto protocol = make_protocol(recur, tokenizer, -1, "graph");
     ASSERT_TRUE(protocol.ok()) << protocol.error().message;
     std::vector<TokenId> prompt;

@@ -31,10 +31,10 @@ TEST(TaskRegistry, FindsTheTasksByName) {
   ASSERT_NE(multiply2, nullptr);
   EXPECT_EQ(multiply2->answer("37", "25"), "925");
   EXPECT_EQ(multiply2->trajectory("37", "25").tokens.size(), 205u);
-  EXPECT_EQ(task_names(), (std::vector<std::string>{"addition", "multiply1", "multiply2",
-                                                    "logical_graph", "addition_nocot",
-                                                    "addition_nocot_reversed", "addition_notool",
-                                                    "addition_twopointer", "addition_calculator"}));
+  EXPECT_EQ(task_names(), (std::vector<std::string>{
+                              "addition", "multiply1", "multiply2", "logical_graph",
+                              "logical_graph_eval", "addition_nocot", "addition_nocot_reversed",
+                              "addition_notool", "addition_twopointer", "addition_calculator"}));
 }
 
 TEST(TaskRegistry, AdditionDrawsTwoOperandsOfTheLengthFromOneStream) {
