@@ -48,9 +48,10 @@ TEST(LogicalGraphTask, TheWorkedExampleOfTheDocs) {
 
 TEST(LogicalGraphTask, TheEvaluatedFormatWritesEachGateBeforeItsValue) {
   const auto t = logical_graph_eval_trajectory(kExample, "v6061");
-  // The search of logical_graph, and one line of 5 or 7 words and [NL] per node evaluated.
-  EXPECT_EQ(t.tokens.size(), 358u + 6 + 8);
-  EXPECT_EQ(t.written().size(), 130u + 6 + 8);
+  // The search of logical_graph, and per node evaluated one line of its evaluation and [NL]: here
+  // two lines of six words ("True or not False = True").
+  EXPECT_EQ(t.tokens.size(), 358u + 7 + 7);
+  EXPECT_EQ(t.written().size(), 130u + 7 + 7);
   EXPECT_EQ(t.output(), (std::vector<std::string>{"False"}));
   const std::string all = joined(t.tokens);
   EXPECT_NE(all.find("[OBSERVATION] v 3 8 9 8 = False [NL] [END] True or not False = True [NL] "
