@@ -102,17 +102,60 @@ Line with(Line line, std::initializer_list<std::string> more) {
 }
 
 // "True and not True = False": the gate with its operands' values put in, "=", and its value.
-Line evaluation(const Definition& d, const std::map<std::string, bool>& values) {
+Line evaluation(const Definition& d, const std::map<std::string, bool>& values, bool value) {
   Line words;
   for (std::size_t i = 0; i < d.operands.size(); ++i) {
     if (i) words.push_back(d.op);
     if (d.operands[i].negated) words.emplace_back("not");
     words.emplace_back(values.at(d.operands[i].name) ? "True" : "False");
   }
-  return with(std::move(words), {"=", value_of(d, values) ? "True" : "False"});
+  return with(std::move(words), {"=", value ? "True" : "False"});
 }
 
-Trajectory search_trajectory(const std::string& program, const std::string& output, bool evaluate);
+Trajectory search_trajectory(const std::string& program, const std::string& output, bool evaluate) {
+  SearchRecorder r(logical_graph_prompt(program, output));
+  Circuit c = parse(program);
+  std::string current = output;
+  for (;;) {
+    // Look up the current node, then each operand; descend into the first without a value,
+    // writing the way back "child < current".
+    r.find(with(label(current), {"="}));
+    const Definition& d = c.definitions.at(current);
+    std::string child;
+    for (const auto& o : d.operands) {
+      r.find(with(label(o.name), {"="}));
+      if (!c.values.count(o.name)) {
+        child = o.name;
+        break;
+      }
+    }
+    if (!child.empty()) {
+      Line back = with(label(child), {"<"});
+      const auto up = label(current);
+      back.insert(back.end(), up.begin(), up.end());
+      r.write_line(back);
+      current = child;
+      continue;
+    }
+    // Every operand has a value: write the current node's (after the gate's evaluation, if asked),
+    // and go back up its way.
+    const bool v = value_of(d, c.values);
+    if (evaluate) r.write_line(evaluation(d, c.values, v));
+    c.values[current] = v;
+    r.write_line(with(label(current), {"=", v ? "True" : "False"}));
+    const auto way_back = r.find(with(label(current), {"<"}));
+    if (way_back.empty()) {
+      r.add(Role::output, v ? "True" : "False");
+      r.add(Role::stop, "<eos>");
+      return r.trajectory();
+    }
+    // "child < v 6 0 6 1": the parent's label is the tokens after "<", joined.
+    const Line& back = way_back.front();
+    std::string parent;
+    for (auto w = std::find(back.begin(), back.end(), "<") + 1; w < back.end(); ++w) parent += *w;
+    current = parent;
+  }
+}
 
 }  // namespace
 
@@ -169,55 +212,6 @@ Trajectory logical_graph_trajectory(const std::string& program, const std::strin
 Trajectory logical_graph_eval_trajectory(const std::string& program, const std::string& output) {
   return search_trajectory(program, output, true);
 }
-
-namespace {
-
-Trajectory search_trajectory(const std::string& program, const std::string& output, bool evaluate) {
-  SearchRecorder r(logical_graph_prompt(program, output));
-  Circuit c = parse(program);
-  std::string current = output;
-  for (;;) {
-    // Look up the current node, then each operand; descend into the first without a value,
-    // writing the way back "child < current".
-    r.find(with(label(current), {"="}));
-    const Definition& d = c.definitions.at(current);
-    std::string child;
-    for (const auto& o : d.operands) {
-      r.find(with(label(o.name), {"="}));
-      if (!c.values.count(o.name)) {
-        child = o.name;
-        break;
-      }
-    }
-    if (!child.empty()) {
-      Line back = with(label(child), {"<"});
-      const auto up = label(current);
-      back.insert(back.end(), up.begin(), up.end());
-      r.write_line(back);
-      current = child;
-      continue;
-    }
-    // Every operand has a value: write the current node's (after the gate's evaluation, if asked),
-    // and go back up its way.
-    if (evaluate) r.write_line(evaluation(d, c.values));
-    const bool v = value_of(d, c.values);
-    c.values[current] = v;
-    r.write_line(with(label(current), {"=", v ? "True" : "False"}));
-    const auto way_back = r.find(with(label(current), {"<"}));
-    if (way_back.empty()) {
-      r.add(Role::output, v ? "True" : "False");
-      r.add(Role::stop, "<eos>");
-      return r.trajectory();
-    }
-    // "child < v 6 0 6 1": the parent's label is the tokens after "<", joined.
-    const Line& back = way_back.front();
-    std::string parent;
-    for (auto w = std::find(back.begin(), back.end(), "<") + 1; w < back.end(); ++w) parent += *w;
-    current = parent;
-  }
-}
-
-}  // namespace
 
 std::string logical_graph_answer(const std::string& program, const std::string& output) {
   Circuit c = parse(program);

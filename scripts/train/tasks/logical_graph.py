@@ -88,7 +88,7 @@ def value_of(definition, values):
     return terms[0]
 
 
-def evaluation(definition, values):
+def evaluation(definition, values, value):
     """The gate with its operands' values put in, then "=" and its value: "True and not True = False"
     for "v6061 = v2136 and not v8916" with both operands True."""
     operands, op = definition
@@ -97,7 +97,7 @@ def evaluation(definition, values):
         if i:
             words.append(op)
         words += (["not"] if negated else []) + [str(values[x])]
-    return words + ["=", str(value_of(definition, values))]
+    return words + ["=", str(value)]
 
 
 def trajectory(program, output, evaluate=False):
@@ -122,9 +122,10 @@ def trajectory(program, output, evaluate=False):
             r.write_line(*label(child), "<", *label(current))
             current = child
             continue
+        value = value_of(definitions[current], values)
         if evaluate:
-            r.write_line(*evaluation(definitions[current], values))
-        values[current] = value_of(definitions[current], values)
+            r.write_line(*evaluation(definitions[current], values, value))
+        values[current] = value
         r.write_line(*label(current), "=", str(values[current]))
         way_back = r.find(label(current) + ["<"])
         if not way_back:
