@@ -3,7 +3,8 @@
 // next to a Transformer's KV cache. Writes the numbers as JSON for
 // scripts/bench/performance_table.py.
 //
-// Run: build/bench/cuda_engine_bench [--json FILE] [--quick]
+// Run: build/bench/cuda_engine_bench [--json FILE] [--quick] [--kernels-only]
+// (--kernels-only: the per-kernel times alone, e.g. under a profiler)
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -87,10 +88,11 @@ DecodeResult decode(Backend& be, std::size_t batch, double bandwidth, int steps)
 
 int main(int argc, char** argv) {
   std::string json_path;
-  bool quick = false;
+  bool quick = false, kernels_only = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
     if (!std::strcmp(argv[i], "--quick")) quick = true;
+    if (!std::strcmp(argv[i], "--kernels-only")) kernels_only = true;
   }
   if (cuda_device_count() == 0) {
     std::printf("no CUDA device (%s): nothing to measure\n", cuda_unavailable_reason().c_str());
@@ -110,6 +112,7 @@ int main(int argc, char** argv) {
   for (int B : {1, 8, 256}) print_kernel_times(kMamba130m, B, bw);
   print_kernel_times(kMamba2p8b, 1, bw);
   std::printf("\n");
+  if (kernels_only) return 0;
 
   // Modes: "default" (cuBLAS GEMMs for larger batches and passes) and "invariant"
   // (--batch-invariant: a session's results never depend on its batch).

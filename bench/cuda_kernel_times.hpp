@@ -1,5 +1,9 @@
-// Times of the decode kernels alone on one GPU (CUDA events around many back-to-back launches),
-// with the bytes each must move, so the gap between a decode step and its floor can be located.
+// Times of the decode kernels on one GPU as a decode step runs them: each kernel captured in a CUDA
+// graph once per layer, every layer with its own weights and state (so, as in a step, nothing is
+// left in L2 from the launch before), the graph replayed and timed with CUDA events. A row "layer"
+// times the layer's kernels together, so what programmatic launch overlaps shows as the gap between
+// it and the sum of its parts. With the bytes each must move, the gap between a decode step and
+// its floor can be located.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -15,38 +19,59 @@
 
 namespace recur {
 
-inline double time_launches(const std::function<void()>& launch, int reps = 200) {
+// Microseconds per layer of `launch(layer)` captured for layers 0..layers-1 in one graph on
+// `stream`, the graph replayed `reps` times.
+inline double time_in_graph(cudaStream_t stream, int layers, const std::function<void(int)>& launch,
+                            int reps = 20) {
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal);
+  for (int l = 0; l < layers; ++l) launch(l);
+  if (cudaStreamEndCapture(stream, &graph) != cudaSuccess ||
+      cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess) {
+    if (graph) cudaGraphDestroy(graph);
+    return -1.0;
+  }
   cudaEvent_t a, b;
   cudaEventCreate(&a);
   cudaEventCreate(&b);
-  for (int i = 0; i < 10; ++i) launch();
-  cudaEventRecord(a);
-  for (int i = 0; i < reps; ++i) launch();
-  cudaEventRecord(b);
+  for (int i = 0; i < 3; ++i) cudaGraphLaunch(exec, stream);
+  cudaEventRecord(a, stream);
+  for (int i = 0; i < reps; ++i) cudaGraphLaunch(exec, stream);
+  cudaEventRecord(b, stream);
   cudaEventSynchronize(b);
   float ms = 0;
   cudaEventElapsedTime(&ms, a, b);
   cudaEventDestroy(a);
   cudaEventDestroy(b);
-  return ms * 1e3 / reps;  // microseconds per launch
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  return ms * 1e3 / (reps * layers);
 }
 
-// Prints, for `shape` in bf16 and batch B, each decode kernel's time per launch and its bandwidth.
+// Prints, for `shape` in bf16 and batch B, each decode kernel's time per layer and its bandwidth.
 inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth) {
   namespace kc = kernels::cuda;
   const std::size_t D = shape.hidden, Di = shape.inner, N = shape.state, R = (D + 15) / 16,
-                    W = R + 2 * N;
-  auto alloc = [](std::size_t bytes) {
+                    W = R + 2 * N, K = shape.conv;
+  const int L = static_cast<int>(shape.layers);
+  std::vector<void*> owned;
+  auto alloc = [&](std::size_t bytes) {
     void* p = nullptr;
     cudaMalloc(&p, bytes);
     cudaMemset(p, 0, bytes);
+    owned.push_back(p);
     return p;
   };
-  auto matrix = [&](std::size_t rows, std::size_t cols) {
-    return kernels::MatrixView{kernels::ElementType::bf16, rows, cols, alloc(rows * cols * 2)};
+  auto matrices = [&](std::size_t rows, std::size_t cols, int copies) {
+    std::vector<kernels::MatrixView> m;
+    for (int i = 0; i < copies; ++i)
+      m.push_back({kernels::ElementType::bf16, rows, cols, alloc(rows * cols * 2)});
+    return m;
   };
-  const auto in_proj = matrix(2 * Di, D), x_proj = matrix(W, Di), dt_proj = matrix(Di, R),
-             out_proj = matrix(D, Di), lm_head = matrix(shape.vocab, D);
+  const auto in_proj = matrices(2 * Di, D, L), x_proj = matrices(W, Di, L),
+             dt_proj = matrices(Di, R, L), out_proj = matrices(D, Di, L),
+             lm_head = matrices(shape.vocab, D, 2);
   auto* h = static_cast<float*>(alloc(B * D * 4));
   auto* xz = static_cast<float*>(alloc(B * 2 * Di * 4));
   auto* xc = static_cast<float*>(alloc(B * Di * 4));
@@ -54,60 +79,105 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
   auto* y = static_cast<float*>(alloc(B * Di * 4));
   auto* logits = static_cast<float*>(alloc(B * shape.vocab * 4));
   auto* vec = static_cast<float*>(alloc(Di * N * 4));
-  const std::size_t slot_floats = Di * (N + shape.conv - 1);
+  // Every layer's conv and SSM state of each slot, as in the pool.
+  const std::size_t layer_floats = Di * (N + K - 1), slot_floats = L * layer_floats;
   auto* pool = static_cast<float*>(alloc(B * slot_floats * 4));
   std::vector<int> host_slots(B);
   for (int i = 0; i < B; ++i) host_slots[i] = i;
   auto* slots = static_cast<int*>(alloc(B * 4));
   cudaMemcpy(slots, host_slots.data(), B * 4, cudaMemcpyHostToDevice);
+  cudaStream_t stream;
+  cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
 
-  kc::ConvStepFusion conv{
-      static_cast<int>(Di), static_cast<int>(shape.conv), slots, vec, vec, {pool, slot_floats}, xc};
-  kc::GemvArgs a_in{in_proj, h,  static_cast<int>(D),     B, vec, 1e-5f, nullptr, false,
-                    &conv,   xz, static_cast<int>(2 * Di)};
-  kc::GemvArgs a_x{x_proj,  xc,  static_cast<int>(Di), B, nullptr, 0, nullptr, false,
-                   nullptr, dbc, static_cast<int>(W)};
-  kc::GemvArgs a_out{out_proj, y, static_cast<int>(Di), B, nullptr, 0, nullptr, true,
-                     nullptr,  h, static_cast<int>(D)};
-  kc::GemvArgs a_head{lm_head, h,      static_cast<int>(D),          B, vec, 1e-5f, nullptr, false,
-                      nullptr, logits, static_cast<int>(shape.vocab)};
-  kc::ScanStepArgs s;
-  s.slots = slots;
-  s.B = B;
-  s.C = static_cast<int>(Di);
-  s.N = static_cast<int>(N);
-  s.R = static_cast<int>(R);
-  s.u = xc;
-  s.dt_proj = dt_proj;
-  s.dt_bias = vec;
-  s.A = vec;
-  s.dbc = dbc;
-  s.D = vec;
-  s.z = xz + Di;
-  s.z_stride = static_cast<int>(2 * Di);
-  s.state = {pool + Di * (shape.conv - 1), slot_floats};
-  s.y = y;
+  std::vector<kc::ConvStepFusion> conv(L);
+  std::vector<kc::GemvArgs> a_in(L), a_x(L), a_out(L);
+  std::vector<kc::ScanStepArgs> scan(L);
+  for (int l = 0; l < L; ++l) {
+    const kc::StateRef conv_state{pool + l * layer_floats, slot_floats};
+    conv[l] = {static_cast<int>(Di), static_cast<int>(K), slots, vec, vec, conv_state, xc};
+    a_in[l] = {in_proj[l], h,  static_cast<int>(D),     B, vec, 1e-5f, nullptr, false,
+               &conv[l],   xz, static_cast<int>(2 * Di)};
+    a_x[l] = {x_proj[l], xc,  static_cast<int>(Di), B, nullptr, 0, nullptr, false,
+              nullptr,   dbc, static_cast<int>(W)};
+    a_out[l] = {out_proj[l], y, static_cast<int>(Di), B, nullptr, 0, nullptr, true,
+                nullptr,     h, static_cast<int>(D)};
+    kc::ScanStepArgs& s = scan[l];
+    s.slots = slots;
+    s.B = B;
+    s.C = static_cast<int>(Di);
+    s.N = static_cast<int>(N);
+    s.R = static_cast<int>(R);
+    s.u = xc;
+    s.dt_proj = dt_proj[l];
+    s.dt_bias = vec;
+    s.A = vec;
+    s.dbc = dbc;
+    s.D = vec;
+    s.z = xz + Di;
+    s.z_stride = static_cast<int>(2 * Di);
+    s.state = {pool + l * layer_floats + Di * (K - 1), slot_floats};
+    s.y = y;
+  }
+  auto head = [&](int l) {
+    return kc::GemvArgs{
+        lm_head[l % 2], h,      static_cast<int>(D),          B, vec, 1e-5f, nullptr, false,
+        nullptr,        logits, static_cast<int>(shape.vocab)};
+  };
 
   struct Row {
-    const char* name;
+    std::string name;
     double us, bytes;
   };
   std::vector<Row> rows;
-  const double state_bytes = 2.0 * B * Di * N * 4;
+  auto measure = [&](const std::string& name, double bytes, const std::function<void(int)>& launch,
+                     int layers) {
+    rows.push_back({name, time_in_graph(stream, layers, launch), bytes});
+  };
+  const double state_bytes = 2.0 * B * Di * (N + K - 1) * 4;
+  const double in_bytes = 2.0 * 2 * Di * D, x_bytes = 2.0 * W * Di, dt_bytes = 2.0 * Di * R,
+               out_bytes = 2.0 * D * Di, head_bytes = 2.0 * shape.vocab * D;
+  const double layer_bytes = in_bytes + x_bytes + dt_bytes + out_bytes + state_bytes;
   // Up to a few sessions the default takes the fused GEMV kernels; beyond, the cuBLAS path below.
   // With --batch-invariant every batch takes the tensor-core path (split, then product).
   if (B <= kc::kGemvGroup) {
-    rows = {
-        {"in_proj (norm, conv)", time_launches([&] { kc::gemv(a_in, nullptr); }),
-         2.0 * in_proj.rows * in_proj.cols},
-        {"x_proj", time_launches([&] { kc::gemv(a_x, nullptr); }), 2.0 * x_proj.rows * x_proj.cols},
-        {"dt_proj + scan", time_launches([&] { kc::selective_scan_step(s, nullptr); }),
-         2.0 * Di * R + state_bytes},
-        {"out_proj (+residual)", time_launches([&] { kc::gemv(a_out, nullptr); }),
-         2.0 * out_proj.rows * out_proj.cols},
-        {"lm_head (norm)", time_launches([&] { kc::gemv(a_head, nullptr); }),
-         2.0 * lm_head.rows * lm_head.cols},
-    };
+    measure(
+        "in_proj (norm, conv)", in_bytes, [&](int l) { kc::gemv(a_in[l], stream); }, L);
+    // What the fused RMS norm and conv step add to in_proj.
+    measure(
+        "in_proj (norm only)", in_bytes,
+        [&](int l) {
+          kc::GemvArgs g = a_in[l];
+          g.conv = nullptr;
+          kc::gemv(g, stream);
+        },
+        L);
+    measure(
+        "in_proj (bare)", in_bytes,
+        [&](int l) {
+          kc::GemvArgs g = a_in[l];
+          g.conv = nullptr;
+          g.norm_w = nullptr;
+          kc::gemv(g, stream);
+        },
+        L);
+    measure(
+        "x_proj", x_bytes, [&](int l) { kc::gemv(a_x[l], stream); }, L);
+    measure(
+        "dt_proj + scan", dt_bytes + 2.0 * B * Di * N * 4,
+        [&](int l) { kc::selective_scan_step(scan[l], stream); }, L);
+    measure(
+        "out_proj (+residual)", out_bytes, [&](int l) { kc::gemv(a_out[l], stream); }, L);
+    measure(
+        "layer (the four above)", layer_bytes,
+        [&](int l) {
+          kc::gemv(a_in[l], stream);
+          kc::gemv(a_x[l], stream);
+          kc::selective_scan_step(scan[l], stream);
+          kc::gemv(a_out[l], stream);
+        },
+        L);
+    measure(
+        "lm_head (norm)", head_bytes, [&](int l) { kc::gemv(head(l), stream); }, 2);
   }
   {
     const int ld = kc::split_width(static_cast<int>(std::max(D, Di)));
@@ -117,7 +187,7 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
       const int cols = static_cast<int>(g.W.cols);
       const kc::Bf16Split in{split, std::size_t(B) * kc::split_width(cols)};
       kc::split_rows(g.x, g.x_stride, nullptr, B, cols, g.norm_w, g.eps, in,
-                     g.norm_w ? rstd : nullptr, nullptr);
+                     g.norm_w ? rstd : nullptr, stream);
       const kc::TensorLinearArgs t{g.W,
                                    in,
                                    kc::split_width(cols),
@@ -128,76 +198,79 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
                                    g.conv,
                                    g.y,
                                    g.y_stride};
-      kc::tensor_linear(t, nullptr);
+      kc::tensor_linear(t, stream);
     };
-    const std::vector<Row> invariant = {
-        {"invariant: in_proj (+split)", time_launches([&] { tensor(a_in); }),
-         2.0 * in_proj.rows * in_proj.cols},
-        {"invariant: x_proj (+split)", time_launches([&] { tensor(a_x); }),
-         2.0 * x_proj.rows * x_proj.cols},
-        {"invariant: dt_proj + scan", time_launches([&] { kc::selective_scan_step(s, nullptr); }),
-         2.0 * Di * R + state_bytes},
-        {"invariant: out_proj (+split)", time_launches([&] { tensor(a_out); }),
-         2.0 * out_proj.rows * out_proj.cols},
-        {"invariant: lm_head (+split)", time_launches([&] { tensor(a_head); }),
-         2.0 * lm_head.rows * lm_head.cols},
-    };
-    for (const Row& r : invariant) rows.push_back(r);
-    cudaFree(split);
-    cudaFree(rstd);
+    measure(
+        "invariant: in_proj (+split)", in_bytes, [&](int l) { tensor(a_in[l]); }, L);
+    measure(
+        "invariant: x_proj (+split)", x_bytes, [&](int l) { tensor(a_x[l]); }, L);
+    measure(
+        "invariant: dt_proj + scan", dt_bytes + 2.0 * B * Di * N * 4,
+        [&](int l) { kc::selective_scan_step(scan[l], stream); }, L);
+    measure(
+        "invariant: out_proj (+split)", out_bytes, [&](int l) { tensor(a_out[l]); }, L);
+    measure(
+        "invariant: lm_head (+split)", head_bytes, [&](int l) { tensor(head(l)); }, 2);
   }
   if (B > kc::kGemvGroup) {
     // The batched path: cuBLAS over the two-term bf16 split, the conv and scan kernels.
     kc::Blas blas;
-    blas.init(nullptr);
+    blas.init(stream);
     auto* split = static_cast<std::uint16_t*>(alloc(2 * B * std::max(Di, W) * 2));
-    auto* dt = static_cast<float*>(alloc(B * Di * 4));
     const kc::Bf16Split x16{split, static_cast<std::size_t>(B) * Di};
-    kc::ScanStepArgs sd = s;
-    sd.dt = dt;
-    const std::vector<Row> fast = {
-        {"default: rmsnorm", time_launches([&] {
-           kc::rmsnorm(h, nullptr, B, D, vec, 1e-5f, nullptr, {split, B * D}, nullptr);
-         }),
-         2.0 * B * D * 4},
-        {"default: in_proj GEMM x2",
-         time_launches([&] { blas.linear(in_proj, nullptr, x16, D, B, xz, 2 * Di); }),
-         2.0 * in_proj.rows * in_proj.cols},
-        {"default: conv step", time_launches([&] {
-           kc::causal_conv1d_step(xz, 2 * Di, slots, B, Di, shape.conv, vec, vec,
-                                  {pool, slot_floats}, xc, x16, nullptr);
-         }),
-         2.0 * B * Di * (shape.conv - 1) * 4},
-        {"default: x_proj GEMM x2",
-         time_launches([&] { blas.linear(x_proj, nullptr, x16, Di, B, dbc, W); }),
-         2.0 * x_proj.rows * x_proj.cols},
-        {"default: dt_proj GEMM x2",
-         time_launches([&] { blas.linear(dt_proj, nullptr, x16, W, B, dt, Di); }),
-         2.0 * dt_proj.rows * dt_proj.cols},
-        {"default: scan step", time_launches([&] { kc::selective_scan_step(sd, nullptr); }),
-         state_bytes},
-        {"default: out_proj GEMM x2",
-         time_launches([&] { blas.linear(out_proj, nullptr, x16, Di, B, h, D, 1.0f); }),
-         2.0 * out_proj.rows * out_proj.cols},
-        {"default: lm_head GEMM x2",
-         time_launches([&] { blas.linear(lm_head, nullptr, x16, D, B, logits, shape.vocab); }),
-         2.0 * lm_head.rows * lm_head.cols + 4.0 * B * shape.vocab},
+    auto rmsnorm = [&] {
+      kc::rmsnorm(h, nullptr, B, D, vec, 1e-5f, nullptr, {split, B * D}, stream);
     };
-    for (const Row& r : fast) rows.push_back(r);
-    cudaFree(split);
-    cudaFree(dt);
+    auto in = [&](int l) { blas.linear(in_proj[l], nullptr, x16, D, B, xz, 2 * Di); };
+    auto conv_step = [&](int l) {
+      kc::causal_conv1d_step(xz, 2 * Di, slots, B, Di, K, vec, vec, conv[l].state, xc, x16, stream);
+    };
+    auto x = [&](int l) { blas.linear(x_proj[l], nullptr, x16, Di, B, dbc, W); };
+    auto out = [&](int l) { blas.linear(out_proj[l], nullptr, x16, Di, B, h, D, 1.0f); };
+    // dt_proj as its own GEMM over the cast dt columns, then the scan step that reads dt.
+    auto* dt = static_cast<float*>(alloc(B * Di * 4));
+    const kc::Bf16Split dbc16{split, static_cast<std::size_t>(B) * W};
+    auto dt_gemm = [&](int l) {
+      kc::to_bf16(dbc, B, static_cast<int>(R), static_cast<int>(W), dbc16, static_cast<int>(W),
+                  stream);
+      blas.linear(dt_proj[l], nullptr, dbc16, W, B, dt, Di);
+    };
+    auto scan_dt = [&](int l) {
+      kc::ScanStepArgs sd = scan[l];
+      sd.dt = dt;
+      kc::selective_scan_step(sd, stream);
+    };
+    measure(
+        "default: rmsnorm", 2.0 * B * D * 4, [&](int) { rmsnorm(); }, L);
+    measure("default: in_proj GEMM x2", in_bytes, in, L);
+    measure("default: conv step", 2.0 * B * Di * (K - 1) * 4, conv_step, L);
+    measure("default: x_proj GEMM x2", x_bytes, x, L);
+    measure("default: dt cast + GEMM x2", dt_bytes, dt_gemm, L);
+    measure("default: scan step", 2.0 * B * Di * N * 4, scan_dt, L);
+    measure("default: out_proj GEMM x2", out_bytes, out, L);
+    measure(
+        "default: layer (the seven above)", layer_bytes,
+        [&](int l) {
+          rmsnorm();
+          in(l);
+          conv_step(l);
+          x(l);
+          dt_gemm(l);
+          scan_dt(l);
+          out(l);
+        },
+        L);
+    measure(
+        "default: lm_head GEMM x2", head_bytes + 4.0 * B * shape.vocab,
+        [&](int l) { blas.linear(lm_head[l % 2], nullptr, x16, D, B, logits, shape.vocab); }, 2);
   }
-  std::printf("  %s, batch %d (launched back to back, %s):\n", shape.name.c_str(), B,
-              cudaGetErrorString(cudaGetLastError()));
+  std::printf("  %s, batch %d (per layer, in CUDA graphs over %d layers' weights; %s):\n",
+              shape.name.c_str(), B, L, cudaGetErrorString(cudaGetLastError()));
   for (const auto& r : rows)
-    std::printf("    %-28s %8.2f us  %8.0f GB/s  (%4.0f%% of copy bandwidth)\n", r.name, r.us,
-                r.bytes / r.us * 1e-3, 100.0 * r.bytes / (r.us * 1e-6) / bandwidth);
-  for (const void* p : {in_proj.data, x_proj.data, dt_proj.data, out_proj.data, lm_head.data})
-    cudaFree(const_cast<void*>(p));
-  for (void* p : {static_cast<void*>(h), static_cast<void*>(xz), static_cast<void*>(xc),
-                  static_cast<void*>(dbc), static_cast<void*>(y), static_cast<void*>(logits),
-                  static_cast<void*>(vec), static_cast<void*>(pool), static_cast<void*>(slots)})
-    cudaFree(p);
+    std::printf("    %-30s %8.2f us  %8.0f GB/s  (%4.0f%% of copy bandwidth)\n", r.name.c_str(),
+                r.us, r.bytes / r.us * 1e-3, 100.0 * r.bytes / (r.us * 1e-6) / bandwidth);
+  cudaStreamDestroy(stream);
+  for (void* p : owned) cudaFree(p);
 }
 
 }  // namespace recur
