@@ -6,6 +6,10 @@
 
 namespace recur::kernels::cuda {
 
+// Every kernel here allows its successor only after its own wait, so when a kernel starts, the one
+// two launches back has completed: a kernel may read, before its wait, what that one and earlier
+// ones wrote (only its immediate predecessor's output needs the wait).
+
 // Blocks until the preceding kernel has completed and its writes are visible. A no-op when the
 // kernel was not launched as a programmatic dependent or the GPU predates sm_90.
 __device__ __forceinline__ void wait_for_predecessor() {

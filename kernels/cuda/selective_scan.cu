@@ -124,10 +124,16 @@ __global__ void scan_prefill_kernel(ScanArgs a, int lanes, int segments) {
   }
 }
 
-// A block covers 256 / lanes channels for `sessions` consecutive sessions: A, D and the dt bias are
-// loaded once (before waiting for the previous kernel) and reused for each session. Lanes hold PER
-// consecutive states; with VEC they move as 16-byte vectors.
-template <bool BF16, bool FUSED_DT, int PER, bool VEC>
+// A block covers 256 / lanes channels for `sessions` consecutive sessions: A, D, the dt bias and
+// the dt_proj weights are loaded once and reused for each session. Lanes hold PER consecutive
+// states; with VEC they move as 16-byte vectors.
+//
+// Only dbc comes from the previous kernel (x_proj); u and z come from in_proj, two launches back,
+// and the state from the previous step, so the first session's slot, state, u and z are loaded
+// before waiting for the predecessor (see pdl.cuh), next to the constants. Each session's dbc row
+// is staged once in shared memory for the whole block.
+// Each lane keeps up to MAX_DT dt_proj weights in registers (more registers for wider ranks).
+template <bool BF16, bool FUSED_DT, int PER, bool VEC, int MAX_DT>
 __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lanes, int sessions) {
   const int lane = threadIdx.x % lanes;
   const int c_raw = blockIdx.x * (blockDim.x / lanes) + threadIdx.x / lanes;
@@ -138,35 +144,84 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
 #pragma unroll
   for (int j = 0; j < PER; ++j) A[j] = n0 + j < a.N ? a.A[c * a.N + n0 + j] : 0.0f;
   const float D = a.D[c], bias = a.dt_bias[c];
-  // This lane's dt_proj weights (r = lane, lane + lanes, ...), kept in registers when they fit.
-  constexpr int kMaxDt = 16;
+  // This lane's dt_proj weights, kept in registers when they fit: r = lane * per .. + per - 1
+  // (16-byte loads where rows and slices are aligned); else r = lane, lane + lanes, ...
+  constexpr int kMaxDt = MAX_DT;
   float wdt[kMaxDt];
-  const bool dt_in_registers = FUSED_DT && a.R <= kMaxDt * lanes;
+  const int per = (a.R + lanes - 1) / lanes;
+  const bool dt_in_registers = FUSED_DT && per <= kMaxDt;
   if constexpr (FUSED_DT) {
+    const std::size_t base = static_cast<std::size_t>(c) * a.R + lane * per;
+    if (BF16 && dt_in_registers && a.R % 8 == 0 && per % 8 == 0) {
+      const uint4* w =
+          reinterpret_cast<const uint4*>(static_cast<const std::uint16_t*>(a.dt_proj.data) + base);
 #pragma unroll
-    for (int i = 0; i < kMaxDt; ++i) {
-      const int r = lane + i * lanes;
-      wdt[i] = dt_in_registers && r < a.R
-                   ? load_weight<BF16>(a.dt_proj.data, static_cast<std::size_t>(c) * a.R + r)
-                   : 0.0f;
+      for (int q = 0; q < kMaxDt / 8; ++q) {
+        if (q * 8 >= per) break;
+        const uint4 v = w[q];
+        const std::uint32_t words[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          wdt[q * 8 + 2 * e] = __uint_as_float(words[e] << 16);
+          wdt[q * 8 + 2 * e + 1] = __uint_as_float(words[e] & 0xffff0000u);
+        }
+      }
+    } else {
+#pragma unroll
+      for (int i = 0; i < kMaxDt; ++i)
+        wdt[i] = dt_in_registers && i < per && lane * per + i < a.R
+                     ? load_weight<BF16>(a.dt_proj.data, base + i)
+                     : 0.0f;
     }
   }
+  // Session b's operands that do not come from the predecessor.
+  struct Operands {
+    float* state;  // null: padding row or inactive lane group
+    float s[PER];
+    float u, z;
+  };
+  auto load_operands = [&](int b, Operands& o) {
+    const int slot = a.slots[b];
+    o.state = slot >= 0 && active
+                  ? a.state.base + static_cast<std::size_t>(slot) * a.state.slot_stride +
+                        static_cast<std::size_t>(c) * a.N + n0
+                  : nullptr;
+    if constexpr (VEC) {
+#pragma unroll
+      for (int q = 0; q < PER / 4; ++q) {
+        const float4 v = o.state && n0 + 4 * q < a.N ? reinterpret_cast<const float4*>(o.state)[q]
+                                                     : float4{0, 0, 0, 0};
+        o.s[4 * q] = v.x, o.s[4 * q + 1] = v.y, o.s[4 * q + 2] = v.z, o.s[4 * q + 3] = v.w;
+      }
+    } else {
+#pragma unroll
+      for (int j = 0; j < PER; ++j) o.s[j] = o.state && n0 + j < a.N ? o.state[j] : 0.0f;
+    }
+    o.u = a.u[static_cast<std::size_t>(b) * a.C + c];
+    o.z = a.z[static_cast<std::size_t>(b) * a.z_stride + c];
+  };
+  const int first = blockIdx.y * sessions;
+  Operands o;
+  if (first < a.B) load_operands(first, o);
   wait_for_predecessor();
   allow_successor();
   const int W = a.R + 2 * a.N;
+  extern __shared__ float row[];  // [W]: this session's dt_low, B and C
   for (int i = 0; i < sessions; ++i) {
-    const int b = blockIdx.y * sessions + i;
+    const int b = first + i;
     if (b >= a.B) break;  // the same for the whole block
-    const float* row = a.dbc + static_cast<std::size_t>(b) * W;
+    if (i > 0) load_operands(b, o);
+    __syncthreads();  // the previous session's row has been read
+    for (int k = threadIdx.x; k < W; k += blockDim.x)
+      row[k] = a.dbc[static_cast<std::size_t>(b) * W + k];
+    __syncthreads();
     float dt;
     if constexpr (FUSED_DT) {
       float acc = 0.0f;
       if (dt_in_registers) {
 #pragma unroll
-        for (int i = 0; i < kMaxDt; ++i) {
-          const int r = lane + i * lanes;
-          if (r < a.R) acc += wdt[i] * row[r];
-        }
+        for (int i = 0; i < kMaxDt; ++i)
+          if (i < per && lane * per + i < a.R) acc += wdt[i] * row[lane * per + i];
       } else {
 #pragma unroll 4
         for (int r = lane; r < a.R; r += lanes)
@@ -177,49 +232,31 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
       dt = a.dt[static_cast<std::size_t>(b) * a.C + c];
     }
     const float delta = softplus(dt + bias);
-    const float u = a.u[static_cast<std::size_t>(b) * a.C + c];
-    const int slot = a.slots[b];
-    float* state = slot >= 0 && active
-                       ? a.state.base + static_cast<std::size_t>(slot) * a.state.slot_stride +
-                             static_cast<std::size_t>(c) * a.N + n0
-                       : nullptr;
-    float s[PER];
-    if constexpr (VEC) {
-#pragma unroll
-      for (int q = 0; q < PER / 4; ++q) {
-        const float4 v = state && n0 + 4 * q < a.N ? reinterpret_cast<const float4*>(state)[q]
-                                                   : float4{0, 0, 0, 0};
-        s[4 * q] = v.x, s[4 * q + 1] = v.y, s[4 * q + 2] = v.z, s[4 * q + 3] = v.w;
-      }
-    } else {
-#pragma unroll
-      for (int j = 0; j < PER; ++j) s[j] = state && n0 + j < a.N ? state[j] : 0.0f;
-    }
+    const float u = o.u;
     float partial = 0.0f;
 #pragma unroll
     for (int j = 0; j < PER; ++j) {
       const int n = n0 + j;
       if (n >= a.N) continue;
-      s[j] = expf(delta * A[j]) * s[j] + (delta * row[a.R + n]) * u;
-      partial += s[j] * row[a.R + a.N + n];
+      o.s[j] = expf(delta * A[j]) * o.s[j] + (delta * row[a.R + n]) * u;
+      partial += o.s[j] * row[a.R + a.N + n];
     }
-    if (state) {
+    if (o.state) {
       if constexpr (VEC) {
 #pragma unroll
         for (int q = 0; q < PER / 4; ++q)
           if (n0 + 4 * q < a.N)
-            reinterpret_cast<float4*>(state)[q] =
-                float4{s[4 * q], s[4 * q + 1], s[4 * q + 2], s[4 * q + 3]};
+            reinterpret_cast<float4*>(o.state)[q] =
+                float4{o.s[4 * q], o.s[4 * q + 1], o.s[4 * q + 2], o.s[4 * q + 3]};
       } else {
 #pragma unroll
         for (int j = 0; j < PER; ++j)
-          if (n0 + j < a.N) state[j] = s[j];
+          if (n0 + j < a.N) o.state[j] = o.s[j];
       }
     }
     const float total = group_sum(partial, lanes);
     if (active && lane == 0) {
-      const float z = a.z[static_cast<std::size_t>(b) * a.z_stride + c];
-      const float y = (total + D * u) * silu(z);
+      const float y = (total + D * u) * silu(o.z);
       a.y[static_cast<std::size_t>(b) * a.C + c] = y;
       if (a.y_bf16.hi) store_split(a.y_bf16, static_cast<std::size_t>(b) * a.C + c, y);
     }
@@ -243,11 +280,15 @@ cudaError_t launch_step(const ScanStepArgs& a, bool vec, cudaStream_t s) {
   const int sessions = std::max(1, std::min(16, a.B / 64));
   const dim3 grid((a.C + channels_per_block - 1) / channels_per_block,
                   (a.B + sessions - 1) / sessions);
-  if (vec)
-    return launch_dependent(scan_step_kernel<BF16, FUSED_DT, PER, true>, grid, 256, 0, s, a, lanes,
-                            sessions);
-  return launch_dependent(scan_step_kernel<BF16, FUSED_DT, PER, false>, grid, 256, 0, s, a, lanes,
-                          sessions);
+  // dt_proj weights per lane: 16 registers cover the small shapes at full occupancy; wider ranks
+  // (the 2.8B shape: 160) take 48. Shared memory: one dbc row.
+  const bool wide = FUSED_DT && a.R > 16 * lanes;
+  const std::size_t shared = static_cast<std::size_t>(a.R + 2 * a.N) * sizeof(float);
+  auto kernel = vec ? (wide ? scan_step_kernel<BF16, FUSED_DT, PER, true, 48>
+                            : scan_step_kernel<BF16, FUSED_DT, PER, true, 16>)
+                    : (wide ? scan_step_kernel<BF16, FUSED_DT, PER, false, 48>
+                            : scan_step_kernel<BF16, FUSED_DT, PER, false, 16>);
+  return launch_dependent(kernel, grid, 256, shared, s, a, lanes, sessions);
 }
 
 template <bool BF16, bool FUSED_DT>

@@ -227,13 +227,15 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ScanParity,
                                            ScanCase{{129}, 6, 2}, ScanCase{{40, 3}, 4, 64},
                                            ScanCase{{17}, 2, 200}, ScanCase{{1000}, 2, 8}));
 
-class ScanStepParity : public ::testing::TestWithParam<std::tuple<int, int, bool>> {};
+// (sessions, state size, bf16 weights, dt rank): ranks of the fixtures (6), mamba-130m (48), the
+// 2.8B shape (160: 16-byte weight loads) and past what a lane keeps in registers (400).
+class ScanStepParity : public ::testing::TestWithParam<std::tuple<int, int, bool, int>> {};
 
 TEST_P(ScanStepParity, FusedDtProjAndUpdateMatchTheCpu) {
   RECUR_REQUIRE_GPU();
-  const auto [B, N, bf16] = GetParam();
-  std::mt19937 rng(B + N);
-  const int C = 24, R = 6, W = R + 2 * N, pool_slots = B + 200;
+  const auto [B, N, bf16, R] = GetParam();
+  std::mt19937 rng(B + N + R);
+  const int C = 24, W = R + 2 * N, pool_slots = B + 200;
   const std::size_t per_slot = static_cast<std::size_t>(C) * N;
   auto slots = scattered_slots(B, pool_slots, 9);
   auto u = randn(static_cast<std::size_t>(B) * C, rng);
@@ -303,7 +305,8 @@ TEST_P(ScanStepParity, FusedDtProjAndUpdateMatchTheCpu) {
 
 INSTANTIATE_TEST_SUITE_P(Batches, ScanStepParity,
                          ::testing::Combine(::testing::Values(1, 3, 1100),
-                                            ::testing::Values(2, 16, 64, 200), ::testing::Bool()));
+                                            ::testing::Values(2, 16, 64, 200), ::testing::Bool(),
+                                            ::testing::Values(6, 48, 160, 400)));
 
 }  // namespace
 }  // namespace recur::kernels
