@@ -43,12 +43,18 @@ __device__ __forceinline__ void unpack(const uint4& raw, float* out) {
   }
 }
 
+// Output r of session b; `window`, when given, is the conv window of (b, r) loaded beforehand.
 __device__ __forceinline__ void finish(const GemvArgs& a, const ConvStepFusion& cv, bool has_conv,
-                                       int b, int r, float v) {
+                                       int b, int r, float v, const ConvWindow* window) {
   if (a.bias) v += a.bias[r];
   float* out = a.y + static_cast<std::size_t>(b) * a.y_stride + r;
   *out = a.accumulate ? *out + v : v;
-  if (has_conv && r < cv.C) conv_epilogue(cv, b, r, v);
+  if (has_conv && r < cv.C) {
+    if (window && window->ready)
+      conv_step(cv, *window, b, r, v);
+    else
+      conv_epilogue(cv, b, r, v);
+  }
 }
 
 // The arguments seen from the first session of this block's group of B. Groups run along
@@ -73,17 +79,21 @@ __device__ __forceinline__ void stage_inputs(const GemvArgs& a, int cols, float*
                                              float* ss_warp) {
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int quads = cols / 4;  // cols is a multiple of 4 on the vector path
-  constexpr int kPerThread = 8;
+  // Loads in flight per thread: the norm weights travel with the inputs (fewer of each then).
+  constexpr int kPerThread = NORM ? 4 : 8;
 #pragma unroll 1
   for (int b = 0; b < B; ++b) {
     const float* x = a.x + static_cast<std::size_t>(b) * a.x_stride;
     float ss = 0.0f;
     for (int base = 0; base < quads; base += kPerThread * blockDim.x) {
-      float4 v[kPerThread];
+      float4 v[kPerThread], w[kPerThread];
 #pragma unroll
       for (int i = 0; i < kPerThread; ++i) {
         const int q = base + i * blockDim.x + threadIdx.x;
-        if (q < quads) v[i] = reinterpret_cast<const float4*>(x)[q];
+        if (q < quads) {
+          v[i] = reinterpret_cast<const float4*>(x)[q];
+          if constexpr (NORM) w[i] = reinterpret_cast<const float4*>(a.norm_w)[q];
+        }
       }
 #pragma unroll
       for (int i = 0; i < kPerThread; ++i) {
@@ -91,8 +101,7 @@ __device__ __forceinline__ void stage_inputs(const GemvArgs& a, int cols, float*
         if (q >= quads) continue;
         if constexpr (NORM) {
           ss += v[i].x * v[i].x + v[i].y * v[i].y + v[i].z * v[i].z + v[i].w * v[i].w;
-          const float4 w = reinterpret_cast<const float4*>(a.norm_w)[q];
-          v[i] = float4{w.x * v[i].x, w.y * v[i].y, w.z * v[i].z, w.w * v[i].w};
+          v[i] = float4{w[i].x * v[i].x, w[i].y * v[i].y, w[i].z * v[i].z, w[i].w * v[i].w};
         }
         reinterpret_cast<float4*>(xs + b * cols)[q] = v[i];
       }
@@ -114,10 +123,18 @@ __device__ __forceinline__ float rstd_of(const float* ss_warp, int b, int cols, 
 
 // Vector path: cols a multiple of the vector width, rows 16-byte aligned. A warp takes two rows at
 // a time (kRows), so each shared-memory read of the inputs feeds two rows and twice the weight
-// bytes are in flight. With SPLIT warps per row (few rows), the warps of a block share one row
+// bytes are in flight. With SPLIT warps per row pair (few rows), the warps of a block share a
 // pair's columns and add their parts in a fixed order.
+//
+// The grid is no larger than what stays resident at once. With SPLIT 1, warp w of block y takes
+// row pairs w * gridDim.y + y, then every 8 * gridDim.y further: each block, and so each
+// multiprocessor, gets an equal share of the rows. With SPLIT > 1 a block takes 8 / SPLIT
+// consecutive pairs per round, all its warps running the same rounds (they meet at barriers).
+//
+// With the conv step fused, each finishing lane's conv window is requested with its pair's first
+// weights (the first pair's before the wait), so the epilogue does not stall the warp.
 template <int B, bool BF16, bool NORM, int SPLIT>
-__global__ void __launch_bounds__(kWarps * 32)
+__global__ void __launch_bounds__(kWarps * 32, 2)
     gemv_vec_kernel(GemvArgs a, ConvStepFusion cv, bool has_conv) {
   extern __shared__ float xs[];  // [B][cols], then [kWarps][kRows][B] partial sums
   __shared__ float ss_warp[kWarps * B];
@@ -131,10 +148,11 @@ __global__ void __launch_bounds__(kWarps * 32)
   const int k_begin = part * slice, k_end = min(cols, k_begin + slice);
   const uint4* weights = static_cast<const uint4*>(a.W.data);
   const int vectors_per_row = cols / W;
+  const int pairs = (rows + kRows - 1) / kRows;
   const int pair_step = gridDim.y * kGroups;
 
   select_group<B>(a, cv);
-  int pair = blockIdx.y * kGroups + warp / SPLIT;
+  int pair = SPLIT == 1 ? warp * gridDim.y + blockIdx.y : blockIdx.y * kGroups + warp / SPLIT;
   uint4 raw[kRows][kVectors<B>];
   auto load = [&](int p, int chunk) {
 #pragma unroll
@@ -148,13 +166,24 @@ __global__ void __launch_bounds__(kWarps * 32)
       }
     }
   };
-  load(pair, k_begin);  // weights are constants: fetched before waiting for the previous kernel
+  // Lane j * B + b finishes row j of a pair for session b: its conv window.
+  const bool finisher = has_conv && lane < kRows * B && (SPLIT == 1 || part == 0);
+  const int slot = finisher ? cv.slots[lane % B] : -1;  // the same for every pair
+  ConvWindow window;
+  auto load_window = [&](int p) {
+    const int r = p * kRows + lane / B;
+    if (finisher && r < rows && r < cv.C) load_conv_window(cv, slot, r, window);
+  };
+  // Weights and conv windows do not come from the previous kernel: fetched before waiting for it.
+  load(pair, k_begin);
+  load_window(pair);
   wait_for_predecessor();
   stage_inputs<B, NORM>(a, cols, xs, ss_warp);
   allow_successor();
   float* partial = xs + B * cols;
 
-  for (bool first = true; pair * kRows < rows; pair += pair_step, first = false) {
+  for (bool first = true; (SPLIT == 1 ? pair : pair - warp / SPLIT) < pairs;
+       pair += pair_step, first = false) {
     float acc[kRows][B];
 #pragma unroll
     for (int j = 0; j < kRows; ++j)
@@ -162,6 +191,7 @@ __global__ void __launch_bounds__(kWarps * 32)
       for (int b = 0; b < B; ++b) acc[j][b] = 0.0f;
     for (int chunk = k_begin; chunk < k_end; chunk += kVectors<B> * 32 * W) {
       if (!first || chunk != k_begin) load(pair, chunk);
+      if (!first && chunk == k_begin) load_window(pair);
 #pragma unroll
       for (int i = 0; i < kVectors<B>; ++i) {
         const int k = chunk + (lane + i * 32) * W;
@@ -217,7 +247,7 @@ __global__ void __launch_bounds__(kWarps * 32)
 #pragma unroll
         for (int b = 0; b < B; ++b)
           if (lane == j * B + b && pair * kRows + j < rows)
-            finish(a, cv, has_conv, b, pair * kRows + j, acc[j][b]);
+            finish(a, cv, has_conv, b, pair * kRows + j, acc[j][b], &window);
     } else {
       if (lane == 0) {
 #pragma unroll
@@ -231,7 +261,7 @@ __global__ void __launch_bounds__(kWarps * 32)
         float v = 0.0f;
         for (int p = 0; p < SPLIT; ++p) v += partial[((warp + p) * kRows + j) * B + b];
         if constexpr (NORM) v *= rstd_of<B>(ss_warp, b, cols, a.eps);
-        if (pair * kRows + j < rows) finish(a, cv, has_conv, b, pair * kRows + j, v);
+        if (pair * kRows + j < rows) finish(a, cv, has_conv, b, pair * kRows + j, v, &window);
       }
       __syncthreads();
     }
@@ -272,7 +302,7 @@ __global__ void __launch_bounds__(kWarps * 32)
     for (int b = 0; b < B; ++b) acc[b] = group_sum(acc[b], 32);
     if (lane < B)
       for (int b = 0; b < B; ++b)
-        if (b == lane) finish(a, cv, has_conv, b, r, acc[b]);
+        if (b == lane) finish(a, cv, has_conv, b, r, acc[b], nullptr);
   }
 }
 
@@ -286,12 +316,33 @@ int sm_count() {
   return n;
 }
 
-// Blocks along the rows: up to `most` for one group of sessions; with many groups fewer, each
-// taking more rows, so a block's staging of its sessions is spread over more weights while the
-// groups together still fill the GPU. Which block takes a row does not change its sums.
-int row_blocks(int most, int session_groups) {
-  const int enough = (sm_count() * 8 + session_groups - 1) / session_groups;
-  return std::max(1, std::min(most, enough));
+// Dynamic shared memory a block of the vector kernel may take on this device (less what its static
+// arrays need).
+std::size_t max_dynamic_shared() {
+  static const std::size_t n = [] {
+    int device = 0, bytes = 0;
+    cudaGetDevice(&device);
+    cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
+    return bytes > 1024 ? static_cast<std::size_t>(bytes) - 1024 : std::size_t{0};
+  }();
+  return n;
+}
+
+// Blocks along the rows for each group of sessions: no more than the rows need, and no more than
+// all groups together keep resident at once (`resident` blocks on the GPU): a second wave would
+// idle most multiprocessors at its tail. Which block takes a row does not change its sums.
+int row_blocks(int needed, int session_groups, int resident) {
+  return std::max(1, std::min(needed, resident / session_groups));
+}
+
+template <class Kernel>
+int resident_blocks(Kernel kernel, std::size_t shared) {
+  int per_sm = 0;
+  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kWarps * 32, shared) !=
+          cudaSuccess ||
+      per_sm < 1)
+    per_sm = 1;
+  return per_sm * sm_count();
 }
 
 template <int B, bool BF16, bool NORM>
@@ -303,25 +354,35 @@ cudaError_t launch(const GemvArgs& a, int sessions, cudaStream_t s) {
   constexpr int W = kWidth<BF16>;
   const bool vec = cols % W == 0 && reinterpret_cast<std::uintptr_t>(a.W.data) % 16 == 0 &&
                    a.x_stride % 4 == 0 && reinterpret_cast<std::uintptr_t>(a.x) % 16 == 0;
-  const std::size_t shared = (static_cast<std::size_t>(B) * cols + kWarps * 4 * B) * sizeof(float);
-  if (!vec || shared > 200 * 1024) {
+  const std::size_t shared = (static_cast<std::size_t>(B) * cols + kWarps * 2 * B) * sizeof(float);
+  if (!vec || shared > max_dynamic_shared()) {
+    auto kernel = gemv_any_kernel<B, BF16, NORM>;
     const int blocks =
-        row_blocks(std::min((rows + kWarps - 1) / kWarps, sm_count() * 8), session_groups);
-    return launch_dependent(gemv_any_kernel<B, BF16, NORM>, dim3(session_groups, blocks),
-                            kWarps * 32, 0, s, a, cv, has_conv);
+        row_blocks((rows + kWarps - 1) / kWarps, session_groups, resident_blocks(kernel, 0));
+    return launch_dependent(kernel, dim3(session_groups, blocks), kWarps * 32, 0, s, a, cv,
+                            has_conv);
   }
-  // Few rows: split each row pair over the block's warps so the whole GPU streams.
-  const bool split = rows < sm_count() * 4;
-  auto kernel = split ? gemv_vec_kernel<B, BF16, NORM, kWarps> : gemv_vec_kernel<B, BF16, NORM, 1>;
+  // Warps per row pair: the fewest that still give every multiprocessor a block (few rows: the
+  // warps of a block split a pair's columns so the whole GPU streams). Long rows whose pairs would
+  // give fewer than two blocks per multiprocessor are split in four too: more blocks stream at once
+  // (the out_proj of the 2.8B shape: 67% of the copy bandwidth against 60%).
+  constexpr int kRows = 2;
+  const int pairs = (rows + kRows - 1) / kRows;
+  const bool long_rows = cols / W >= 512;
+  const int split = pairs >= sm_count() * kWarps * (long_rows ? 2 : 1) ? 1
+                    : pairs >= sm_count() * 2                          ? kWarps / 2
+                                                                       : kWarps;
+  auto kernel = split == 1            ? gemv_vec_kernel<B, BF16, NORM, 1>
+                : split == kWarps / 2 ? gemv_vec_kernel<B, BF16, NORM, kWarps / 2>
+                                      : gemv_vec_kernel<B, BF16, NORM, kWarps>;
   // Per device and cheap; decode steps are captured once, so this runs at capture time only.
-  if (auto e =
-          cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
+  if (auto e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    static_cast<int>(max_dynamic_shared()));
       e != cudaSuccess)
     return e;
-  constexpr int kRows = 2;
-  const int groups = (rows + kRows - 1) / kRows;
-  const int blocks = row_blocks(
-      split ? groups : std::min((groups + kWarps - 1) / kWarps, sm_count() * 4), session_groups);
+  const int pairs_per_block = kWarps / split;
+  const int blocks = row_blocks((pairs + pairs_per_block - 1) / pairs_per_block, session_groups,
+                                resident_blocks(kernel, shared));
   return launch_dependent(kernel, dim3(session_groups, blocks), kWarps * 32, shared, s, a, cv,
                           has_conv);
 }
