@@ -58,29 +58,54 @@ __global__ void to_bf16_kernel(const float* x, int rows, int cols, int x_stride,
 }
 
 // One block per row; ties go to the lowest index, NaN compares below everything.
-__global__ void argmax_kernel(const float* logits, int V, int limit, std::int32_t* out) {
-  __shared__ float best_v[256];
-  __shared__ int best_i[256];
+// The better of two candidates: the larger value, the lower index on ties (NaN never wins: it
+// never enters as a candidate).
+__device__ __forceinline__ void keep_best(float& bv, int& bi, float v, int i) {
+  if (v > bv || (v == bv && i < bi)) bv = v, bi = i;
+}
+
+// One block of kArgmaxThreads per row. With a 16-byte aligned row each thread reads four values at
+// a time, all its loads issued together.
+constexpr int kArgmaxThreads = 1024;
+__global__ void __launch_bounds__(kArgmaxThreads)
+    argmax_kernel(const float* logits, int V, int limit, std::int32_t* out) {
+  __shared__ float best_v[kArgmaxThreads / 32];
+  __shared__ int best_i[kArgmaxThreads / 32];
   const float* row = logits + static_cast<std::size_t>(blockIdx.x) * V;
   float bv = -INFINITY;
   int bi = 0x7fffffff;
-  for (int j = threadIdx.x; j < limit; j += blockDim.x) {
-    const float v = row[j];
-    if (!isnan(v) && (v > bv || (v == bv && j < bi))) bv = v, bi = j;
-  }
-  best_v[threadIdx.x] = bv;
-  best_i[threadIdx.x] = bi;
-  __syncthreads();
-  for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {
-    if (threadIdx.x < stride) {
-      const float ov = best_v[threadIdx.x + stride];
-      const int oi = best_i[threadIdx.x + stride];
-      if (ov > best_v[threadIdx.x] || (ov == best_v[threadIdx.x] && oi < best_i[threadIdx.x]))
-        best_v[threadIdx.x] = ov, best_i[threadIdx.x] = oi;
+  int scalar_from = 0;
+  if (reinterpret_cast<std::uintptr_t>(row) % 16 == 0) {
+    const int quads = limit / 4;
+    const float4* q = reinterpret_cast<const float4*>(row);
+#pragma unroll 4
+    for (int j = threadIdx.x; j < quads; j += kArgmaxThreads) {
+      const float4 v = q[j];
+      if (!isnan(v.x)) keep_best(bv, bi, v.x, 4 * j);
+      if (!isnan(v.y)) keep_best(bv, bi, v.y, 4 * j + 1);
+      if (!isnan(v.z)) keep_best(bv, bi, v.z, 4 * j + 2);
+      if (!isnan(v.w)) keep_best(bv, bi, v.w, 4 * j + 3);
     }
-    __syncthreads();
+    scalar_from = quads * 4;
   }
-  if (threadIdx.x == 0) out[blockIdx.x] = best_i[0] == 0x7fffffff ? 0 : best_i[0];
+  for (int j = scalar_from + threadIdx.x; j < limit; j += kArgmaxThreads)
+    if (!isnan(row[j])) keep_best(bv, bi, row[j], j);
+  for (int offset = 16; offset > 0; offset /= 2) {
+    const float ov = __shfl_xor_sync(0xffffffffu, bv, offset);
+    const int oi = __shfl_xor_sync(0xffffffffu, bi, offset);
+    keep_best(bv, bi, ov, oi);
+  }
+  if ((threadIdx.x & 31) == 0) best_v[threadIdx.x >> 5] = bv, best_i[threadIdx.x >> 5] = bi;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    bv = best_v[threadIdx.x], bi = best_i[threadIdx.x];
+    for (int offset = 16; offset > 0; offset /= 2) {
+      const float ov = __shfl_xor_sync(0xffffffffu, bv, offset);
+      const int oi = __shfl_xor_sync(0xffffffffu, bi, offset);
+      keep_best(bv, bi, ov, oi);
+    }
+    if (threadIdx.x == 0) out[blockIdx.x] = bi == 0x7fffffff ? 0 : bi;
+  }
 }
 
 }  // namespace
@@ -121,7 +146,7 @@ cudaError_t to_bf16(const float* x, int rows, int cols, int x_stride, Bf16Split 
 cudaError_t argmax_rows(const float* logits, int rows, int V, int limit, std::int32_t* out,
                         cudaStream_t s) {
   if (rows <= 0) return cudaSuccess;
-  argmax_kernel<<<rows, 256, 0, s>>>(logits, V, limit, out);
+  argmax_kernel<<<rows, kArgmaxThreads, 0, s>>>(logits, V, limit, out);
   return last_launch_status();
 }
 

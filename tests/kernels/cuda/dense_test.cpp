@@ -229,5 +229,34 @@ TEST(Elementwise, EmbedRmsnormArgmaxAndBf16CastMatchTheCpu) {
   EXPECT_EQ(dids.download()[0], 0);
 }
 
+// Vocabulary-sized rows: 16-byte loads where a row is aligned (even V), one at a time where not
+// (odd V), a limit below V, ties won by the lowest index, NaN never.
+TEST(CudaDense, ArgmaxOfVocabularyRowsMatchesTheHost) {
+  RECUR_REQUIRE_GPU();
+  std::mt19937 rng(5);
+  for (const int V : {50280, 50281}) {
+    const int rows = 4, limit = V - 3;
+    auto logits = randn(static_cast<std::size_t>(rows) * V, rng);
+    auto at = [&](int r, int j) -> float& { return logits[static_cast<std::size_t>(r) * V + j]; };
+    at(0, 40000) = 9.0f, at(0, 7) = 9.0f, at(0, 45000) = NAN;  // a tie: 7 wins
+    at(1, V - 1) = 50.0f, at(1, limit - 1) = 8.0f;             // past the limit: ignored
+    at(2, 0) = 8.5f;
+    for (int j = 0; j < V; ++j) at(3, j) = j % 1000 == 999 ? NAN : -1.0f;  // all equal: 0 wins
+    std::vector<std::int32_t> expected(rows);
+    for (int r = 0; r < rows; ++r) {
+      int best = 0;
+      for (int j = 1; j < limit; ++j)
+        if (!std::isnan(at(r, j)) && (std::isnan(at(r, best)) || at(r, j) > at(r, best))) best = j;
+      expected[r] = best;
+    }
+    ASSERT_EQ(expected[0], 7);
+    ASSERT_EQ(expected[1], limit - 1);
+    DeviceArray<float> dl(logits);
+    DeviceArray<std::int32_t> dids(rows);
+    RECUR_CUDA_OK(cuda::argmax_rows(dl.get(), rows, V, limit, dids.get(), nullptr));
+    EXPECT_EQ(dids.download(), expected) << "V = " << V;
+  }
+}
+
 }  // namespace
 }  // namespace recur::kernels
