@@ -152,7 +152,8 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
   const bool dt_in_registers = FUSED_DT && per <= kMaxDt;
   if constexpr (FUSED_DT) {
     const std::size_t base = static_cast<std::size_t>(c) * a.R + lane * per;
-    if (BF16 && dt_in_registers && a.R % 8 == 0 && per % 8 == 0) {
+    if (BF16 && dt_in_registers && a.R % 8 == 0 && per % 8 == 0 &&
+        reinterpret_cast<std::uintptr_t>(a.dt_proj.data) % 16 == 0) {
       const uint4* w =
           reinterpret_cast<const uint4*>(static_cast<const std::uint16_t*>(a.dt_proj.data) + base);
 #pragma unroll
