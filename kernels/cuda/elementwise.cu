@@ -57,15 +57,23 @@ __global__ void to_bf16_kernel(const float* x, int rows, int cols, int x_stride,
               x[static_cast<std::size_t>(r) * x_stride + c]);
 }
 
-// One block per row; ties go to the lowest index, NaN compares below everything.
-// The better of two candidates: the larger value, the lower index on ties (NaN never wins: it
-// never enters as a candidate).
+// Keeps the better of (bv, bi) and (v, i): the larger value, the lower index on ties; NaN never
+// wins.
 __device__ __forceinline__ void keep_best(float& bv, int& bi, float v, int i) {
-  if (v > bv || (v == bv && i < bi)) bv = v, bi = i;
+  if (!isnan(v) && (v > bv || (v == bv && i < bi))) bv = v, bi = i;
 }
 
-// One block of kArgmaxThreads per row. With a 16-byte aligned row each thread reads four values at
-// a time, all its loads issued together.
+// The best candidate of the warp, in every lane.
+__device__ __forceinline__ void warp_best(float& bv, int& bi) {
+  for (int offset = 16; offset > 0; offset /= 2) {
+    const float ov = __shfl_xor_sync(0xffffffffu, bv, offset);
+    const int oi = __shfl_xor_sync(0xffffffffu, bi, offset);
+    keep_best(bv, bi, ov, oi);
+  }
+}
+
+// One block of kArgmaxThreads per row; ties go to the lowest index, NaN never wins. With a 16-byte
+// aligned row each thread reads four values at a time, all its loads issued together.
 constexpr int kArgmaxThreads = 1024;
 __global__ void __launch_bounds__(kArgmaxThreads)
     argmax_kernel(const float* logits, int V, int limit, std::int32_t* out) {
@@ -81,29 +89,21 @@ __global__ void __launch_bounds__(kArgmaxThreads)
 #pragma unroll 4
     for (int j = threadIdx.x; j < quads; j += kArgmaxThreads) {
       const float4 v = q[j];
-      if (!isnan(v.x)) keep_best(bv, bi, v.x, 4 * j);
-      if (!isnan(v.y)) keep_best(bv, bi, v.y, 4 * j + 1);
-      if (!isnan(v.z)) keep_best(bv, bi, v.z, 4 * j + 2);
-      if (!isnan(v.w)) keep_best(bv, bi, v.w, 4 * j + 3);
+      keep_best(bv, bi, v.x, 4 * j);
+      keep_best(bv, bi, v.y, 4 * j + 1);
+      keep_best(bv, bi, v.z, 4 * j + 2);
+      keep_best(bv, bi, v.w, 4 * j + 3);
     }
     scalar_from = quads * 4;
   }
   for (int j = scalar_from + threadIdx.x; j < limit; j += kArgmaxThreads)
-    if (!isnan(row[j])) keep_best(bv, bi, row[j], j);
-  for (int offset = 16; offset > 0; offset /= 2) {
-    const float ov = __shfl_xor_sync(0xffffffffu, bv, offset);
-    const int oi = __shfl_xor_sync(0xffffffffu, bi, offset);
-    keep_best(bv, bi, ov, oi);
-  }
+    keep_best(bv, bi, row[j], j);
+  warp_best(bv, bi);
   if ((threadIdx.x & 31) == 0) best_v[threadIdx.x >> 5] = bv, best_i[threadIdx.x >> 5] = bi;
   __syncthreads();
   if (threadIdx.x < 32) {
     bv = best_v[threadIdx.x], bi = best_i[threadIdx.x];
-    for (int offset = 16; offset > 0; offset /= 2) {
-      const float ov = __shfl_xor_sync(0xffffffffu, bv, offset);
-      const int oi = __shfl_xor_sync(0xffffffffu, bi, offset);
-      keep_best(bv, bi, ov, oi);
-    }
+    warp_best(bv, bi);
     if (threadIdx.x == 0) out[blockIdx.x] = bi == 0x7fffffff ? 0 : bi;
   }
 }
