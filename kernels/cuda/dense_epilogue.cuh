@@ -9,9 +9,9 @@ namespace recur::kernels::cuda {
 
 // The K-1 previous inputs of channel c of one session, where they live (null: a padding row, which
 // convolves a zero history and writes no state), and the channel's conv weights and bias, in
-// registers. Loaded apart from the step so a kernel can fetch them early, before it waits for its
-// predecessor: the conv state is not written by the kernel before (see pdl.cuh). Conv kernels
-// wider than kWindowMax are not held (ready stays false) and the step reads them where they are.
+// registers. Loaded apart from the step so a kernel can fetch them early, before its products are
+// done (the conv state is not written by the kernel before: see pdl.cuh). Conv kernels wider than
+// kWindowMax are not held (ready stays false) and the step reads them where they are.
 constexpr int kWindowMax = 4;
 struct ConvWindow {
   bool ready = false;
@@ -21,17 +21,24 @@ struct ConvWindow {
   float bias;
 };
 
-// `slot` is cv.slots[b] of the session b the window belongs to.
-__device__ __forceinline__ void load_conv_window(const ConvStepFusion& cv, int slot, int c,
-                                                 ConvWindow& w) {
+// The window's weights and bias: they depend on the channel only, so a kernel requests them before
+// it knows the session's slot.
+__device__ __forceinline__ void load_conv_weights(const ConvStepFusion& cv, int c, ConvWindow& w) {
+  if (cv.K > kWindowMax) return;
+#pragma unroll
+  for (int k = 0; k < kWindowMax; ++k) w.w[k] = k < cv.K ? cv.w[c * cv.K + k] : 0.0f;
+  w.bias = cv.bias ? cv.bias[c] : 0.0f;
+}
+
+// The window's previous inputs, once `slot` (cv.slots[b] of the session b the window belongs to)
+// is known; the window is then ready.
+__device__ __forceinline__ void load_conv_history(const ConvStepFusion& cv, int slot, int c,
+                                                  ConvWindow& w) {
   if (cv.K > kWindowMax) return;
   const int hist = cv.K - 1;
   w.state = slot >= 0 ? cv.state.base + static_cast<std::size_t>(slot) * cv.state.slot_stride +
                             static_cast<std::size_t>(c) * hist
                       : nullptr;
-#pragma unroll
-  for (int k = 0; k < kWindowMax; ++k) w.w[k] = k < cv.K ? cv.w[c * cv.K + k] : 0.0f;
-  w.bias = cv.bias ? cv.bias[c] : 0.0f;
 #pragma unroll
   for (int j = 0; j < kWindowMax - 1; ++j) w.x[j] = w.state && j < hist ? w.state[j] : 0.0f;
   w.ready = true;

@@ -168,19 +168,25 @@ __global__ void __launch_bounds__(kWarps * 32, 2)
   };
   // Lane j * B + b finishes row j of a pair for session b: its conv window.
   const bool finisher = has_conv && lane < kRows * B && (SPLIT == 1 || part == 0);
-  const int slot = finisher ? cv.slots[lane % B] : -1;  // the same for every pair
   ConvWindow window;
-  auto load_window = [&](int p) {
+  auto conv_row = [&](int p) {
     const int r = p * kRows + lane / B;
-    if (finisher && r < rows && r < cv.C) load_conv_window(cv, slot, r, window);
+    return finisher && r < rows && r < cv.C ? r : -1;
   };
-  // Weights and conv windows do not come from the previous kernel: fetched before waiting for it.
+  // Weights, conv weights and the slot do not come from the previous kernel: requested before
+  // waiting for it. The conv history is requested after the wait: its address needs the slot,
+  // whose load would otherwise hold the warp before the wait.
   load(pair, k_begin);
-  load_window(pair);
+  if (conv_row(pair) >= 0) load_conv_weights(cv, conv_row(pair), window);
+  const int slot = finisher ? cv.slots[lane % B] : -1;  // the same for every pair
   wait_for_predecessor();
+  if (conv_row(pair) >= 0) load_conv_history(cv, slot, conv_row(pair), window);
   stage_inputs<B, NORM>(a, cols, xs, ss_warp);
   allow_successor();
   float* partial = xs + B * cols;
+  // The finishing lane's session's 1/rms, once.
+  const int fin_b = lane % B;
+  const float rstd = NORM && lane < kRows * B ? rstd_of<B>(ss_warp, fin_b, cols, a.eps) : 1.0f;
 
   for (bool first = true; (SPLIT == 1 ? pair : pair - warp / SPLIT) < pairs;
        pair += pair_step, first = false) {
@@ -191,7 +197,10 @@ __global__ void __launch_bounds__(kWarps * 32, 2)
       for (int b = 0; b < B; ++b) acc[j][b] = 0.0f;
     for (int chunk = k_begin; chunk < k_end; chunk += kVectors<B> * 32 * W) {
       if (!first || chunk != k_begin) load(pair, chunk);
-      if (!first && chunk == k_begin) load_window(pair);
+      if (!first && chunk == k_begin && conv_row(pair) >= 0) {
+        load_conv_weights(cv, conv_row(pair), window);
+        load_conv_history(cv, slot, conv_row(pair), window);
+      }
 #pragma unroll
       for (int i = 0; i < kVectors<B>; ++i) {
         const int k = chunk + (lane + i * 32) * W;
@@ -232,22 +241,20 @@ __global__ void __launch_bounds__(kWarps * 32, 2)
     for (int j = 0; j < kRows; ++j)
 #pragma unroll
       for (int b = 0; b < B; ++b) acc[j][b] = group_sum(acc[j][b], 32);
-    if constexpr (NORM && SPLIT == 1) {
-#pragma unroll
-      for (int b = 0; b < B; ++b) {
-        const float rstd = rstd_of<B>(ss_warp, b, cols, a.eps);
-#pragma unroll
-        for (int j = 0; j < kRows; ++j) acc[j][b] *= rstd;
-      }
-    }
     if constexpr (SPLIT == 1) {
-      // Lane j * B + b finishes row j, token b (static register indexing).
+      // Lane j * B + b finishes row j, session b, all finishing lanes together (the sums are in
+      // every lane; static register indexing picks this lane's).
+      if (lane < kRows * B) {
+        float v = 0.0f;
 #pragma unroll
-      for (int j = 0; j < kRows; ++j)
+        for (int j = 0; j < kRows; ++j)
 #pragma unroll
-        for (int b = 0; b < B; ++b)
-          if (lane == j * B + b && pair * kRows + j < rows)
-            finish(a, cv, has_conv, b, pair * kRows + j, acc[j][b], &window);
+          for (int b = 0; b < B; ++b)
+            if (lane == j * B + b) v = acc[j][b];
+        if constexpr (NORM) v *= rstd;
+        const int r = pair * kRows + lane / B;
+        if (r < rows) finish(a, cv, has_conv, fin_b, r, v, &window);
+      }
     } else {
       if (lane == 0) {
 #pragma unroll
@@ -260,7 +267,7 @@ __global__ void __launch_bounds__(kWarps * 32, 2)
         const int j = lane / B, b = lane % B;
         float v = 0.0f;
         for (int p = 0; p < SPLIT; ++p) v += partial[((warp + p) * kRows + j) * B + b];
-        if constexpr (NORM) v *= rstd_of<B>(ss_warp, b, cols, a.eps);
+        if constexpr (NORM) v *= rstd;
         if (pair * kRows + j < rows) finish(a, cv, has_conv, b, pair * kRows + j, v, &window);
       }
       __syncthreads();
