@@ -70,45 +70,54 @@ __device__ __forceinline__ void select_group(GemvArgs& a, ConvStepFusion& cv) {
   }
 }
 
-// Stages the B input rows in shared memory with 16-byte loads issued together, multiplied by the
-// norm weight when there is one: xs[b][k] = norm_w[k] * x[b][k]. The RMS statistics are gathered on
-// the way (per-thread, per-warp, then per-block sums in a fixed order that depends only on the row
-// length), so the products can start at once and be scaled by rstd[b] at the end.
+// Stages the B input rows in shared memory with 16-byte loads issued together (every session's at
+// once), multiplied by the norm weight when there is one: xs[b][k] = norm_w[k] * x[b][k]. The RMS
+// statistics are gathered on the way (per-thread, per-warp, then per-block sums in a fixed order
+// that depends only on the row length: thread t adds quads t, t + 256, ... of every row), so the
+// products can start at once and be scaled by rstd[b] at the end.
 template <int B, bool NORM>
 __device__ __forceinline__ void stage_inputs(const GemvArgs& a, int cols, float* xs,
                                              float* ss_warp) {
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int quads = cols / 4;  // cols is a multiple of 4 on the vector path
-  // Loads in flight per thread: the norm weights travel with the inputs (fewer of each then).
-  constexpr int kPerThread = NORM ? 4 : 8;
-#pragma unroll 1
-  for (int b = 0; b < B; ++b) {
-    const float* x = a.x + static_cast<std::size_t>(b) * a.x_stride;
-    float ss = 0.0f;
-    for (int base = 0; base < quads; base += kPerThread * blockDim.x) {
-      float4 v[kPerThread], w[kPerThread];
+  // Quads per session and thread in flight: the norm weights travel with the inputs, and more
+  // sessions take fewer each.
+  constexpr int kPerThread = (NORM ? 4 : 8) / B > 0 ? (NORM ? 4 : 8) / B : 1;
+  float ss[B];
 #pragma unroll
-      for (int i = 0; i < kPerThread; ++i) {
-        const int q = base + i * blockDim.x + threadIdx.x;
-        if (q < quads) {
-          v[i] = reinterpret_cast<const float4*>(x)[q];
-          if constexpr (NORM) w[i] = reinterpret_cast<const float4*>(a.norm_w)[q];
-        }
-      }
+  for (int b = 0; b < B; ++b) ss[b] = 0.0f;
+  for (int base = 0; base < quads; base += kPerThread * blockDim.x) {
+    float4 v[B][kPerThread], w[kPerThread];
 #pragma unroll
-      for (int i = 0; i < kPerThread; ++i) {
-        const int q = base + i * blockDim.x + threadIdx.x;
-        if (q >= quads) continue;
+    for (int i = 0; i < kPerThread; ++i) {
+      const int q = base + i * blockDim.x + threadIdx.x;
+      if (q >= quads) continue;
+      if constexpr (NORM) w[i] = reinterpret_cast<const float4*>(a.norm_w)[q];
+#pragma unroll
+      for (int b = 0; b < B; ++b)
+        v[b][i] =
+            reinterpret_cast<const float4*>(a.x + static_cast<std::size_t>(b) * a.x_stride)[q];
+    }
+#pragma unroll
+    for (int i = 0; i < kPerThread; ++i) {
+      const int q = base + i * blockDim.x + threadIdx.x;
+      if (q >= quads) continue;
+#pragma unroll
+      for (int b = 0; b < B; ++b) {
+        float4 x = v[b][i];
         if constexpr (NORM) {
-          ss += v[i].x * v[i].x + v[i].y * v[i].y + v[i].z * v[i].z + v[i].w * v[i].w;
-          v[i] = float4{w[i].x * v[i].x, w[i].y * v[i].y, w[i].z * v[i].z, w[i].w * v[i].w};
+          ss[b] += x.x * x.x + x.y * x.y + x.z * x.z + x.w * x.w;
+          x = float4{w[i].x * x.x, w[i].y * x.y, w[i].z * x.z, w[i].w * x.w};
         }
-        reinterpret_cast<float4*>(xs + b * cols)[q] = v[i];
+        reinterpret_cast<float4*>(xs + b * cols)[q] = x;
       }
     }
-    if constexpr (NORM) {
-      ss = group_sum(ss, 32);
-      if (lane == 0) ss_warp[warp * B + b] = ss;
+  }
+  if constexpr (NORM) {
+#pragma unroll
+    for (int b = 0; b < B; ++b) {
+      const float total = group_sum(ss[b], 32);
+      if (lane == 0) ss_warp[warp * B + b] = total;
     }
   }
   __syncthreads();
