@@ -3,8 +3,9 @@
 // next to a Transformer's KV cache. Writes the numbers as JSON for
 // scripts/bench/performance_table.py.
 //
-// Run: build/bench/cuda_engine_bench [--json FILE] [--quick] [--kernels-only]
-// (--kernels-only: the per-kernel times alone, e.g. under a profiler)
+// Run: build/bench/cuda_engine_bench [--json FILE] [--quick] [--kernels-only] [--decode-only]
+// (--kernels-only: the per-kernel times alone, e.g. under a profiler; --decode-only: the decode
+// steps alone, without prefill, capacity and memory)
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -88,11 +89,12 @@ DecodeResult decode(Backend& be, std::size_t batch, double bandwidth, int steps)
 
 int main(int argc, char** argv) {
   std::string json_path;
-  bool quick = false, kernels_only = false;
+  bool quick = false, kernels_only = false, decode_only = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
     if (!std::strcmp(argv[i], "--quick")) quick = true;
     if (!std::strcmp(argv[i], "--kernels-only")) kernels_only = true;
+    if (!std::strcmp(argv[i], "--decode-only")) decode_only = true;
   }
   if (cuda_device_count() == 0) {
     std::printf("no CUDA device (%s): nothing to measure\n", cuda_unavailable_reason().c_str());
@@ -108,10 +110,12 @@ int main(int argc, char** argv) {
       {"device", prop.name}, {"copy_bandwidth_gbs", bw / 1e9}, {"decode", nlohmann::json::array()}};
   const int steps = quick ? 10 : 40;
 
-  std::printf("decode kernels alone:\n");
-  for (int B : {1, 8, 256}) print_kernel_times(kMamba130m, B, bw);
-  print_kernel_times(kMamba2p8b, 1, bw);
-  std::printf("\n");
+  if (!decode_only) {
+    std::printf("decode kernels alone:\n");
+    for (int B : {1, 8, 256}) print_kernel_times(kMamba130m, B, bw);
+    print_kernel_times(kMamba2p8b, 1, bw);
+    std::printf("\n");
+  }
   if (kernels_only) return 0;
 
   // Modes: "default" (cuBLAS GEMMs for larger batches and passes) and "invariant"
@@ -138,10 +142,11 @@ int main(int argc, char** argv) {
       const char* mode = invariant ? "invariant" : "default";
       auto be = make_cuda_backend(model, 0, 1100, invariant);
       if (!be) return std::printf("%s\n", be.error().message.c_str()), 1;
-      for (std::size_t batch : {1u, 2u, 8u, 16u, 64u, 256u, 1024u})
+      for (std::size_t batch : {1u, 2u, 8u, 16u, 32u, 64u, 256u, 1024u})
         if (!invariant || batch >= 8)
           report(kMamba130m, mode, batch, decode(**be, batch, bw, steps));
 
+      if (decode_only) continue;
       // Prefill: one 2,048-token prompt.
       auto slot = *(*be)->allocate();
       std::vector<TokenId> prompt(2048);
@@ -165,6 +170,7 @@ int main(int argc, char** argv) {
     auto be = make_cuda_backend(model, 0, 16);
     if (!be) return std::printf("%s\n", be.error().message.c_str()), 1;
     report(kMamba2p8b, "default", 1, decode(**be, 1, bw, steps));
+    if (decode_only) return 0;
   }
   {
     // Capacity: sessions resident at once, decoded in batches of 1,024.
