@@ -23,9 +23,9 @@ namespace kc = kernels::cuda;
 
 constexpr std::size_t kMaxPassTokens = CudaWorkspace::kMaxPassTokens;
 constexpr std::size_t kMaxDecodeBatch = CudaWorkspace::kMaxDecodeBatch;
-// Without batch invariance, the fused GEMV path wins up to 16 sessions (two groups of 8); past that
-// the tensor-core GEMMs do (see docs/performance.md).
-constexpr int kSmallDecodeBatch = 16;
+// Without batch invariance, the fused GEMV path wins up to 32 sessions (four groups of 8); past
+// that the tensor-core GEMMs do (see docs/performance.md).
+constexpr int kSmallDecodeBatch = 32;
 
 class CudaBackend final : public Backend {
  public:
