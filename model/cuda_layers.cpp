@@ -4,6 +4,9 @@ namespace recur {
 
 namespace kc = kernels::cuda;
 
+// Decode steps of more sessions than this take the head on cuBLAS (see enqueue_decode).
+constexpr int kGemvHeadBatch = 8;
+
 void CudaLayers::enqueue_pass(int T, int n_seqs, int n_rows, LaunchLog& log) const {
   const MambaConfig& c = config;
   const int D = static_cast<int>(c.hidden_size), Di = static_cast<int>(c.intermediate_size);
@@ -221,7 +224,10 @@ void CudaLayers::enqueue_decode(int bucket, int argmax_limit, bool small, Launch
       if (L.out_proj_bias) log(kc::add_bias(h, bucket, D, D, L.out_proj_bias, stream), "bias");
     }
   }
-  if (small) {
+  // The head: the GEMV kernel for a few sessions (and batch invariance). Past kGemvHeadBatch,
+  // cuBLAS streams the vocabulary matrix at full speed, where the GEMV's staged inputs feed too few
+  // rows per shared-memory read.
+  if (small && (invariant || bucket <= kGemvHeadBatch)) {
     kc::GemvArgs head{weights.lm_head,
                       h,
                       D,
@@ -236,9 +242,9 @@ void CudaLayers::enqueue_decode(int bucket, int argmax_limit, bool small, Launch
     log(kc::gemv(head, stream), "lm_head");
   } else {
     log(kc::rmsnorm(h, nullptr, bucket, D, weights.norm_f, c.layer_norm_epsilon,
-                    b16 ? nullptr : ws.u.get<float>(), split(ws.u16, D, b16), stream),
+                    bf16() ? nullptr : ws.u.get<float>(), split(ws.u16, D, bf16()), stream),
         "norm_f");
-    log(blas.linear(weights.lm_head, ws.u.get<float>(), split(ws.u16, D, b16), D, bucket,
+    log(blas.linear(weights.lm_head, ws.u.get<float>(), split(ws.u16, D, bf16()), D, bucket,
                     ws.logits.get<float>(), V),
         "lm_head");
   }
