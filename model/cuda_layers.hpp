@@ -3,7 +3,8 @@
 //    the conv and the segmented scan continuing each sequence from its slot;
 //  - a decode step (one token per session), captured once per batch bucket as a CUDA graph: small
 //    buckets use fused GEMV kernels (norm + in_proj + conv step, x_proj, dt_proj + scan, out_proj +
-//    residual), four kernels per layer; larger ones use cuBLAS GEMMs.
+//    residual), four kernels per layer, and the head on cuBLAS past 8 sessions; larger buckets use
+//    cuBLAS GEMMs.
 // Batch-invariant (`invariant`): every pass and every decode bucket takes kernels whose sums do not
 // depend on the batch (bf16 weights: the tensor-core product over split inputs; fp32 weights: the
 // GEMV kernels), so a sequence's results never depend on the sequences it runs with. Otherwise
