@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "kernels/cuda/pdl.cuh"
+
 namespace {
 
 namespace cg = cooperative_groups;
@@ -100,10 +102,8 @@ __global__ void grid_sync_kernel(unsigned*, int n) {
 
 // An empty programmatic dependent: waits for its predecessor, then lets its successor launch.
 __global__ void empty_kernel() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.wait;" ::: "memory");
-  asm volatile("griddepcontrol.launch_dependents;");
-#endif
+  recur::kernels::cuda::wait_for_predecessor();
+  recur::kernels::cuda::allow_successor();
 }
 
 // Microseconds per kernel of kRepeats empty kernels of `blocks` x `threads` replayed as a graph.
@@ -112,17 +112,12 @@ int time_boundaries(int blocks, int threads, bool pdl, cudaStream_t s, float* us
   cudaGraphExec_t exec;
   CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
   for (int i = 0; i < kRepeats; ++i) {
-    cudaLaunchConfig_t config{};
-    config.gridDim = blocks;
-    config.blockDim = threads;
-    config.stream = s;
-    cudaLaunchAttribute attribute[1];
-    attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    attribute[0].val.programmaticStreamSerializationAllowed = 1;
-    config.attrs = attribute;
-    config.numAttrs = pdl ? 1 : 0;
-    CHECK(cudaLaunchKernelEx(&config, empty_kernel));
+    if (pdl)
+      CHECK(recur::kernels::cuda::launch_dependent(empty_kernel, blocks, threads, 0, s));
+    else
+      empty_kernel<<<blocks, threads, 0, s>>>();
   }
+  CHECK(cudaGetLastError());
   CHECK(cudaStreamEndCapture(s, &graph));
   CHECK(cudaGraphInstantiate(&exec, graph, 0));
   cudaEvent_t a, b;

@@ -186,10 +186,11 @@ __global__ void __launch_bounds__(kWarps * 32, 2)
   // waiting for it. The conv history is requested after the wait: its address needs the slot,
   // whose load would otherwise hold the warp before the wait.
   load(pair, k_begin);
-  if (conv_row(pair) >= 0) load_conv_weights(cv, conv_row(pair), window);
+  const int first_row = conv_row(pair);
+  if (first_row >= 0) load_conv_weights(cv, first_row, window);
   const int slot = finisher ? cv.slots[lane % B] : -1;  // the same for every pair
   wait_for_predecessor();
-  if (conv_row(pair) >= 0) load_conv_history(cv, slot, conv_row(pair), window);
+  if (first_row >= 0) load_conv_history(cv, slot, first_row, window);
   stage_inputs<B, NORM>(a, cols, xs, ss_warp);
   allow_successor();
   float* partial = xs + B * cols;
@@ -206,9 +207,9 @@ __global__ void __launch_bounds__(kWarps * 32, 2)
       for (int b = 0; b < B; ++b) acc[j][b] = 0.0f;
     for (int chunk = k_begin; chunk < k_end; chunk += kVectors<B> * 32 * W) {
       if (!first || chunk != k_begin) load(pair, chunk);
-      if (!first && chunk == k_begin && conv_row(pair) >= 0) {
-        load_conv_weights(cv, conv_row(pair), window);
-        load_conv_history(cv, slot, conv_row(pair), window);
+      if (const int r = conv_row(pair); !first && chunk == k_begin && r >= 0) {
+        load_conv_weights(cv, r, window);
+        load_conv_history(cv, slot, r, window);
       }
 #pragma unroll
       for (int i = 0; i < kVectors<B>; ++i) {
