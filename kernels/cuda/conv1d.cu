@@ -59,7 +59,10 @@ __global__ void conv_state_kernel(const float* x, int x_stride, const SequenceDe
   }
 }
 
-// One token per session: read the state once, produce the output, write the state once.
+// One token per session: read the state once, produce the output, write the state once. The
+// window lives in registers (every loop unrolled to KMAX, the kernel width's bound), and the
+// history's loads go out together.
+template <int KMAX>
 __global__ void conv_step_kernel(const float* x, int x_stride, const int* slots, int B, int C,
                                  int K, const float* w, const float* bias, StateRef st, float* out,
                                  Bf16Split out_bf16) {
@@ -68,18 +71,24 @@ __global__ void conv_step_kernel(const float* x, int x_stride, const int* slots,
   const int b = static_cast<int>(i / C), c = static_cast<int>(i % C);
   const int slot = slots[b];
   const int hist = K - 1;
-  float window[kMaxKernel];
+  float window[KMAX];
   float* state = slot >= 0 ? slot_state(st, slot) + static_cast<std::size_t>(c) * hist : nullptr;
-  for (int j = 0; j < hist; ++j) window[j] = state ? state[j] : 0.0f;
-  window[hist] = x[static_cast<std::size_t>(b) * x_stride + c];
+#pragma unroll
+  for (int j = 0; j < KMAX - 1; ++j) window[j] = state && j < hist ? state[j] : 0.0f;
+  const float x_new = x[static_cast<std::size_t>(b) * x_stride + c];
   float sum = 0.0f;
-  for (int k = 0; k < K; ++k) sum += w[c * K + k] * window[k];
+#pragma unroll
+  for (int k = 0; k < KMAX; ++k)
+    if (k < K) sum += w[c * K + k] * (k == hist ? x_new : window[k]);
   if (bias) sum += bias[c];
   const float o = silu(sum);
   out[static_cast<std::size_t>(b) * C + c] = o;
   if (out_bf16.hi) store_split(out_bf16, static_cast<std::size_t>(b) * C + c, o);
-  if (state)
-    for (int j = 0; j < hist; ++j) state[j] = window[j + 1];
+  if (state) {
+#pragma unroll
+    for (int j = 0; j < KMAX - 1; ++j)
+      if (j < hist) state[j] = j + 1 < hist ? window[j + 1] : x_new;
+  }
 }
 
 }  // namespace
@@ -104,7 +113,8 @@ cudaError_t causal_conv1d_step(const float* x, int x_stride, const int* slots, i
                                Bf16Split out_bf16, cudaStream_t s) {
   if (B <= 0) return cudaSuccess;
   if (K < 1 || K > kMaxKernel) return cudaErrorInvalidValue;
-  conv_step_kernel<<<blocks_for(static_cast<long long>(B) * C, 256), 256, 0, s>>>(
+  auto kernel = K <= 4 ? conv_step_kernel<4> : conv_step_kernel<kMaxKernel>;
+  kernel<<<blocks_for(static_cast<long long>(B) * C, 256), 256, 0, s>>>(
       x, x_stride, slots, B, C, K, w, bias, state, out, out_bf16);
   return last_launch_status();
 }

@@ -109,16 +109,21 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ConvParity,
                                            ConvCase{{100, 1, 17}, 64, 4}, ConvCase{{5, 2}, 16, 1},
                                            ConvCase{{2, 9}, 40, 2}, ConvCase{{3, 30}, 12, 7}));
 
-TEST(ConvStep, ABatchOfOverAThousandScatteredSessionsMatchesTheCpu) {
+// Kernel widths on both sides of the register window (4), with and without a bias.
+class ConvStep : public ::testing::TestWithParam<int> {};
+
+TEST_P(ConvStep, ABatchOfOverAThousandScatteredSessionsMatchesTheCpu) {
   RECUR_REQUIRE_GPU();
   std::mt19937 rng(5);
-  const int B = 1100, C = 48, K = 4, hist = K - 1, pool_slots = 1500;
+  const int B = 1100, C = 48, K = GetParam(), hist = K - 1, pool_slots = 1500;
   const std::size_t per_slot = static_cast<std::size_t>(C) * hist;
   auto slots = scattered_slots(B, pool_slots, 2);
   slots[7] = -1;  // a padding row
   auto x = randn(static_cast<std::size_t>(B) * C, rng);
   auto w = randn(static_cast<std::size_t>(C) * K, rng, 0.5f);
   auto pool = randn(per_slot * pool_slots, rng);
+  const auto bias = randn(C, rng);
+  const float* cpu_bias = K % 2 ? bias.data() : nullptr;
   auto cpu_pool = pool;
   std::vector<float> cpu_out(static_cast<std::size_t>(B) * C);
   cpu::ThreadPool threads(2);
@@ -131,17 +136,20 @@ TEST(ConvStep, ABatchOfOverAThousandScatteredSessionsMatchesTheCpu) {
                              static_cast<std::size_t>(C),
                              static_cast<std::size_t>(K),
                              w.data(),
-                             nullptr,
+                             cpu_bias,
                              {cpu_out.data(), static_cast<std::size_t>(C)}},
                             threads);
   }
-  DeviceArray<float> dx(x), dw(w), dpool(pool), dout(cpu_out.size());
+  DeviceArray<float> dx(x), dw(w), dbias(bias), dpool(pool), dout(cpu_out.size());
   DeviceArray<int> dslots(slots);
-  RECUR_CUDA_OK(cuda::causal_conv1d_step(dx.get(), C, dslots.get(), B, C, K, dw.get(), nullptr,
-                                         {dpool.get(), per_slot}, dout.get(), {}, nullptr));
+  RECUR_CUDA_OK(cuda::causal_conv1d_step(dx.get(), C, dslots.get(), B, C, K, dw.get(),
+                                         cpu_bias ? dbias.get() : nullptr, {dpool.get(), per_slot},
+                                         dout.get(), {}, nullptr));
   EXPECT_LE(max_relative_difference(dout.download(), cpu_out), 1e-5);
   EXPECT_EQ(dpool.download(), cpu_pool);
 }
+
+INSTANTIATE_TEST_SUITE_P(Widths, ConvStep, ::testing::Values(1, 2, 3, 4, 6));
 
 struct ScanCase {
   std::vector<int> lengths;
