@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
       const char* mode = invariant ? "invariant" : "default";
       auto be = make_cuda_backend(model, 0, 1100, invariant);
       if (!be) return std::printf("%s\n", be.error().message.c_str()), 1;
-      for (std::size_t batch : {1u, 2u, 8u, 16u, 32u, 64u, 256u, 1024u})
+      for (std::size_t batch : {1u, 2u, 8u, 16u, 32u, 64u, 128u, 256u, 1024u})
         if (!invariant || batch >= 8)
           report(kMamba130m, mode, batch, decode(**be, batch, bw, steps));
 
