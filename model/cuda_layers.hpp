@@ -45,6 +45,12 @@ struct CudaLayers {
                     const kernels::cuda::ConvStepFusion* conv, float* y, int y_stride,
                     const char* what, LaunchLog& log) const;
   void enqueue_tensor_decode(int bucket, int argmax_limit, LaunchLog& log) const;
+  // y = W x over T rows through cuBLAS (y += with accumulate; + bias when given): the fp32 GEMM, or
+  // with bf16 weights two GEMMs over the split x16 — for up to 256 rows both terms in one batched
+  // GEMM, summed into y (the layer matrices; the vocabulary head keeps two GEMMs).
+  void blas_dense(const kernels::MatrixView& W, const float* x, kernels::cuda::Bf16Split x16,
+                  int x_ld, int T, float* y, int y_ld, bool accumulate, const float* bias,
+                  const char* what, LaunchLog& log) const;
   // The decode step's scan of layer l over the step's sessions; dt precomputed, or null (dt_proj
   // fused into the scan).
   kernels::cuda::ScanStepArgs scan_step_args(std::size_t l, int bucket, const float* dt) const;

@@ -27,6 +27,7 @@ Status CudaWorkspace::allocate(const MambaConfig& c) {
       {&dt, T * Di * 4, "dt"},
       {&y, T * Di * 4, "y"},
       {&y16, 2 * T * Di * 2, "y bf16"},
+      {&terms, 2 * T * std::max({2 * Di, D, W}) * 4, "product terms"},
       {&logits, T * c.vocab_size * 4, "logits"},
       {&argmax, T * 4, "argmax"},
       {&tokens, 2 * T * 4, "tokens and slots"},

@@ -33,6 +33,8 @@ struct CudaWorkspace {
 
   // Activations (fp32, and the two-term bf16 copies that GEMMs with bf16 weights read).
   DeviceBuffer h, u, u16, xz, xc, xc16, dbc, dbc16, dt, y, y16, logits, argmax;
+  // The two product terms of a layer matrix with bf16 weights (Blas::linear_terms).
+  DeviceBuffer terms;
   // The batch-invariant tensor-core path: one layer input at a time as its padded bf16 split, and
   // each row's 1/rms.
   DeviceBuffer split16, rstd;

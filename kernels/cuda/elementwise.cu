@@ -48,6 +48,19 @@ __global__ void add_bias_kernel(float* y, int rows, int cols, int stride, const 
   y[static_cast<std::size_t>(r) * stride + c] += bias[c];
 }
 
+__global__ void add_terms_kernel(const float* terms, int rows, int cols, const float* bias,
+                                 bool accumulate, float* y, int y_stride) {
+  const long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
+  const long long n = static_cast<long long>(rows) * cols;
+  if (i >= n) return;
+  const int r = static_cast<int>(i / cols), c = static_cast<int>(i % cols);
+  float* out = y + static_cast<std::size_t>(r) * y_stride + c;
+  float v = accumulate ? *out + terms[i] : terms[i];
+  v = v + terms[n + i];
+  if (bias) v += bias[c];
+  *out = v;
+}
+
 __global__ void to_bf16_kernel(const float* x, int rows, int cols, int x_stride, Bf16Split out,
                                int out_stride) {
   const long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
@@ -132,6 +145,15 @@ cudaError_t add_bias(float* y, int rows, int cols, int stride, const float* bias
   const long long n = static_cast<long long>(rows) * cols;
   if (n <= 0) return cudaSuccess;
   add_bias_kernel<<<blocks_for(n, 256), 256, 0, s>>>(y, rows, cols, stride, bias);
+  return last_launch_status();
+}
+
+cudaError_t add_terms(const float* terms, int rows, int cols, const float* bias, bool accumulate,
+                      float* y, int y_stride, cudaStream_t s) {
+  const long long n = static_cast<long long>(rows) * cols;
+  if (n <= 0) return cudaSuccess;
+  add_terms_kernel<<<blocks_for(n, 256), 256, 0, s>>>(terms, rows, cols, bias, accumulate, y,
+                                                      y_stride);
   return last_launch_status();
 }
 

@@ -43,6 +43,21 @@ cublasStatus_t Blas::linear(const MatrixView& W, const float* x, Bf16Split x_bf1
   return status;
 }
 
+cublasStatus_t Blas::linear_terms(const MatrixView& W, Bf16Split x_bf16, int x_ld, int T,
+                                  float* terms) {
+  if (T <= 0 || W.rows == 0) return CUBLAS_STATUS_SUCCESS;
+  if (W.type != ElementType::bf16) return CUBLAS_STATUS_INVALID_VALUE;
+  const float one = 1.0f, zero = 0.0f;
+  const int m = static_cast<int>(W.rows), k = static_cast<int>(W.cols);
+  cublasSetMathMode(handle_, CUBLAS_DEFAULT_MATH);
+  const auto status = cublasGemmStridedBatchedEx(
+      handle_, CUBLAS_OP_T, CUBLAS_OP_N, m, T, k, &one, W.data, CUDA_R_16BF, k, 0, x_bf16.hi,
+      CUDA_R_16BF, x_ld, static_cast<long long>(x_bf16.lo_offset), &zero, terms, CUDA_R_32F, m,
+      static_cast<long long>(m) * T, 2, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+  cublasSetMathMode(handle_, CUBLAS_PEDANTIC_MATH);
+  return status;
+}
+
 const char* blas_status_name(cublasStatus_t s) {
   switch (s) {
     case CUBLAS_STATUS_SUCCESS:

@@ -32,6 +32,11 @@ class Blas {
   cublasStatus_t linear(const MatrixView& W, const float* x, Bf16Split x_bf16, int x_ld, int T,
                         float* y, int y_ld, float beta = 0.0f);
 
+  // bf16 weights only: both terms of the split in one strided-batched GEMM that shares W, so one
+  // launch covers twice the tiles: terms[0..T) = W hi^T and terms[T..2T) = W lo^T, rows of
+  // W.rows floats. add_terms then sums them into the destination.
+  cublasStatus_t linear_terms(const MatrixView& W, Bf16Split x_bf16, int x_ld, int T, float* terms);
+
  private:
   cublasHandle_t handle_ = nullptr;
   void* workspace_ = nullptr;

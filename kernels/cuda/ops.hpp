@@ -167,6 +167,12 @@ cudaError_t causal_conv1d_step(const float* x, int x_stride, const int* slots, i
                                const float* w, const float* bias, StateRef state, float* out,
                                Bf16Split out_bf16, cudaStream_t s);
 
+// Sums the two terms of Blas::linear_terms (terms[r][c] and terms[rows + r][c], rows of `cols`
+// floats) into y: y[r][c] = (y[r][c] + t0) + t1 with accumulate, else t0 + t1; then + bias[c] when
+// bias is given. The order of the two-GEMM path with beta.
+cudaError_t add_terms(const float* terms, int rows, int cols, const float* bias, bool accumulate,
+                      float* y, int y_stride, cudaStream_t s);
+
 // y[r][c] += bias[c] for r < rows.
 cudaError_t add_bias(float* y, int rows, int cols, int stride, const float* bias, cudaStream_t s);
 

@@ -43,6 +43,7 @@ TEST_P(GemvParity, MatchesTheCpuLinearWithNormBiasAndAccumulate) {
   cpu::linear({ElementType::f32, w.rows, w.cols, wide.data()},
               {normed.data(), static_cast<std::size_t>(cols)}, B, bias.data(),
               {cpu_y.data(), static_cast<std::size_t>(rows)}, threads);
+  const std::vector<float> cpu_product = cpu_y;
   for (std::size_t i = 0; i < cpu_y.size(); ++i) cpu_y[i] += y0[i];
 
   DeviceArray<float> dwf(w.f32), dx(x), dn(norm_w), db(bias), dy(y0);
@@ -162,6 +163,7 @@ TEST_P(BlasParity, Fp32IsExactToRoundingAndBf16WithinItsPrecision) {
   cpu::linear({ElementType::f32, w.rows, w.cols, wide.data()},
               {x.data(), static_cast<std::size_t>(cols)}, T, nullptr,
               {cpu_y.data(), static_cast<std::size_t>(rows)}, threads);
+  const std::vector<float> cpu_product = cpu_y;
   for (std::size_t i = 0; i < cpu_y.size(); ++i) cpu_y[i] += y0[i];
 
   cudaStream_t stream;
@@ -176,6 +178,23 @@ TEST_P(BlasParity, Fp32IsExactToRoundingAndBf16WithinItsPrecision) {
             CUBLAS_STATUS_SUCCESS);
   RECUR_CUDA_OK(cudaStreamSynchronize(stream));
   EXPECT_LE(max_relative_difference(dy.download(), cpu_y), 1e-5);
+  if (b16) {
+    // Both terms in one batched GEMM, then summed into y (accumulating, with a bias) and into a
+    // fresh output (without).
+    auto bias = randn(rows, rng);
+    std::vector<float> cpu_acc(cpu_y.size());
+    for (std::size_t i = 0; i < cpu_y.size(); ++i) cpu_acc[i] = cpu_y[i] + bias[i % rows];
+    DeviceArray<float> dterms(2 * cpu_y.size()), dbias(bias), dacc(y0), dfresh(cpu_y.size());
+    ASSERT_EQ(blas.linear_terms(W, {dx16.get(), x.size()}, cols, T, dterms.get()),
+              CUBLAS_STATUS_SUCCESS);
+    RECUR_CUDA_OK(
+        cuda::add_terms(dterms.get(), T, rows, dbias.get(), true, dacc.get(), rows, stream));
+    RECUR_CUDA_OK(
+        cuda::add_terms(dterms.get(), T, rows, nullptr, false, dfresh.get(), rows, stream));
+    RECUR_CUDA_OK(cudaStreamSynchronize(stream));
+    EXPECT_LE(max_relative_difference(dacc.download(), cpu_acc), 1e-5);
+    EXPECT_LE(max_relative_difference(dfresh.download(), cpu_product), 1e-5);
+  }
   cudaStreamDestroy(stream);
 }
 
