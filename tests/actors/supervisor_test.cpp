@@ -198,7 +198,23 @@ TEST_F(SupervisorTest, WithoutAStoreTheSessionsOfACrashedWorkerStartOverToTheSam
   for (unsigned i = 0; i < 10; ++i)
     specs.push_back(session(numbered("s", i), copy_prompt(i < 5 ? 10 : 600, i)));
   auto sup = start(setup(b, 1, std::nullopt));
-  const auto got = run_all(sup, specs, 5);
+  // The crash waits until the five sessions still running are all placed on the worker: a client
+  // thread that the machine starts late must not be admitted after the crash instead.
+  const auto crash_when_all_placed = [&] {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    for (;;) {
+      const auto st = status(sup);
+      if (st.running == 5 && st.queued == 0) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "the five long sessions were never all placed: " << st.running
+                      << " running, " << st.queued << " queued";
+        break;
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+    caf::anon_send(sup, crash_atom::value, std::uint32_t{0});
+  };
+  const auto got = run_all(sup, specs, 5, crash_when_all_placed);
   ASSERT_EQ(got.size(), specs.size());
   for (const auto& s : specs) {
     EXPECT_EQ(got.at(s.id)["output"], testing::copy_output(s.prompt)) << s.id;
