@@ -46,8 +46,10 @@ class CodeAttack : public ::testing::Test {
 
 TEST_F(CodeAttack, ForkBombIsContained) {
   auto start = Clock::now();
-  auto run = run_code(*tool_, "sh", "pwd; bomb() { bomb | bomb & }; bomb; sleep 10", 1.5);
-  EXPECT_EQ(run.result["timed_out"], true);
+  // The sleep starts before the bomb: once the bomb fills the process limit, a later fork of the
+  // shell itself would fail and end the run early instead of at the deadline.
+  auto run = run_code(*tool_, "sh", "pwd; sleep 10 & bomb() { bomb | bomb & }; bomb; wait", 1.5);
+  EXPECT_EQ(run.result["timed_out"], true) << run.text;
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));
   std::string work_dir = run.result["stdout"].get<std::string>();
   ASSERT_FALSE(work_dir.empty());
