@@ -65,27 +65,30 @@ template <int NT, class W>
   }
 }
 
+// Tokens outer, rows inner: a group of kGroup tokens' activations stays in L1 while the block's
+// rows of weights stream past it from L2.
 template <class W>
 [[gnu::always_inline]] inline void rows_block(const W* w, std::size_t cols, std::size_t r0,
                                               std::size_t r1, Rows x, std::size_t n_tokens,
                                               const float* bias, MutableRows y) {
   constexpr std::size_t kGroup = 4;
-  for (std::size_t r = r0; r < r1; ++r) {
-    const W* row = w + r * cols;
-    const float b = bias ? bias[r] : 0.0f;
-    std::size_t t = 0;
-    for (; t + kGroup <= n_tokens; t += kGroup) {
-      const float* xs[kGroup];
-      for (std::size_t i = 0; i < kGroup; ++i) xs[i] = x.data + (t + i) * x.stride;
+  std::size_t t = 0;
+  for (; t + kGroup <= n_tokens; t += kGroup) {
+    const float* xs[kGroup];
+    for (std::size_t i = 0; i < kGroup; ++i) xs[i] = x.data + (t + i) * x.stride;
+    for (std::size_t r = r0; r < r1; ++r) {
+      const float b = bias ? bias[r] : 0.0f;
       float out[kGroup];
-      dot_tokens<kGroup>(row, xs, cols, out);
+      dot_tokens<kGroup>(w + r * cols, xs, cols, out);
       for (std::size_t i = 0; i < kGroup; ++i) y.data[(t + i) * y.stride + r] = out[i] + b;
     }
-    for (; t < n_tokens; ++t) {
-      const float* xs[1] = {x.data + t * x.stride};
+  }
+  for (; t < n_tokens; ++t) {
+    const float* xs[1] = {x.data + t * x.stride};
+    for (std::size_t r = r0; r < r1; ++r) {
       float out[1];
-      dot_tokens<1>(row, xs, cols, out);
-      y.data[t * y.stride + r] = out[0] + b;
+      dot_tokens<1>(w + r * cols, xs, cols, out);
+      y.data[t * y.stride + r] = out[0] + (bias ? bias[r] : 0.0f);
     }
   }
 }
