@@ -8,6 +8,7 @@
 
 #include "kernels/cpu/linear.hpp"
 #include "kernels/cpu/sequence.hpp"
+#include "kernels/cpu/vector_math.hpp"
 
 namespace recur::kernels::cpu {
 
@@ -29,14 +30,10 @@ struct SelectiveScanArgs {
 //   delta = softplus(dt[t][c])
 //   s[c][n] = exp(delta * A[c][n]) * s[c][n] + (delta * B[t][n]) * u[t][c]
 //   y[t][c] = (sum_n s[c][n] * C[t][n] + D[c] * u[t][c]) * silu(z[t][c])
-// The states move eight at a time with a polynomial exp (within 2e-7 of libm's); the sum over n
-// runs in eight lanes added in a fixed order. Feeding T tokens at once gives bit-identical results
+// The states move eight at a time with a polynomial exp (within 2e-7 of libm's); softplus and SiLU
+// (vector_math.hpp) go eight channels at a time through the same exp; the sum over n runs in eight
+// lanes added in a fixed order. Feeding T tokens at once gives bit-identical results
 // to feeding them one call at a time, and a sequence's results do not depend on the others.
 void selective_scan(const SelectiveScanArgs& args, ThreadPool& pool);
-
-// PyTorch's softplus (beta 1, threshold 20).
-inline float softplus(float x) {
-  return x > 20.0f ? x : std::log1p(std::exp(x));
-}
 
 }  // namespace recur::kernels::cpu

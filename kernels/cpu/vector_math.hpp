@@ -22,8 +22,8 @@ typedef std::int32_t v8i __attribute__((vector_size(32)));
 // below. x = k ln2 + r with |r| <= ln2 / 2; exp(r) by a degree-6 polynomial; 2^k through the
 // exponent bits.
 [[gnu::always_inline]] inline void exp_nonpositive(v8f& out, const v8f& x) {
-  v8f xc;
-  for (int i = 0; i < 8; ++i) xc[i] = x[i] < -87.0f ? -87.0f : x[i];
+  const v8f low = v8f{} - 87.0f;
+  const v8f xc = x < low ? low : x;
   const v8f kf =
       __builtin_convertvector(__builtin_convertvector(xc * 1.44269504088896341f - 0.5f, v8i), v8f);
   const v8f r = (xc - kf * 0.693145751953125f) - kf * 1.428606765330187045e-06f;
@@ -36,9 +36,48 @@ typedef std::int32_t v8i __attribute__((vector_size(32)));
   const v8i bits = (__builtin_convertvector(kf, v8i) + 127) << 23;
   v8f scale;
   std::memcpy(&scale, &bits, sizeof scale);
-  out = p * scale;
-  for (int i = 0; i < 8; ++i)
-    if (x[i] < -87.0f) out[i] = 0.0f;
+  out = x < low ? v8f{} : p * scale;
+}
+
+// PyTorch's softplus (beta 1, threshold 20): x past 20, else log(1 + exp(x)), computed as
+// max(x, 0) + log1p(exp(-|x|)). With y = exp(-|x|) in (0, 1], log1p(y) = 2 atanh(s) for
+// s = y / (2 + y) in (0, 1/3], by its odd series to s^15: within a few ulp, small y included.
+[[gnu::always_inline]] inline void softplus(v8f& out, const v8f& x) {
+  const v8f zero{};
+  const v8f neg_abs = x > zero ? -x : x;
+  v8f y;
+  exp_nonpositive(y, neg_abs);
+  const v8f s = y / (2.0f + y);
+  const v8f s2 = s * s;
+  v8f p = s2 * (1.0f / 15.0f) + (1.0f / 13.0f);
+  p = p * s2 + (1.0f / 11.0f);
+  p = p * s2 + (1.0f / 9.0f);
+  p = p * s2 + (1.0f / 7.0f);
+  p = p * s2 + (1.0f / 5.0f);
+  p = p * s2 + (1.0f / 3.0f);
+  const v8f log1p_y = 2.0f * s + (2.0f * s) * (s2 * p);
+  const v8f positive = x > zero ? x : zero;
+  out = x > zero + 20.0f ? x : positive + log1p_y;
+}
+
+// SiLU, x / (1 + exp(-x)), from e = exp(-|x|) <= 1: x / (1 + e) for x >= 0, x e / (1 + e) below.
+[[gnu::always_inline]] inline void silu(v8f& out, const v8f& x) {
+  const v8f zero{};
+  v8f e;
+  exp_nonpositive(e, x > zero ? -x : x);
+  out = (x >= zero ? x : x * e) / (1.0f + e);
+}
+
+// One value through the vector functions above: the same bits as in a vector.
+inline float softplus(float x) {
+  v8f v{x}, out;
+  softplus(out, v);
+  return out[0];
+}
+inline float silu(float x) {
+  v8f v{x}, out;
+  silu(out, v);
+  return out[0];
 }
 
 }  // namespace recur::kernels::cpu

@@ -92,11 +92,5 @@ TEST(SelectiveScan, SeveralSequencesInOneCallEqualSeparateCallsBitForBit) {
   EXPECT_EQ(states, separate);
 }
 
-TEST(Softplus, FollowsPyTorchThreshold) {
-  EXPECT_EQ(softplus(25.0f), 25.0f);
-  EXPECT_NEAR(softplus(0.0f), std::log(2.0f), 1e-7);
-  EXPECT_NEAR(softplus(-30.0f), std::exp(-30.0f), 1e-20);
-}
-
 }  // namespace
 }  // namespace recur::kernels::cpu
