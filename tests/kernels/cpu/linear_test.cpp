@@ -55,23 +55,27 @@ TEST_P(LinearShapes, EachTokenGetsTheSameBitsAloneOrInABatch) {
   std::mt19937 rng(99 + rows);
   const auto w = random_vector(rows * cols, rng);
   const auto x = random_vector(tokens * cols, rng);
+  std::vector<std::uint16_t> w16(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) w16[i] = float_to_bf16(w[i]);
   ThreadPool one(1), three(3);
-  std::vector<float> batch(tokens * rows);
-  linear({ElementType::f32, rows, cols, w.data()}, {x.data(), cols}, tokens, nullptr,
-         {batch.data(), rows}, three);
-  for (std::size_t t = 0; t < tokens; ++t) {
-    std::vector<float> alone(rows);
-    linear({ElementType::f32, rows, cols, w.data()}, {x.data() + t * cols, cols}, 1, nullptr,
-           {alone.data(), rows}, one);
-    for (std::size_t r = 0; r < rows; ++r) ASSERT_EQ(alone[r], batch[t * rows + r]);
-    ASSERT_EQ(alone[0], dot(ElementType::f32, w.data(), x.data() + t * cols, cols));
+  for (auto type : {ElementType::f32, ElementType::bf16}) {
+    const void* data = type == ElementType::f32 ? static_cast<const void*>(w.data()) : w16.data();
+    const MatrixView view{type, rows, cols, data};
+    std::vector<float> batch(tokens * rows);
+    linear(view, {x.data(), cols}, tokens, nullptr, {batch.data(), rows}, three);
+    for (std::size_t t = 0; t < tokens; ++t) {
+      std::vector<float> alone(rows);
+      linear(view, {x.data() + t * cols, cols}, 1, nullptr, {alone.data(), rows}, one);
+      for (std::size_t r = 0; r < rows; ++r) ASSERT_EQ(alone[r], batch[t * rows + r]);
+      ASSERT_EQ(alone[0], dot(type, data, x.data() + t * cols, cols));
+    }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LinearShapes,
                          ::testing::Values(Shape{1, 1, 1}, Shape{3, 7, 2}, Shape{17, 16, 5},
-                                           Shape{64, 33, 9}, Shape{130, 257, 70},
-                                           Shape{8, 1536, 4}));
+                                           Shape{64, 33, 9}, Shape{130, 257, 70}, Shape{8, 1536, 4},
+                                           Shape{6, 45, 8}));
 
 TEST(Linear, ReadsStridedInputsAndWritesStridedOutputs) {
   ThreadPool pool(2);
