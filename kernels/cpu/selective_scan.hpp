@@ -8,7 +8,6 @@
 
 #include "kernels/cpu/linear.hpp"
 #include "kernels/cpu/sequence.hpp"
-#include "kernels/cpu/vector_math.hpp"
 
 namespace recur::kernels::cpu {
 

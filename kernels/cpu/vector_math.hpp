@@ -39,14 +39,19 @@ typedef std::int32_t v8i __attribute__((vector_size(32)));
   out = x < low ? v8f{} : p * scale;
 }
 
+// -|x|, the argument of exp_nonpositive for functions of either sign.
+[[gnu::always_inline]] inline void negative_magnitude(v8f& out, const v8f& x) {
+  out = x > v8f{} ? -x : x;
+}
+
 // PyTorch's softplus (beta 1, threshold 20): x past 20, else log(1 + exp(x)), computed as
 // max(x, 0) + log1p(exp(-|x|)). With y = exp(-|x|) in (0, 1], log1p(y) = 2 atanh(s) for
 // s = y / (2 + y) in (0, 1/3], by its odd series to s^15: within a few ulp, small y included.
 [[gnu::always_inline]] inline void softplus(v8f& out, const v8f& x) {
   const v8f zero{};
-  const v8f neg_abs = x > zero ? -x : x;
-  v8f y;
-  exp_nonpositive(y, neg_abs);
+  v8f m, y;
+  negative_magnitude(m, x);
+  exp_nonpositive(y, m);
   const v8f s = y / (2.0f + y);
   const v8f s2 = s * s;
   v8f p = s2 * (1.0f / 15.0f) + (1.0f / 13.0f);
@@ -62,10 +67,10 @@ typedef std::int32_t v8i __attribute__((vector_size(32)));
 
 // SiLU, x / (1 + exp(-x)), from e = exp(-|x|) <= 1: x / (1 + e) for x >= 0, x e / (1 + e) below.
 [[gnu::always_inline]] inline void silu(v8f& out, const v8f& x) {
-  const v8f zero{};
-  v8f e;
-  exp_nonpositive(e, x > zero ? -x : x);
-  out = (x >= zero ? x : x * e) / (1.0f + e);
+  v8f m, e;
+  negative_magnitude(m, x);
+  exp_nonpositive(e, m);
+  out = (x >= v8f{} ? x : x * e) / (1.0f + e);
 }
 
 // One value through the vector functions above: the same bits as in a vector.
