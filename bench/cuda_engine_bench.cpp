@@ -4,13 +4,17 @@
 // scripts/bench/performance_table.py.
 //
 // Run: build/bench/cuda_engine_bench [--json FILE] [--quick] [--kernels-only] [--decode-only]
+//                                    [--batches 1,256,...] [--mode default|invariant]
+//                                    [--shape mamba-130m|mamba-2.8b]
 // (--kernels-only: the per-kernel times alone, e.g. under a profiler; --decode-only: the decode
-// steps alone, without prefill, capacity and memory)
+// steps alone, without prefill, capacity and memory; --batches, --mode and --shape: the decode
+// steps measured, for comparing builds; --batches applies to mamba-130m)
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -90,8 +94,21 @@ DecodeResult decode(Backend& be, std::size_t batch, double bandwidth, int steps)
 int main(int argc, char** argv) {
   std::string json_path;
   bool quick = false, kernels_only = false, decode_only = false;
+  std::vector<std::size_t> batches{1, 2, 8, 16, 32, 64, 128, 256, 1024};
+  std::string modes = "both", shapes = "both";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
+    if (!std::strcmp(argv[i], "--mode") && i + 1 < argc) modes = argv[++i];
+    if (!std::strcmp(argv[i], "--shape") && i + 1 < argc) shapes = argv[++i];
+    if (!std::strcmp(argv[i], "--batches") && i + 1 < argc) {
+      batches.clear();
+      for (const char* p = argv[++i]; *p;) {
+        char* end = nullptr;
+        batches.push_back(std::strtoul(p, &end, 10));
+        if (end == p) return std::printf("--batches: a comma-separated list of sizes\n"), 2;
+        p = *end == ',' ? end + 1 : end;
+      }
+    }
     if (!std::strcmp(argv[i], "--quick")) quick = true;
     if (!std::strcmp(argv[i], "--kernels-only")) kernels_only = true;
     if (!std::strcmp(argv[i], "--decode-only")) decode_only = true;
@@ -136,13 +153,14 @@ int main(int argc, char** argv) {
                              {"fraction_of_floor", r.floor_s / r.step_s}});
   };
 
-  {
+  if (shapes == "both" || shapes == kMamba130m.name) {
     auto model = random_model(kMamba130m, kernels::ElementType::bf16);
     for (const bool invariant : {false, true}) {
       const char* mode = invariant ? "invariant" : "default";
+      if (modes != "both" && modes != mode) continue;
       auto be = make_cuda_backend(model, 0, 1100, invariant);
       if (!be) return std::printf("%s\n", be.error().message.c_str()), 1;
-      for (std::size_t batch : {1u, 2u, 8u, 16u, 32u, 64u, 128u, 256u, 1024u})
+      for (std::size_t batch : batches)
         if (!invariant || batch >= 8)
           report(kMamba130m, mode, batch, decode(**be, batch, bw, steps));
 
@@ -165,12 +183,15 @@ int main(int argc, char** argv) {
           {"shape", kMamba130m.name}, {"tokens", 2048}, {"ms", prefill * 1e3}};
     }
   }
-  {
+  if (shapes == "both" || shapes == kMamba2p8b.name) {
     auto model = random_model(kMamba2p8b, kernels::ElementType::bf16);
     auto be = make_cuda_backend(model, 0, 16);
     if (!be) return std::printf("%s\n", be.error().message.c_str()), 1;
     report(kMamba2p8b, "default", 1, decode(**be, 1, bw, steps));
-    if (decode_only) return 0;
+  }
+  if (decode_only) {
+    if (!json_path.empty()) std::ofstream(json_path) << out.dump(1) << "\n";
+    return 0;
   }
   {
     // Capacity: sessions resident at once, decoded in batches of 1,024.
