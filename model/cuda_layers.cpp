@@ -13,6 +13,20 @@ constexpr int kGemvXProjBatch = 128;
 // batched GEMM (bench/cuda_engine_bench: decode steps of 64 sessions 11%, 128 7%, 256 6% faster
 // than with two GEMMs; 1,024 sessions 3-4% slower, so larger passes keep the two GEMMs).
 constexpr int kBatchedTermsRows = 256;
+// Decode steps of up to this many sessions leave the two terms of each layer product pending for
+// the kernels that read it (see enqueue_decode): with no kernel of their own to sum them, the
+// batched GEMM pays from 512 sessions too (steps 5-6% faster than with two GEMMs at 512; at 1,024
+// within the noise).
+constexpr int kPendingTermsRows = static_cast<int>(CudaWorkspace::kTermRows);
+
+// The view of a pending product's columns from `first` on.
+static kc::Terms columns_from(kc::Terms p, int first) {
+  if (p.t) {
+    p.t += first;
+    if (p.bias) p.bias += first;
+  }
+  return p;
+}
 
 void CudaLayers::enqueue_pass(int T, int n_seqs, int n_rows, LaunchLog& log) const {
   const MambaConfig& c = config;
@@ -85,25 +99,49 @@ void CudaLayers::enqueue_pass(int T, int n_seqs, int n_rows, LaunchLog& log) con
     log(kc::rmsnorm(h, ws.rows.get<int>(), n_rows, D, weights.norm_f, c.layer_norm_epsilon,
                     b16 ? nullptr : ws.u.get<float>(), split(ws.u16, D, b16), stream),
         "norm_f");
-    dense(weights.lm_head, ws.u.get<float>(), ws.u16, D, n_rows, ws.logits.get<float>(), V, false,
-          nullptr, "lm_head");
+    if (invariant) {
+      dense(weights.lm_head, ws.u.get<float>(), ws.u16, D, n_rows, ws.logits.get<float>(), V, false,
+            nullptr, "lm_head");
+    } else {
+      // The head keeps two GEMMs: its terms would be as large as the logits.
+      log(blas.linear(weights.lm_head, ws.u.get<float>(), split(ws.u16, D, b16), D, n_rows,
+                      ws.logits.get<float>(), V),
+          "lm_head");
+    }
   }
+}
+
+bool CudaLayers::batched_terms(const kernels::MatrixView& W, kc::Bf16Split x16, int x_ld, int T,
+                               int max_rows, const DeviceBuffer& buffer, const char* what,
+                               LaunchLog& log) const {
+  const std::size_t term_bytes = 2 * static_cast<std::size_t>(T) * W.rows * sizeof(float);
+  if (!x16.hi || T > max_rows || term_bytes > buffer.bytes()) return false;
+  log(blas.linear_terms(W, x16, x_ld, T, buffer.get<float>()), what);
+  return true;
 }
 
 void CudaLayers::blas_dense(const kernels::MatrixView& W, const float* x, kc::Bf16Split x16,
                             int x_ld, int T, float* y, int y_ld, bool accumulate, const float* bias,
                             const char* what, LaunchLog& log) const {
-  const std::size_t term_bytes = 2 * static_cast<std::size_t>(T) * W.rows * sizeof(float);
-  if (x16.hi && T <= kBatchedTermsRows && W.data != weights.lm_head.data &&
-      term_bytes <= ws.terms.bytes()) {
-    float* terms = ws.terms.get<float>();
-    log(blas.linear_terms(W, x16, x_ld, T, terms), what);
-    log(kc::add_terms(terms, T, static_cast<int>(W.rows), bias, accumulate, y, y_ld, stream),
+  if (batched_terms(W, x16, x_ld, T, kBatchedTermsRows, ws.terms, what, log)) {
+    log(kc::add_terms(ws.terms.get<float>(), T, static_cast<int>(W.rows), bias, accumulate, y, y_ld,
+                      stream),
         "adding the terms");
     return;
   }
   log(blas.linear(W, x, x16, x_ld, T, y, y_ld, accumulate ? 1.0f : 0.0f), what);
   if (bias) log(kc::add_bias(y, T, static_cast<int>(W.rows), y_ld, bias, stream), "bias");
+}
+
+kc::Terms CudaLayers::pending_dense(const kernels::MatrixView& W, const float* x, kc::Bf16Split x16,
+                                    int x_ld, int T, float* y, int y_ld, bool accumulate,
+                                    const float* bias, const DeviceBuffer& buffer, const char* what,
+                                    LaunchLog& log) const {
+  if (batched_terms(W, x16, x_ld, T, kPendingTermsRows, buffer, what, log))
+    return {buffer.get<float>(), static_cast<std::size_t>(T) * W.rows, static_cast<int>(W.rows),
+            bias};
+  blas_dense(W, x, x16, x_ld, T, y, y_ld, accumulate, bias, what, log);
+  return {};
 }
 
 void CudaLayers::tensor_dense(const kernels::MatrixView& W, const float* x, int x_stride,
@@ -187,6 +225,10 @@ void CudaLayers::enqueue_decode(int bucket, int argmax_limit, bool small, Launch
   // Between the GEMV path and many sessions (bench/cuda_engine_bench: steps of 64 sessions 17% and
   // of 128 sessions 10% faster than with x_proj and dt_proj on cuBLAS; 256 sessions no faster).
   const bool mid = !small && bucket <= kGemvXProjBatch;
+  // Products of up to kPendingTermsRows sessions leave their two terms to the kernels that read
+  // them (see kernels::cuda::Terms): in_proj's to the conv step and the scan (z), x_proj's to the
+  // cast and the scan, dt_proj's to the scan, out_proj's (with the residual) to the next norm.
+  kc::Terms residual, xz, dbc, dt;
   float* h = ws.h.get<float>();
   log(kc::embed(weights.embedding, ws.tokens.get<std::int32_t>(), bucket, h, stream), "embed");
   for (std::size_t l = 0; l < weights.layers.size(); ++l) {
@@ -211,13 +253,14 @@ void CudaLayers::enqueue_decode(int bucket, int argmax_limit, bool small, Launch
       log(kc::gemv(xp, stream), "x_proj");
     } else {
       log(kc::rmsnorm(h, nullptr, bucket, D, L.norm, c.layer_norm_epsilon,
-                      b16 ? nullptr : ws.u.get<float>(), split(ws.u16, D, b16), stream),
+                      b16 ? nullptr : ws.u.get<float>(), split(ws.u16, D, b16), stream, residual),
           "rmsnorm");
-      blas_dense(L.in_proj, ws.u.get<float>(), split(ws.u16, D, b16), D, bucket, ws.xz.get<float>(),
-                 2 * Di, false, L.in_proj_bias, "in_proj", log);
+      xz = pending_dense(L.in_proj, ws.u.get<float>(), split(ws.u16, D, b16), D, bucket,
+                         ws.xz.get<float>(), 2 * Di, false, L.in_proj_bias, ws.terms, "in_proj",
+                         log);
       log(kc::causal_conv1d_step(ws.xz.get<float>(), 2 * Di, slots, bucket, Di, K, L.conv_weight,
                                  L.conv_bias, conv_state(l), ws.xc.get<float>(),
-                                 split(ws.xc16, Di, b16 && !mid), stream),
+                                 split(ws.xc16, Di, b16 && !mid), stream, xz),
           "conv step");
       if (mid) {
         // x_proj has few rows: its GEMV reads the conv output as it is, in one kernel, where cuBLAS
@@ -226,27 +269,30 @@ void CudaLayers::enqueue_decode(int bucket, int argmax_limit, bool small, Launch
                               nullptr,  ws.dbc.get<float>(), Wd};
         log(kc::gemv(xp, stream), "x_proj");
       } else {
-        blas_dense(L.x_proj, ws.xc.get<float>(), split(ws.xc16, Di, b16), Di, bucket,
-                   ws.dbc.get<float>(), Wd, false, nullptr, "x_proj", log);
+        dbc = pending_dense(L.x_proj, ws.xc.get<float>(), split(ws.xc16, Di, b16), Di, bucket,
+                            ws.dbc.get<float>(), Wd, false, nullptr, ws.terms_x, "x_proj", log);
         // Many sessions: dt_proj as one GEMM that reads its weights once, not once per session.
         if (b16)
-          log(kc::to_bf16(ws.dbc.get<float>(), bucket, R, Wd, split(ws.dbc16, Wd, true), Wd,
-                          stream),
+          log(kc::to_bf16(ws.dbc.get<float>(), bucket, R, Wd, split(ws.dbc16, Wd, true), Wd, stream,
+                          dbc),
               "cast");
-        blas_dense(L.dt_proj, ws.dbc.get<float>(), split(ws.dbc16, Wd, b16), Wd, bucket,
-                   ws.dt.get<float>(), Di, false, nullptr, "dt_proj", log);
+        dt = pending_dense(L.dt_proj, ws.dbc.get<float>(), split(ws.dbc16, Wd, b16), Wd, bucket,
+                           ws.dt.get<float>(), Di, false, nullptr, ws.terms_dt, "dt_proj", log);
       }
     }
     kc::ScanStepArgs a = scan_step_args(l, bucket, small || mid ? nullptr : ws.dt.get<float>());
     a.y_bf16 = split(ws.y16, Di, b16);
+    a.z_terms = columns_from(xz, Di);
+    a.dbc_terms = dbc;
+    a.dt_terms = dt;
     log(kc::selective_scan_step(a, stream), "scan step");
     if (small) {
       kc::GemvArgs out{L.out_proj, ws.y.get<float>(), Di, bucket, nullptr, 0, L.out_proj_bias,
                        true,       nullptr,           h,  D};
       log(kc::gemv(out, stream), "out_proj");
     } else {
-      blas_dense(L.out_proj, ws.y.get<float>(), split(ws.y16, Di, b16), Di, bucket, h, D, true,
-                 L.out_proj_bias, "out_proj", log);
+      residual = pending_dense(L.out_proj, ws.y.get<float>(), split(ws.y16, Di, b16), Di, bucket, h,
+                               D, true, L.out_proj_bias, ws.terms, "out_proj", log);
     }
   }
   // The head: the GEMV kernel for a few sessions (and batch invariance). Past kGemvHeadBatch,
@@ -267,7 +313,8 @@ void CudaLayers::enqueue_decode(int bucket, int argmax_limit, bool small, Launch
     log(kc::gemv(head, stream), "lm_head");
   } else {
     log(kc::rmsnorm(h, nullptr, bucket, D, weights.norm_f, c.layer_norm_epsilon,
-                    bf16() ? nullptr : ws.u.get<float>(), split(ws.u16, D, bf16()), stream),
+                    bf16() ? nullptr : ws.u.get<float>(), split(ws.u16, D, bf16()), stream,
+                    residual),
         "norm_f");
     log(blas.linear(weights.lm_head, ws.u.get<float>(), split(ws.u16, D, bf16()), D, bucket,
                     ws.logits.get<float>(), V),

@@ -45,12 +45,25 @@ struct CudaLayers {
                     const kernels::cuda::ConvStepFusion* conv, float* y, int y_stride,
                     const char* what, LaunchLog& log) const;
   void enqueue_tensor_decode(int bucket, int argmax_limit, LaunchLog& log) const;
-  // y = W x over T rows through cuBLAS (y += with accumulate; + bias when given): the fp32 GEMM, or
-  // with bf16 weights two GEMMs over the split x16 — for up to 256 rows both terms in one batched
-  // GEMM, summed into y (the layer matrices; the vocabulary head keeps two GEMMs).
+  // y = W x over T rows of a layer matrix through cuBLAS (y += with accumulate; + bias when
+  // given): the fp32 GEMM, or with bf16 weights two GEMMs over the split x16 — for up to 256 rows
+  // both terms in one batched GEMM, summed into y.
   void blas_dense(const kernels::MatrixView& W, const float* x, kernels::cuda::Bf16Split x16,
                   int x_ld, int T, float* y, int y_ld, bool accumulate, const float* bias,
                   const char* what, LaunchLog& log) const;
+  // As blas_dense, but for up to CudaWorkspace::kTermRows rows with bf16 weights both terms go
+  // out in one batched GEMM (into `buffer`) and are left for the kernels that read the product,
+  // and returned; otherwise the product is in y and the returned Terms is empty.
+  kernels::cuda::Terms pending_dense(const kernels::MatrixView& W, const float* x,
+                                     kernels::cuda::Bf16Split x16, int x_ld, int T, float* y,
+                                     int y_ld, bool accumulate, const float* bias,
+                                     const DeviceBuffer& buffer, const char* what,
+                                     LaunchLog& log) const;
+  // Launches both terms of W x16 as one batched GEMM into `buffer` when the product qualifies (bf16
+  // weights, up to max_rows rows, room in the buffer); false when it does not.
+  bool batched_terms(const kernels::MatrixView& W, kernels::cuda::Bf16Split x16, int x_ld, int T,
+                     int max_rows, const DeviceBuffer& buffer, const char* what,
+                     LaunchLog& log) const;
   // The decode step's scan of layer l over the step's sessions; dt precomputed, or null (dt_proj
   // fused into the scan).
   kernels::cuda::ScanStepArgs scan_step_args(std::size_t l, int bucket, const float* dt) const;

@@ -33,8 +33,12 @@ struct CudaWorkspace {
 
   // Activations (fp32, and the two-term bf16 copies that GEMMs with bf16 weights read).
   DeviceBuffer h, u, u16, xz, xc, xc16, dbc, dbc16, dt, y, y16, logits, argmax;
-  // The two product terms of a layer matrix with bf16 weights (Blas::linear_terms).
-  DeviceBuffer terms;
+  // Products of layer matrices with bf16 weights over up to kTermRows rows may run both terms of
+  // the split in one batched GEMM (Blas::linear_terms), into `terms` (in_proj, out_proj and the
+  // matrices of a pass) or, in a decode step, where they stay until the scan reads them: x_proj's
+  // into terms_x, dt_proj's into terms_dt.
+  static constexpr std::size_t kTermRows = 512;
+  DeviceBuffer terms, terms_x, terms_dt;
   // The batch-invariant tensor-core path: one layer input at a time as its padded bf16 split, and
   // each row's 1/rms.
   DeviceBuffer split16, rstd;

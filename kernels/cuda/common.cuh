@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "kernels/cuda/ops.hpp"
 #include "kernels/element_type.hpp"
 
 namespace recur::kernels::cuda {
@@ -51,6 +52,24 @@ __device__ __forceinline__ float group_sum(float v, int width) {
   for (int offset = width / 2; offset > 0; offset /= 2)
     v += __shfl_xor_sync(0xffffffffu, v, offset);
   return v;
+}
+
+// Column c of a pending sum (see Terms) from its two terms as loaded: first + second, then
+// + bias[c], the order of add_terms. With the residual stream's value as `first`'s base,
+// sum_terms(p, r, c, base) is (base + t0) + t1 (+ bias[c]).
+__device__ __forceinline__ float sum_of(const Terms& p, float first, float second, int c) {
+  float v = first;
+  v = v + second;
+  if (p.bias) v += p.bias[c];
+  return v;
+}
+__device__ __forceinline__ float sum_terms(const Terms& p, int r, int c) {
+  const std::size_t i = static_cast<std::size_t>(r) * p.ld + c;
+  return sum_of(p, p.t[i], p.t[p.second + i], c);
+}
+__device__ __forceinline__ float sum_terms(const Terms& p, int r, int c, float base) {
+  const std::size_t i = static_cast<std::size_t>(r) * p.ld + c;
+  return sum_of(p, base + p.t[i], p.t[p.second + i], c);
 }
 
 inline cudaError_t last_launch_status() {

@@ -65,7 +65,7 @@ __global__ void conv_state_kernel(const float* x, int x_stride, const SequenceDe
 template <int KMAX>
 __global__ void conv_step_kernel(const float* x, int x_stride, const int* slots, int B, int C,
                                  int K, const float* w, const float* bias, StateRef st, float* out,
-                                 Bf16Split out_bf16) {
+                                 Bf16Split out_bf16, Terms x_terms) {
   const long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
   if (i >= static_cast<long long>(B) * C) return;
   const int b = static_cast<int>(i / C), c = static_cast<int>(i % C);
@@ -75,7 +75,8 @@ __global__ void conv_step_kernel(const float* x, int x_stride, const int* slots,
   float* state = slot >= 0 ? slot_state(st, slot) + static_cast<std::size_t>(c) * hist : nullptr;
 #pragma unroll
   for (int j = 0; j < KMAX - 1; ++j) window[j] = state && j < hist ? state[j] : 0.0f;
-  const float x_new = x[static_cast<std::size_t>(b) * x_stride + c];
+  const float x_new =
+      x_terms.t ? sum_terms(x_terms, b, c) : x[static_cast<std::size_t>(b) * x_stride + c];
   float sum = 0.0f;
 #pragma unroll
   for (int k = 0; k < KMAX; ++k)
@@ -110,12 +111,12 @@ cudaError_t causal_conv1d(const float* x, int x_stride, const SequenceDesc* seqs
 
 cudaError_t causal_conv1d_step(const float* x, int x_stride, const int* slots, int B, int C, int K,
                                const float* w, const float* bias, StateRef state, float* out,
-                               Bf16Split out_bf16, cudaStream_t s) {
+                               Bf16Split out_bf16, cudaStream_t s, Terms x_terms) {
   if (B <= 0) return cudaSuccess;
   if (K < 1 || K > kMaxKernel) return cudaErrorInvalidValue;
   auto kernel = K <= 4 ? conv_step_kernel<4> : conv_step_kernel<kMaxKernel>;
   kernel<<<blocks_for(static_cast<long long>(B) * C, 256), 256, 0, s>>>(
-      x, x_stride, slots, B, C, K, w, bias, state, out, out_bf16);
+      x, x_stride, slots, B, C, K, w, bias, state, out, out_bf16, x_terms);
   return last_launch_status();
 }
 

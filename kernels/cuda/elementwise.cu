@@ -16,14 +16,18 @@ __global__ void embed_kernel(const void* E, int D, const std::int32_t* tokens, f
 }
 
 // One block per row: sum of squares in fp32 with a block reduction.
-__global__ void rmsnorm_kernel(const float* x, const int* rows, int D, const float* w, float eps,
-                               float* out, Bf16Split out_bf16) {
+__global__ void rmsnorm_kernel(float* x, const int* rows, int D, const float* w, float eps,
+                               float* out, Bf16Split out_bf16, Terms residual) {
   __shared__ float partial[32];
   const int i = blockIdx.x;
   const int src = rows ? rows[i] : i;
-  const float* xr = x + static_cast<std::size_t>(src) * D;
+  float* xr = x + static_cast<std::size_t>(src) * D;
   float ss = 0.0f;
-  for (int j = threadIdx.x; j < D; j += blockDim.x) ss += xr[j] * xr[j];
+  for (int j = threadIdx.x; j < D; j += blockDim.x) {
+    float v = xr[j];
+    if (residual.t) xr[j] = v = sum_terms(residual, src, j, v);  // read back below by this thread
+    ss += v * v;
+  }
   ss = group_sum(ss, 32);
   if ((threadIdx.x & 31) == 0) partial[threadIdx.x >> 5] = ss;
   __syncthreads();
@@ -62,12 +66,12 @@ __global__ void add_terms_kernel(const float* terms, int rows, int cols, const f
 }
 
 __global__ void to_bf16_kernel(const float* x, int rows, int cols, int x_stride, Bf16Split out,
-                               int out_stride) {
+                               int out_stride, Terms x_terms) {
   const long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
   if (i >= static_cast<long long>(rows) * cols) return;
   const int r = static_cast<int>(i / cols), c = static_cast<int>(i % cols);
   store_split(out, static_cast<std::size_t>(r) * out_stride + c,
-              x[static_cast<std::size_t>(r) * x_stride + c]);
+              x_terms.t ? sum_terms(x_terms, r, c) : x[static_cast<std::size_t>(r) * x_stride + c]);
 }
 
 // Keeps the better of (bv, bi) and (v, i): the larger value, the lower index on ties; NaN never
@@ -134,10 +138,10 @@ cudaError_t embed(const MatrixView& E, const std::int32_t* tokens, int T, float*
   return last_launch_status();
 }
 
-cudaError_t rmsnorm(const float* x, const int* rows, int n, int D, const float* w, float eps,
-                    float* out, Bf16Split out_bf16, cudaStream_t s) {
+cudaError_t rmsnorm(float* x, const int* rows, int n, int D, const float* w, float eps, float* out,
+                    Bf16Split out_bf16, cudaStream_t s, Terms residual) {
   if (n <= 0) return cudaSuccess;
-  rmsnorm_kernel<<<n, 256, 0, s>>>(x, rows, D, w, eps, out, out_bf16);
+  rmsnorm_kernel<<<n, 256, 0, s>>>(x, rows, D, w, eps, out, out_bf16, residual);
   return last_launch_status();
 }
 
@@ -158,10 +162,11 @@ cudaError_t add_terms(const float* terms, int rows, int cols, const float* bias,
 }
 
 cudaError_t to_bf16(const float* x, int rows, int cols, int x_stride, Bf16Split out, int out_stride,
-                    cudaStream_t s) {
+                    cudaStream_t s, Terms x_terms) {
   const long long n = static_cast<long long>(rows) * cols;
   if (n <= 0) return cudaSuccess;
-  to_bf16_kernel<<<blocks_for(n, 256), 256, 0, s>>>(x, rows, cols, x_stride, out, out_stride);
+  to_bf16_kernel<<<blocks_for(n, 256), 256, 0, s>>>(x, rows, cols, x_stride, out, out_stride,
+                                                    x_terms);
   return last_launch_status();
 }
 

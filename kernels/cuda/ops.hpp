@@ -35,6 +35,18 @@ struct Bf16Split {
   std::size_t lo_offset = 0;
 };
 
+// A dense layer's output not yet summed: the two terms of Blas::linear_terms, which the kernel
+// that reads the output adds as add_terms would (t0 + t1, then + bias[c]), so no kernel of its own
+// writes the sum. Element (r, c) is t[r * ld + c] + t[second + r * ld + c]; a null t means the
+// output is already summed where the reading kernel's own pointer says. A column range of the
+// output (z of in_proj) is the view with t and bias advanced by the first column.
+struct Terms {
+  const float* t = nullptr;
+  std::size_t second = 0;
+  int ld = 0;
+  const float* bias = nullptr;
+};
+
 // Where one layer's state of every slot lives.
 struct StateRef {
   float* base = nullptr;        // pool start + the layer's offset inside a slot
@@ -45,9 +57,12 @@ struct StateRef {
 cudaError_t embed(const MatrixView& E, const std::int32_t* tokens, int T, float* h, cudaStream_t s);
 
 // out[i] = w * (x[rows[i]] / sqrt(mean(x[rows[i]]^2) + eps)) for i < n; rows may be null
-// (identity). Writes the fp32 and/or the split bf16 result (either may be null).
-cudaError_t rmsnorm(const float* x, const int* rows, int n, int D, const float* w, float eps,
-                    float* out, Bf16Split out_bf16, cudaStream_t s);
+// (identity). Writes the fp32 and/or the split bf16 result (either may be null). x is read only,
+// unless `residual` is given (terms of the out_proj before, row r of them for row r of x): then the
+// residual stream is first brought up to date, x[r] = (x[r] + t0) + t1 (+ bias) written back, as
+// add_terms with accumulate would.
+cudaError_t rmsnorm(float* x, const int* rows, int n, int D, const float* w, float eps, float* out,
+                    Bf16Split out_bf16, cudaStream_t s, Terms residual = {});
 
 // Causal depthwise convolution + SiLU for a pass of T tokens belonging to sequences. x is the
 // in_proj output (row stride x_stride, channels first). token_seq[t] names t's sequence. Writes out
@@ -99,6 +114,9 @@ struct ScanStepArgs {
   StateRef state;
   float* y = nullptr;  // [B][C]
   Bf16Split y_bf16;
+  // Inputs still as two terms (see Terms), read in place of z, dbc and dt when given; dt_terms
+  // stands for a precomputed dt.
+  Terms z_terms, dbc_terms, dt_terms;
 };
 cudaError_t selective_scan_step(const ScanStepArgs& a, cudaStream_t s);
 
@@ -162,10 +180,11 @@ struct TensorLinearArgs {
 };
 cudaError_t tensor_linear(const TensorLinearArgs& a, cudaStream_t s);
 
-// The conv step alone for B sessions (the batched path's twin of the fused epilogue above).
+// The conv step alone for B sessions (the batched path's twin of the fused epilogue above). With
+// x_terms, the inputs are summed from them (x is not read).
 cudaError_t causal_conv1d_step(const float* x, int x_stride, const int* slots, int B, int C, int K,
                                const float* w, const float* bias, StateRef state, float* out,
-                               Bf16Split out_bf16, cudaStream_t s);
+                               Bf16Split out_bf16, cudaStream_t s, Terms x_terms = {});
 
 // Sums the two terms of Blas::linear_terms (terms[r][c] and terms[rows + r][c], rows of `cols`
 // floats) into y: y[r][c] = (y[r][c] + t0) + t1 with accumulate, else t0 + t1; then + bias[c] when
@@ -176,9 +195,10 @@ cudaError_t add_terms(const float* terms, int rows, int cols, const float* bias,
 // y[r][c] += bias[c] for r < rows.
 cudaError_t add_bias(float* y, int rows, int cols, int stride, const float* bias, cudaStream_t s);
 
-// The split bf16 copy of x: out.hi[r * out_stride + c] and its low term.
+// The split bf16 copy of x: out.hi[r * out_stride + c] and its low term. With x_terms, x is summed
+// from them (x is not read).
 cudaError_t to_bf16(const float* x, int rows, int cols, int x_stride, Bf16Split out, int out_stride,
-                    cudaStream_t s);
+                    cudaStream_t s, Terms x_terms = {});
 
 // out[r] = argmax over columns < limit of row r (lowest index on ties; NaN never wins).
 cudaError_t argmax_rows(const float* logits, int rows, int V, int limit, std::int32_t* out,

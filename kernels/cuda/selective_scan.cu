@@ -136,13 +136,21 @@ __global__ void scan_prefill_kernel(ScanArgs a, int lanes, int segments) {
 // the dt_proj weights are loaded once and reused for each session. Lanes hold PER consecutive
 // states; with VEC they move as 16-byte vectors.
 //
-// Only dbc comes from the previous kernel (x_proj); u and z come from in_proj, two launches back,
-// and the state from the previous step, so the first session's slot, state, u and z are loaded
-// before waiting for the predecessor (see pdl.cuh), next to the constants. Each session's dbc row
-// is staged once in shared memory for the whole block.
+// Only dbc and a precomputed dt come from the previous kernels (x_proj, dt_proj); u and z come
+// from the conv step and in_proj, at least two launches back, and the state from the previous
+// step, so the first session's slot, state, u and z are loaded before waiting for the predecessor
+// (see pdl.cuh), next to the constants. Each session's dbc row is staged once in shared memory for
+// the whole block.
 // Each lane keeps up to MAX_DT dt_proj weights in registers (more registers for wider ranks).
-template <bool BF16, bool FUSED_DT, int PER, bool VEC, int MAX_DT>
-__global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lanes, int sessions) {
+// PENDING: z, and dbc and dt where given, are read as pending terms (see Terms); a separate
+// instantiation, so the kernel of summed inputs keeps its registers. Where dt comes precomputed
+// (many sessions, memory-bound) six blocks stay resident per multiprocessor (40 registers): the
+// pending kernel at 44 registers fits five. Requesting the next session's operands during the
+// current one's update was tried: 74 registers, three blocks, steps of 1,024 sessions 13-16%
+// slower.
+template <bool BF16, bool FUSED_DT, int PER, bool VEC, int MAX_DT, bool PENDING>
+__global__ void __launch_bounds__(256, !FUSED_DT && PER == 4 ? 6 : 1)
+    scan_step_kernel(ScanStepArgs a, int lanes, int sessions) {
   const int lane = threadIdx.x % lanes;
   const int c_raw = blockIdx.x * (blockDim.x / lanes) + threadIdx.x / lanes;
   const bool active = c_raw < a.C;
@@ -189,6 +197,12 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
     float s[PER];
     float u, z;
   };
+  // An input that may be pending (PENDING and its terms given) or summed.
+  auto input = [&](const Terms& terms, const float* summed, std::size_t ld, int b, int col) {
+    if constexpr (PENDING)
+      if (terms.t) return sum_terms(terms, b, col);
+    return summed[static_cast<std::size_t>(b) * ld + col];
+  };
   auto load_operands = [&](int b, Operands& o) {
     const int slot = a.slots[b];
     o.state = slot >= 0 && active
@@ -207,7 +221,7 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
       for (int j = 0; j < PER; ++j) o.s[j] = o.state && n0 + j < a.N ? o.state[j] : 0.0f;
     }
     o.u = a.u[static_cast<std::size_t>(b) * a.C + c];
-    o.z = a.z[static_cast<std::size_t>(b) * a.z_stride + c];
+    o.z = input(a.z_terms, a.z, a.z_stride, b, c);
   };
   const int first = blockIdx.y * sessions;
   Operands o;
@@ -221,8 +235,7 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
     if (b >= a.B) break;  // the same for the whole block
     if (i > 0) load_operands(b, o);
     __syncthreads();  // the previous session's row has been read
-    for (int k = threadIdx.x; k < W; k += blockDim.x)
-      row[k] = a.dbc[static_cast<std::size_t>(b) * W + k];
+    for (int k = threadIdx.x; k < W; k += blockDim.x) row[k] = input(a.dbc_terms, a.dbc, W, b, k);
     __syncthreads();
     float dt;
     if constexpr (FUSED_DT) {
@@ -238,7 +251,7 @@ __global__ void __launch_bounds__(256) scan_step_kernel(ScanStepArgs a, int lane
       }
       dt = group_sum(acc, lanes);
     } else {
-      dt = a.dt[static_cast<std::size_t>(b) * a.C + c];
+      dt = input(a.dt_terms, a.dt, a.C, b, c);
     }
     const float delta = softplus(dt + bias);
     const float u = o.u;
@@ -281,7 +294,7 @@ cudaError_t launch_prefill(const ScanArgs& a, int lanes, cudaStream_t s) {
   return last_launch_status();
 }
 
-template <bool BF16, bool FUSED_DT, int PER>
+template <bool BF16, bool FUSED_DT, int PER, bool PENDING>
 cudaError_t launch_step(const ScanStepArgs& a, bool vec, cudaStream_t s) {
   const int lanes = std::min(32, next_pow2((a.N + PER - 1) / PER));
   const int channels_per_block = 256 / lanes;
@@ -293,10 +306,10 @@ cudaError_t launch_step(const ScanStepArgs& a, bool vec, cudaStream_t s) {
   // (the 2.8B shape: 160) take 48. Shared memory: one dbc row.
   const bool wide = FUSED_DT && a.R > 16 * lanes;
   const std::size_t shared = static_cast<std::size_t>(a.R + 2 * a.N) * sizeof(float);
-  auto kernel = vec ? (wide ? scan_step_kernel<BF16, FUSED_DT, PER, true, 48>
-                            : scan_step_kernel<BF16, FUSED_DT, PER, true, 16>)
-                    : (wide ? scan_step_kernel<BF16, FUSED_DT, PER, false, 48>
-                            : scan_step_kernel<BF16, FUSED_DT, PER, false, 16>);
+  auto kernel = vec ? (wide ? scan_step_kernel<BF16, FUSED_DT, PER, true, 48, PENDING>
+                            : scan_step_kernel<BF16, FUSED_DT, PER, true, 16, PENDING>)
+                    : (wide ? scan_step_kernel<BF16, FUSED_DT, PER, false, 48, PENDING>
+                            : scan_step_kernel<BF16, FUSED_DT, PER, false, 16, PENDING>);
   return launch_dependent(kernel, grid, 256, shared, s, a, lanes, sessions);
 }
 
@@ -304,8 +317,12 @@ template <bool BF16, bool FUSED_DT>
 cudaError_t launch_step(const ScanStepArgs& a, cudaStream_t s) {
   const bool vec = a.N % 4 == 0 && a.state.slot_stride % 4 == 0 &&
                    reinterpret_cast<std::uintptr_t>(a.state.base) % 16 == 0;
-  return a.N <= 128 ? launch_step<BF16, FUSED_DT, 4>(a, vec, s)
-                    : launch_step<BF16, FUSED_DT, 8>(a, vec, s);
+  const bool pending = a.z_terms.t || a.dbc_terms.t || a.dt_terms.t;
+  if (pending)
+    return a.N <= 128 ? launch_step<BF16, FUSED_DT, 4, true>(a, vec, s)
+                      : launch_step<BF16, FUSED_DT, 8, true>(a, vec, s);
+  return a.N <= 128 ? launch_step<BF16, FUSED_DT, 4, false>(a, vec, s)
+                    : launch_step<BF16, FUSED_DT, 8, false>(a, vec, s);
 }
 
 }  // namespace
@@ -324,7 +341,7 @@ cudaError_t selective_scan(const ScanArgs& a, cudaStream_t s) {
 cudaError_t selective_scan_step(const ScanStepArgs& a, cudaStream_t s) {
   if (a.B <= 0 || a.C <= 0) return cudaSuccess;
   if (a.N < 1 || a.N > kMaxState) return cudaErrorInvalidValue;
-  if (a.dt) return launch_step<false, false>(a, s);
+  if (a.dt || a.dt_terms.t) return launch_step<false, false>(a, s);
   return a.dt_proj.type == ElementType::bf16 ? launch_step<true, true>(a, s)
                                              : launch_step<false, true>(a, s);
 }
