@@ -94,7 +94,7 @@ DecodeResult decode(Backend& be, std::size_t batch, double bandwidth, int steps)
 int main(int argc, char** argv) {
   std::string json_path;
   bool quick = false, kernels_only = false, decode_only = false;
-  std::vector<std::size_t> batches{1, 2, 8, 16, 32, 64, 128, 256, 1024};
+  std::vector<std::size_t> batches{1, 2, 8, 16, 32, 64, 128, 256, 512, 1024};
   std::string modes = "both", shapes = "both";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
