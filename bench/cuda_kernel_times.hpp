@@ -213,41 +213,60 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
         "invariant: lm_head (+split)", head_bytes, [&](int l) { tensor(head(l)); }, 2);
   }
   if (B > kc::kGemvGroup) {
-    // The batched path: cuBLAS over the two-term bf16 split, the conv and scan kernels.
+    // The batched path as a step of up to 512 sessions runs it: cuBLAS over the two-term bf16
+    // split, each product's two terms in one batched GEMM, summed by the kernels that read them.
     kc::Blas blas;
     blas.init(stream);
     auto* split = static_cast<std::uint16_t*>(alloc(2 * B * std::max(Di, W) * 2));
     const kc::Bf16Split x16{split, static_cast<std::size_t>(B) * Di};
+    // Each product's terms, and the view its readers take of them.
+    struct Pending {
+      float* buffer;
+      kc::Terms view;
+    };
+    auto pending = [&](std::size_t rows) {
+      auto* buffer = static_cast<float*>(alloc(2 * B * rows * 4));
+      return Pending{buffer, {buffer, B * rows, static_cast<int>(rows), nullptr}};
+    };
+    const Pending in_p = pending(2 * Di), x_p = pending(W), dt_p = pending(Di), out_p = pending(D);
+    const kc::Terms &in_terms = in_p.view, &x_terms = x_p.view, &dt_terms = dt_p.view,
+                    &out_terms = out_p.view;
+    auto terms = [&](const kernels::MatrixView& M, int x_ld, const Pending& into) {
+      blas.linear_terms(M, x16, x_ld, B, into.buffer);
+    };
     auto rmsnorm = [&] {
-      kc::rmsnorm(h, nullptr, B, D, vec, 1e-5f, nullptr, {split, B * D}, stream);
+      kc::rmsnorm(h, nullptr, B, D, vec, 1e-5f, nullptr, {split, B * D}, stream, out_terms);
     };
-    auto in = [&](int l) { blas.linear(in_proj[l], nullptr, x16, D, B, xz, 2 * Di); };
+    auto in = [&](int l) { terms(in_proj[l], D, in_p); };
     auto conv_step = [&](int l) {
-      kc::causal_conv1d_step(xz, 2 * Di, slots, B, Di, K, vec, vec, conv[l].state, xc, x16, stream);
+      kc::causal_conv1d_step(xz, 2 * Di, slots, B, Di, K, vec, vec, conv[l].state, xc, x16, stream,
+                             in_terms);
     };
-    auto x = [&](int l) { blas.linear(x_proj[l], nullptr, x16, Di, B, dbc, W); };
-    auto out = [&](int l) { blas.linear(out_proj[l], nullptr, x16, Di, B, h, D, 1.0f); };
-    // dt_proj as its own GEMM over the cast dt columns, then the scan step that reads dt.
-    auto* dt = static_cast<float*>(alloc(B * Di * 4));
+    auto x = [&](int l) { terms(x_proj[l], Di, x_p); };
     const kc::Bf16Split dbc16{split, static_cast<std::size_t>(B) * W};
     auto dt_gemm = [&](int l) {
       kc::to_bf16(dbc, B, static_cast<int>(R), static_cast<int>(W), dbc16, static_cast<int>(W),
-                  stream);
-      blas.linear(dt_proj[l], nullptr, dbc16, W, B, dt, Di);
+                  stream, x_terms);
+      blas.linear_terms(dt_proj[l], dbc16, W, B, dt_p.buffer);
     };
-    auto scan_dt = [&](int l) {
+    auto scan_pending = [&](int l) {
       kc::ScanStepArgs sd = scan[l];
-      sd.dt = dt;
+      kc::Terms z = in_terms;
+      z.t += Di;
+      sd.z_terms = z;
+      sd.dbc_terms = x_terms;
+      sd.dt_terms = dt_terms;
       kc::selective_scan_step(sd, stream);
     };
+    auto out = [&](int l) { terms(out_proj[l], Di, out_p); };
     measure(
-        "default: rmsnorm", 2.0 * B * D * 4, [&](int) { rmsnorm(); }, L);
-    measure("default: in_proj GEMM x2", in_bytes, in, L);
+        "default: rmsnorm (+residual)", 2.0 * B * D * 4, [&](int) { rmsnorm(); }, L);
+    measure("default: in_proj GEMM", in_bytes, in, L);
     measure("default: conv step", 2.0 * B * Di * (K - 1) * 4, conv_step, L);
-    measure("default: x_proj GEMM x2", x_bytes, x, L);
-    measure("default: dt cast + GEMM x2", dt_bytes, dt_gemm, L);
-    measure("default: scan step", 2.0 * B * Di * N * 4, scan_dt, L);
-    measure("default: out_proj GEMM x2", out_bytes, out, L);
+    measure("default: x_proj GEMM", x_bytes, x, L);
+    measure("default: dt cast + GEMM", dt_bytes, dt_gemm, L);
+    measure("default: scan step", 2.0 * B * Di * N * 4, scan_pending, L);
+    measure("default: out_proj GEMM", out_bytes, out, L);
     measure(
         "default: layer (the seven above)", layer_bytes,
         [&](int l) {
@@ -256,7 +275,7 @@ inline void print_kernel_times(const ModelShape& shape, int B, double bandwidth)
           conv_step(l);
           x(l);
           dt_gemm(l);
-          scan_dt(l);
+          scan_pending(l);
           out(l);
         },
         L);

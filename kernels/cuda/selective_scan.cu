@@ -147,9 +147,10 @@ __global__ void scan_prefill_kernel(ScanArgs a, int lanes, int segments) {
 // (many sessions, memory-bound) six blocks stay resident per multiprocessor (40 registers): the
 // pending kernel at 44 registers fits five. Requesting the next session's operands during the
 // current one's update was tried: 74 registers, three blocks, steps of 1,024 sessions 13-16%
-// slower.
+// slower. The fused-dt kernels keep the compiler's own choice (a minimum of one block took them
+// from 58-64 to 71-79 registers, four blocks to three).
 template <bool BF16, bool FUSED_DT, int PER, bool VEC, int MAX_DT, bool PENDING>
-__global__ void __launch_bounds__(256, !FUSED_DT && PER == 4 ? 6 : 1)
+__global__ void __launch_bounds__(256, !FUSED_DT && PER == 4 ? 6 : 0)
     scan_step_kernel(ScanStepArgs a, int lanes, int sessions) {
   const int lane = threadIdx.x % lanes;
   const int c_raw = blockIdx.x * (blockDim.x / lanes) + threadIdx.x / lanes;
@@ -196,6 +197,7 @@ __global__ void __launch_bounds__(256, !FUSED_DT && PER == 4 ? 6 : 1)
     float* state;  // null: padding row or inactive lane group
     float s[PER];
     float u, z;
+    float z_second;  // a pending z's second term, added where z is used (the loads do not wait)
   };
   // An input that may be pending (PENDING and its terms given) or summed.
   auto input = [&](const Terms& terms, const float* summed, std::size_t ld, int b, int col) {
@@ -221,7 +223,21 @@ __global__ void __launch_bounds__(256, !FUSED_DT && PER == 4 ? 6 : 1)
       for (int j = 0; j < PER; ++j) o.s[j] = o.state && n0 + j < a.N ? o.state[j] : 0.0f;
     }
     o.u = a.u[static_cast<std::size_t>(b) * a.C + c];
-    o.z = input(a.z_terms, a.z, a.z_stride, b, c);
+    if constexpr (PENDING) {
+      if (a.z_terms.t) {
+        const std::size_t i = static_cast<std::size_t>(b) * a.z_terms.ld + c;
+        o.z = a.z_terms.t[i];
+        o.z_second = a.z_terms.t[a.z_terms.second + i];
+        return;
+      }
+    }
+    o.z = a.z[static_cast<std::size_t>(b) * a.z_stride + c];
+  };
+  auto gate_input = [&](const Operands& o) {
+    if constexpr (PENDING) {
+      if (a.z_terms.t) return sum_of(a.z_terms, o.z, o.z_second, c);
+    }
+    return o.z;
   };
   const int first = blockIdx.y * sessions;
   Operands o;
@@ -234,6 +250,15 @@ __global__ void __launch_bounds__(256, !FUSED_DT && PER == 4 ? 6 : 1)
     const int b = first + i;
     if (b >= a.B) break;  // the same for the whole block
     if (i > 0) load_operands(b, o);
+    // A precomputed dt (or its two terms) is requested before the row is staged, which hides its
+    // latency.
+    float dt_first = 0.0f, dt_second = 0.0f;
+    if constexpr (!FUSED_DT) {
+      const bool terms = PENDING && a.dt_terms.t;
+      const std::size_t i_dt = static_cast<std::size_t>(b) * (terms ? a.dt_terms.ld : a.C) + c;
+      dt_first = terms ? a.dt_terms.t[i_dt] : a.dt[i_dt];
+      if (terms) dt_second = a.dt_terms.t[a.dt_terms.second + i_dt];
+    }
     __syncthreads();  // the previous session's row has been read
     for (int k = threadIdx.x; k < W; k += blockDim.x) row[k] = input(a.dbc_terms, a.dbc, W, b, k);
     __syncthreads();
@@ -251,7 +276,7 @@ __global__ void __launch_bounds__(256, !FUSED_DT && PER == 4 ? 6 : 1)
       }
       dt = group_sum(acc, lanes);
     } else {
-      dt = input(a.dt_terms, a.dt, a.C, b, c);
+      dt = PENDING && a.dt_terms.t ? sum_of(a.dt_terms, dt_first, dt_second, c) : dt_first;
     }
     const float delta = softplus(dt + bias);
     const float u = o.u;
@@ -278,7 +303,7 @@ __global__ void __launch_bounds__(256, !FUSED_DT && PER == 4 ? 6 : 1)
     }
     const float total = group_sum(partial, lanes);
     if (active && lane == 0) {
-      const float y = (total + D * u) * silu(o.z);
+      const float y = (total + D * u) * silu(gate_input(o));
       a.y[static_cast<std::size_t>(b) * a.C + c] = y;
       if (a.y_bf16.hi) store_split(a.y_bf16, static_cast<std::size_t>(b) * a.C + c, y);
     }
