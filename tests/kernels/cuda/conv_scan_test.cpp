@@ -4,27 +4,22 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <numeric>
 #include <random>
 
 #include "kernels/cpu/conv1d.hpp"
 #include "kernels/cpu/linear.hpp"
 #include "kernels/cpu/selective_scan.hpp"
 #include "kernels/cuda/ops.hpp"
+#include "kernels/cuda/random_inputs.hpp"
 #include "support/device.hpp"
 
 namespace recur::kernels {
 namespace {
 
+using recur::kernels::testing::randn;
+using recur::kernels::testing::scattered_slots;
 using recur::testing::DeviceArray;
 using recur::testing::max_relative_difference;
-
-std::vector<float> randn(std::size_t n, std::mt19937& rng, float scale = 1.0f, float shift = 0.0f) {
-  std::normal_distribution<float> d(shift, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
 
 // A pool of `slots` slots of `per_slot` floats whose layer part starts at `offset`.
 struct Pool {
@@ -45,14 +40,6 @@ struct Batch {
     }
   }
 };
-
-std::vector<int> scattered_slots(int n, int pool_slots, unsigned seed) {
-  std::vector<int> all(pool_slots);
-  std::iota(all.begin(), all.end(), 0);
-  std::shuffle(all.begin(), all.end(), std::mt19937(seed));
-  all.resize(n);
-  return all;
-}
 
 struct ConvCase {
   std::vector<int> lengths;

@@ -7,16 +7,10 @@
 
 #include "kernels/cpu/conv1d.hpp"
 #include "kernels/cpu/linear.hpp"
+#include "kernels/cuda/random_inputs.hpp"
 #include "kernels/element_type.hpp"
 
 namespace recur::kernels::testing {
-
-inline std::vector<float> randn(std::size_t n, std::mt19937& rng, float scale = 1.0f) {
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
 
 // A weight matrix in both element types, the bf16 one exactly representable in fp32 for the CPU.
 struct Weights {

@@ -4,24 +4,19 @@
 
 #include <cstdint>
 #include <cstring>
-#include <numeric>
 #include <random>
 #include <vector>
 
 #include "kernels/cuda/ops.hpp"
+#include "kernels/cuda/random_inputs.hpp"
 #include "support/device.hpp"
 
 namespace recur::kernels {
 namespace {
 
+using recur::kernels::testing::randn;
+using recur::kernels::testing::scattered_slots;
 using recur::testing::DeviceArray;
-
-std::vector<float> randn(std::size_t n, std::mt19937& rng, float scale = 1.0f, float shift = 0.0f) {
-  std::normal_distribution<float> d(shift, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
 
 template <class T>
 std::vector<std::uint32_t> bits(const std::vector<T>& v) {
@@ -54,14 +49,6 @@ struct PendingProduct {
               cudaSuccess);
   }
 };
-
-std::vector<int> scattered_slots(int n, int pool_slots, unsigned seed) {
-  std::vector<int> all(pool_slots);
-  std::iota(all.begin(), all.end(), 0);
-  std::shuffle(all.begin(), all.end(), std::mt19937(seed));
-  all.resize(n);
-  return all;
-}
 
 TEST(PendingTerms, NormBringsTheResidualUpToDateAsAddTermsWould) {
   RECUR_REQUIRE_GPU();
