@@ -4,7 +4,9 @@
 //  - a decode step (one token per session), captured once per batch bucket as a CUDA graph: small
 //    buckets use fused GEMV kernels (norm + in_proj + conv step, x_proj, dt_proj + scan, out_proj +
 //    residual), four kernels per layer, and the head on cuBLAS past 8 sessions; larger buckets use
-//    cuBLAS GEMMs (up to 128 sessions with x_proj on the GEMV kernel and dt_proj in the scan).
+//    cuBLAS GEMMs (up to 128 sessions with x_proj on the GEMV kernel and dt_proj in the scan; with
+//    bf16 weights, up to 512 sessions each layer product's two split terms come from one batched
+//    GEMM and are summed by the kernels that read them, see kernels::cuda::Terms).
 // Batch-invariant (`invariant`): every pass and every decode bucket takes kernels whose sums do not
 // depend on the batch (bf16 weights: the tensor-core product over split inputs; fp32 weights: the
 // GEMV kernels), so a sequence's results never depend on the sequences it runs with. Otherwise
