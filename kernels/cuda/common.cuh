@@ -72,6 +72,13 @@ __device__ __forceinline__ float sum_terms(const Terms& p, int r, int c, float b
   return sum_of(p, base + p.t[i], p.t[p.second + i], c);
 }
 
+// Element (r, c) of a product that may be pending: summed from its terms when they are given,
+// else read from `summed` (rows of ld floats).
+__device__ __forceinline__ float read_sum(const Terms& p, const float* summed, std::size_t ld,
+                                          int r, int c) {
+  return p.t ? sum_terms(p, r, c) : summed[static_cast<std::size_t>(r) * ld + c];
+}
+
 inline cudaError_t last_launch_status() {
   return cudaGetLastError();
 }

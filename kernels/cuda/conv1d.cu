@@ -77,8 +77,7 @@ __global__ void conv_step_kernel(const float* x, int x_stride, const int* slots,
   float* state = slot >= 0 ? slot_state(st, slot) + static_cast<std::size_t>(c) * hist : nullptr;
 #pragma unroll
   for (int j = 0; j < KMAX - 1; ++j) window[j] = state && j < hist ? state[j] : 0.0f;
-  const float x_new =
-      x_terms.t ? sum_terms(x_terms, b, c) : x[static_cast<std::size_t>(b) * x_stride + c];
+  const float x_new = read_sum(x_terms, x, x_stride, b, c);
   float sum = 0.0f;
 #pragma unroll
   for (int k = 0; k < KMAX; ++k)

@@ -59,10 +59,8 @@ __global__ void add_terms_kernel(const float* terms, int rows, int cols, const f
   if (i >= n) return;
   const int r = static_cast<int>(i / cols), c = static_cast<int>(i % cols);
   float* out = y + static_cast<std::size_t>(r) * y_stride + c;
-  float v = accumulate ? *out + terms[i] : terms[i];
-  v = v + terms[n + i];
-  if (bias) v += bias[c];
-  *out = v;
+  const Terms p{terms, static_cast<std::size_t>(n), cols, bias};
+  *out = sum_of(p, accumulate ? *out + terms[i] : terms[i], terms[n + i], c);
 }
 
 __global__ void to_bf16_kernel(const float* x, int rows, int cols, int x_stride, Bf16Split out,
@@ -71,7 +69,7 @@ __global__ void to_bf16_kernel(const float* x, int rows, int cols, int x_stride,
   if (i >= static_cast<long long>(rows) * cols) return;
   const int r = static_cast<int>(i / cols), c = static_cast<int>(i % cols);
   store_split(out, static_cast<std::size_t>(r) * out_stride + c,
-              x_terms.t ? sum_terms(x_terms, r, c) : x[static_cast<std::size_t>(r) * x_stride + c]);
+              read_sum(x_terms, x, x_stride, r, c));
 }
 
 // Keeps the better of (bv, bi) and (v, i): the larger value, the lower index on ties; NaN never

@@ -201,8 +201,7 @@ __global__ void __launch_bounds__(256, !FUSED_DT && PER == 4 ? 6 : 0)
   };
   // An input that may be pending (PENDING and its terms given) or summed.
   auto input = [&](const Terms& terms, const float* summed, std::size_t ld, int b, int col) {
-    if constexpr (PENDING)
-      if (terms.t) return sum_terms(terms, b, col);
+    if constexpr (PENDING) return read_sum(terms, summed, ld, b, col);
     return summed[static_cast<std::size_t>(b) * ld + col];
   };
   auto load_operands = [&](int b, Operands& o) {
