@@ -46,10 +46,12 @@ class CodeAttack : public ::testing::Test {
 
 TEST_F(CodeAttack, ForkBombIsContained) {
   auto start = Clock::now();
-  // The sleep starts before the bomb: once the bomb fills the process limit, a later fork of the
-  // shell itself would fail and end the run early instead of at the deadline.
-  auto run = run_code(*tool_, "sh", "pwd; sleep 10 & bomb() { bomb | bomb & }; bomb; wait", 1.5);
-  EXPECT_EQ(run.result["timed_out"], true) << run.text;
+  // The main shell forks only before the bomb starts: the sleep, then a subshell that sets the bomb
+  // off. A shell whose fork fails exits, so a fork of the main shell racing the bomb for the last
+  // process slots (the bomb's pipeline forks twice) could end the run early instead of at the
+  // deadline; the subshell may lose that race and exit, the main shell still waits for the sleep.
+  auto run = run_code(*tool_, "sh", "pwd; sleep 10 & (bomb() { bomb | bomb & }; bomb); wait", 1.5);
+  EXPECT_EQ(run.result["timed_out"], true) << run.text << run.result["protections"].dump();
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));
   std::string work_dir = run.result["stdout"].get<std::string>();
   ASSERT_FALSE(work_dir.empty());
