@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -57,6 +58,25 @@ TEST_F(CodeAttack, ForkBombIsContained) {
   ASSERT_FALSE(work_dir.empty());
   work_dir.pop_back();
   EXPECT_EQ(processes_with(work_dir), 0);
+}
+
+// The process limit is each run's own: a session's fork bomb leaves other sessions' runs free to
+// fork. That holds where the program has a user namespace of its own; without one (a root runner
+// where user namespaces are forbidden) every run counts against nobody's processes together.
+TEST_F(CodeAttack, AForkBombLeavesAConcurrentRunFreeToFork) {
+  testing::Run bomb;
+  std::thread bomber([&] {
+    bomb = run_code(*tool_, "sh", "sleep 10 & (bomb() { bomb | bomb & }; bomb); wait", 2);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  auto run = run_code(
+      *tool_, "sh", "i=0; while [ $i -lt 48 ]; do sleep 0.5 & i=$((i+1)); done; wait; echo forked");
+  bomber.join();
+  EXPECT_EQ(bomb.result["timed_out"], true) << bomb.text;
+  if (bomb.result["protections"]["user_namespace"] != true)
+    GTEST_SKIP() << "no user namespace for the program here: all runs share one process count";
+  EXPECT_EQ(run.result["stdout"], "forked\n") << run.text;
+  EXPECT_EQ(run.result["exit_code"], 0) << run.text;
 }
 
 TEST_F(CodeAttack, DaemonThatLeavesTheSessionDoesNotOutliveTheRun) {
