@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -45,40 +44,6 @@ class CodeAttack : public ::testing::Test {
   std::unique_ptr<Tool> tool_;
 };
 
-TEST_F(CodeAttack, ForkBombIsContained) {
-  auto start = Clock::now();
-  // The main shell forks only before the bomb starts: the sleep, then a subshell that sets the bomb
-  // off. A shell whose fork fails exits, so a fork of the main shell racing the bomb for the last
-  // process slots (the bomb's pipeline forks twice) could end the run early instead of at the
-  // deadline; the subshell may lose that race and exit, the main shell still waits for the sleep.
-  auto run = run_code(*tool_, "sh", "pwd; sleep 10 & (bomb() { bomb | bomb & }; bomb); wait", 1.5);
-  EXPECT_EQ(run.result["timed_out"], true) << run.text << run.result["protections"].dump();
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(4));
-  std::string work_dir = run.result["stdout"].get<std::string>();
-  ASSERT_FALSE(work_dir.empty());
-  work_dir.pop_back();
-  EXPECT_EQ(processes_with(work_dir), 0);
-}
-
-// The process limit is each run's own: a session's fork bomb leaves other sessions' runs free to
-// fork. That holds where the program has a user namespace of its own; without one (a root runner
-// where user namespaces are forbidden) every run counts against nobody's processes together.
-TEST_F(CodeAttack, AForkBombLeavesAConcurrentRunFreeToFork) {
-  testing::Run bomb;
-  std::thread bomber([&] {
-    bomb = run_code(*tool_, "sh", "sleep 10 & (bomb() { bomb | bomb & }; bomb); wait", 2);
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
-  auto run = run_code(
-      *tool_, "sh", "i=0; while [ $i -lt 48 ]; do sleep 0.5 & i=$((i+1)); done; wait; echo forked");
-  bomber.join();
-  EXPECT_EQ(bomb.result["timed_out"], true) << bomb.text;
-  if (bomb.result["protections"]["user_namespace"] != true)
-    GTEST_SKIP() << "no user namespace for the program here: all runs share one process count";
-  EXPECT_EQ(run.result["stdout"], "forked\n") << run.text;
-  EXPECT_EQ(run.result["exit_code"], 0) << run.text;
-}
-
 TEST_F(CodeAttack, DaemonThatLeavesTheSessionDoesNotOutliveTheRun) {
   std::string mark = token();
   auto run = run_code(*tool_, "python",
@@ -92,7 +57,9 @@ TEST_F(CodeAttack, DaemonThatLeavesTheSessionDoesNotOutliveTheRun) {
                           "'])\n"
                           "    os._exit(0)\n"
                           "time.sleep(0.3)\nprint('parent done')",
-                      1);
+                      5);
+  // The run ends when the parent exits: a runner that waited for the daemon would time out.
+  EXPECT_EQ(run.result["timed_out"], false) << run.text;
   EXPECT_EQ(run.result["stdout"], "parent done\n") << run.text;
   EXPECT_EQ(processes_with("sleep " + mark), 0);
 }
