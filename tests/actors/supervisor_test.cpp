@@ -235,6 +235,12 @@ TEST_F(SupervisorTest, CrashingMoreOftenThanTheIntensityAllowsStopsTheSupervisor
   spec.budgets.max_tokens = 1u << 30;
   Result<SessionOutcome> outcome = fail("not run");
   std::thread client([&] { outcome = run_session(system_, sup, spec, Admission::fresh); });
+  // The crashes start once the session runs: a client thread started late would otherwise ask a
+  // supervisor that has already stopped, and get told only that it is gone.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (status(sup).running != 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(status(sup).running, 1u) << "the session never started";
   caf::scoped_actor self{system_};
   self->monitor(sup);
   crash_and_wait(sup, 1);
