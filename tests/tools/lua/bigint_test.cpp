@@ -155,6 +155,8 @@ TEST_F(Bigint, MersenneNumbersMatchTheReference) {
       "1");
 }
 
+// The default budget is the tool's instruction limit and its wall timeout: a call past either is an
+// error result, which call() reports. The times are printed, not asserted (bench/ measures speed).
 TEST_F(Bigint, TenThousandDigitMultiplyAndDivideWithinTheDefaultBudget) {
   std::mt19937_64 rng(10000);
   std::string a = random_digits(rng, 10000), b = random_digits(rng, 10000);
@@ -184,8 +186,6 @@ TEST_F(Bigint, TenThousandDigitMultiplyAndDivideWithinTheDefaultBudget) {
 
   std::cout << "bigint 10,000 digits: add " << add_ms << " ms, mul " << mul_ms
             << " ms, divmod (20,000 / 10,000 digits) " << divmod_ms << " ms\n";
-  EXPECT_LT(mul_ms, 2000);
-  EXPECT_LT(divmod_ms, 2000);
 }
 
 TEST_F(Bigint, BadInputsAreToolErrors) {
