@@ -25,23 +25,13 @@ using testing::processes_with;
 using testing::run_code;
 using Clock = std::chrono::steady_clock;
 
-class CodeAttack : public ::testing::Test {
+class CodeAttack : public testing::AttackTest {
  protected:
-  void SetUp() override { tool_ = code_tool(); }
-
-  // After an attack the runner must still answer a plain call.
-  void TearDown() override {
-    auto run = run_code(*tool_, "sh", "echo healthy");
-    EXPECT_EQ(run.result["stdout"], "healthy\n") << run.text;
-  }
-
   // A number no other process is likely to carry in its command line.
   static std::string token() {
     static std::mt19937 rng(static_cast<unsigned>(::getpid()));
     return std::to_string(100000 + rng() % 800000);
   }
-
-  std::unique_ptr<Tool> tool_;
 };
 
 TEST_F(CodeAttack, DaemonThatLeavesTheSessionDoesNotOutliveTheRun) {

@@ -12,7 +12,6 @@
 namespace recur::tools {
 namespace {
 
-using testing::code_tool;
 using testing::processes_with;
 using testing::run_code;
 using Clock = std::chrono::steady_clock;
@@ -28,18 +27,7 @@ constexpr const char* kPersistentBomb =
     "    except OSError:\n"
     "        pass\n";
 
-class ForkBomb : public ::testing::Test {
- protected:
-  void SetUp() override { tool_ = code_tool(); }
-
-  // After a bomb the runner must still answer a plain call.
-  void TearDown() override {
-    auto run = run_code(*tool_, "sh", "echo healthy");
-    EXPECT_EQ(run.result["stdout"], "healthy\n") << run.text;
-  }
-
-  std::unique_ptr<Tool> tool_;
-};
+using ForkBomb = testing::AttackTest;
 
 TEST_F(ForkBomb, AShellBombIsContained) {
   auto start = Clock::now();

@@ -1,5 +1,5 @@
-// Helpers for the tests of tools/code: a code tool, a call that returns the structured result, and
-// a look through /proc for processes that outlived their run.
+// Helpers for the tests of tools/code: a code tool, a call that returns the structured result, a
+// fixture for attacks, and a look through /proc for processes that outlived their run.
 #pragma once
 
 #include <dirent.h>
@@ -41,6 +41,19 @@ inline Run run_code(Tool& tool, const std::string& language, const std::string& 
   ToolResult r = tool.call(args, {});
   return {r.structured, r.joined_text(), r.is_error};
 }
+
+// A fixture for attacks: a fresh code tool, and after the attack the runner must still answer a
+// plain call.
+class AttackTest : public ::testing::Test {
+ protected:
+  void SetUp() override { tool_ = code_tool(); }
+  void TearDown() override {
+    auto run = run_code(*tool_, "sh", "echo healthy");
+    EXPECT_EQ(run.result["stdout"], "healthy\n") << run.text;
+  }
+
+  std::unique_ptr<Tool> tool_;
+};
 
 // Processes whose command line contains `needle`, other than this test process.
 inline int processes_with(const std::string& needle) {
