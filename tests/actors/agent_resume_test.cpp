@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <random>
 
 #include "scripts.hpp"
@@ -56,13 +57,14 @@ TEST(AgentResume, ASessionKilledAtRandomPointsAndResumedEndsBitIdentical) {
   ASSERT_EQ(expected["generated_tokens"], 600);
 
   std::mt19937 rng(20261129);
-  std::uniform_int_distribution<long> delay(0, std::max<long>(took.count() / 3, 10));
+  long longest = std::max<long>(took.count() / 3, 10);  // kill delays are drawn from [0, longest]
   bool started = false;
   int kills = 0;
   std::optional<Json> got;
   for (int round = 0; round < 60 && !got; ++round) {
     const auto args = with(started ? std::vector<std::string>{"--resume"} : fresh, dir / "store");
-    const Exit e = run_recur(args, dir.path(), std::chrono::milliseconds(delay(rng)));
+    const long delay = std::uniform_int_distribution<long>(0, longest)(rng);
+    const Exit e = run_recur(args, dir.path(), std::chrono::milliseconds(delay));
     if (e.killed) {
       ++kills;
       started = true;
@@ -73,6 +75,16 @@ TEST(AgentResume, ASessionKilledAtRandomPointsAndResumedEndsBitIdentical) {
       continue;
     }
     got = result_of(e);
+    if (kills < 3 && longest > 10) {
+      // Done before three kills (the clean run met more load than these): start over, killing
+      // sooner. What it got must be right all the same.
+      EXPECT_EQ(*got, expected);
+      got.reset();
+      kills = 0;
+      started = false;
+      longest /= 2;
+      std::filesystem::remove_all(dir / "store");
+    }
   }
   if (!got) {
     // The last round may have been killed before the first checkpoint: then it starts afresh.
