@@ -15,7 +15,7 @@ output_listener_impl::behavior_type output_listener_fn(
     output_listener_impl::stateful_pointer<ListenerState> self, OutputHandler handler) {
   self->state.handler = std::move(handler);
   return {
-      [=](output_atom, const OutputChunk& chunk) {
+      [=](output_atom, const agent::OutputChunk& chunk) {
         auto& s = self->state;
         const std::uint64_t end = chunk.offset + chunk.tokens.size();
         if (end <= s.seen) return;
@@ -37,15 +37,17 @@ output_listener spawn_output_listener(caf::actor_system& system, OutputHandler h
   return spawn_listener(system, std::move(handler));
 }
 
-Result<SessionOutcome> run_session(caf::actor_system& system, const supervisor_actor& supervisor,
-                                   SessionSpec spec, Admission admission, OutputHandler on_output) {
+Result<agent::SessionOutcome> run_session(caf::actor_system& system,
+                                          const supervisor_actor& supervisor,
+                                          agent::SessionSpec spec, agent::Admission admission,
+                                          OutputHandler on_output) {
   caf::scoped_actor self{system};
   output_listener_impl listener;
   if (on_output) listener = spawn_listener(system, std::move(on_output));
   SessionOrder order{std::move(spec), admission, listener};
-  Result<SessionOutcome> out = fail("session: no answer from the supervisor");
+  Result<agent::SessionOutcome> out = fail("session: no answer from the supervisor");
   self->request(supervisor, caf::infinite, run_atom::value, std::move(order))
-      .receive([&](SessionOutcome& outcome) { out = std::move(outcome); },
+      .receive([&](agent::SessionOutcome& outcome) { out = std::move(outcome); },
                [&](caf::error& error) { out = fail(error_text(error)); });
   if (listener) {
     // The worker sent every chunk before the outcome; once the listener answers, all are handled.

@@ -26,8 +26,9 @@ output_listener spawn_output_listener(caf::actor_system& system, OutputHandler h
 // Runs one session on `supervisor` and blocks until it ends. With `on_output`, the output tokens
 // are handed to it as they come, all of them before this returns. An error when the supervisor
 // refuses the session or stops before it ends; a session that fails is an outcome (status failed).
-Result<SessionOutcome> run_session(caf::actor_system& system, const supervisor_actor& supervisor,
-                                   SessionSpec spec, Admission admission,
-                                   OutputHandler on_output = {});
+Result<agent::SessionOutcome> run_session(caf::actor_system& system,
+                                          const supervisor_actor& supervisor,
+                                          agent::SessionSpec spec, agent::Admission admission,
+                                          OutputHandler on_output = {});
 
 }  // namespace recur::actors

@@ -20,7 +20,7 @@ RuntimeConfig::RuntimeConfig(unsigned threads) {
   // idle threads sleep between polls, which adds up to milliseconds to a tool call's round trip.
   set("scheduler.policy", caf::atom("sharing"));
   add_message_type<WorkerStatus>("WorkerStatus");
-  add_message_type<OutputChunk>("OutputChunk");
+  add_message_type<agent::OutputChunk>("OutputChunk");
 }
 
 }  // namespace recur::actors

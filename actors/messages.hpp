@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "actors/continuous_batcher.hpp"
-#include "actors/session_outcome.hpp"
-#include "caf/all.hpp"
+#include <caf/all.hpp>
+#include "agent/continuous_batcher.hpp"
+#include "agent/session_outcome.hpp"
 #include "tools/tool.hpp"
 
 namespace recur::actors {
@@ -56,13 +56,13 @@ struct ToolReplies {
 };
 
 // Receives a session's output as it is generated: (output_atom, OutputChunk) messages.
-using output_listener = caf::typed_actor<caf::reacts_to<output_atom, OutputChunk>>;
+using output_listener = caf::typed_actor<caf::reacts_to<output_atom, agent::OutputChunk>>;
 
 // A session for a worker or a supervisor: its spec (only the id for Admission::resume), how it
 // joins, and who hears its output (an invalid handle: nobody).
 struct SessionOrder {
-  SessionSpec spec;
-  Admission admission = Admission::fresh;
+  agent::SessionSpec spec;
+  agent::Admission admission = agent::Admission::fresh;
   output_listener listener;
 };
 
@@ -89,11 +89,6 @@ typename Inspector::result_type inspect(Inspector& f, WorkerStatus& x) {
            x.checkpoint_ms, x.busy_ms);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, OutputChunk& x) {
-  return f(caf::meta::type_name("OutputChunk"), x.session, x.offset, x.tokens);
-}
-
 // The text of an error: the message it carries when it has one, else CAF's rendering.
 std::string error_text(const caf::error& error);
 
@@ -109,8 +104,17 @@ class RuntimeConfig : public caf::actor_system_config {
 
 }  // namespace recur::actors
 
+namespace recur::agent {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, OutputChunk& x) {
+  return f(caf::meta::type_name("OutputChunk"), x.session, x.offset, x.tokens);
+}
+
+}  // namespace recur::agent
+
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::ToolBatch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::ToolReplies)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::ToolReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::SessionOrder)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::SessionOutcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::agent::SessionOutcome)

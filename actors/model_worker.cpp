@@ -1,5 +1,7 @@
 #include "actors/model_worker.hpp"
 
+#include "base/text.hpp"
+
 #include <exception>
 
 namespace recur::actors {
@@ -20,7 +22,7 @@ struct PendingCall {
 };
 
 struct WorkerState {
-  std::unique_ptr<ContinuousBatcher> batcher;
+  std::unique_ptr<agent::ContinuousBatcher> batcher;
   std::map<std::string, tool_host_actor> tools;
   std::chrono::milliseconds tool_deadline{0};
   session_owner owner;
@@ -32,10 +34,6 @@ struct WorkerState {
 };
 
 using Self = model_worker_impl::stateful_pointer<WorkerState>;
-
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
 
 void schedule_tick(Self self) {
   auto& s = self->state;
@@ -59,7 +57,7 @@ void set_tools(Self self) {
 }
 
 // Sends a tick's calls, one batch per tool host.
-void send_calls(Self self, std::vector<RoutedCall>& calls) {
+void send_calls(Self self, std::vector<agent::RoutedCall>& calls) {
   auto& s = self->state;
   std::map<std::string, ToolBatch> batches;
   const auto now = Clock::now();
@@ -98,7 +96,7 @@ void run_tick(Self self) {
   auto& s = self->state;
   s.tick_scheduled = false;
   const auto t0 = Clock::now();
-  TickReport r = s.batcher->tick();
+  agent::TickReport r = s.batcher->tick();
   WorkerStatus& st = s.status;
   if (r.sequences > 0) ++st.ticks;
   st.sequences += r.sequences;
@@ -147,8 +145,8 @@ model_worker_impl::behavior_type model_worker(Self self, WorkerSetup setup, sess
     self->quit(runtime_error("model worker: " + backend.error().message));
   } else {
     s.status.device = (*backend)->name();
-    s.batcher = std::make_unique<ContinuousBatcher>(setup.model, setup.tokenizer,
-                                                    std::move(*backend), setup.batcher);
+    s.batcher = std::make_unique<agent::ContinuousBatcher>(setup.model, setup.tokenizer,
+                                                           std::move(*backend), setup.batcher);
     set_tools(self);
   }
   return {
@@ -157,7 +155,7 @@ model_worker_impl::behavior_type model_worker(Self self, WorkerSetup setup, sess
         const bool stream = static_cast<bool>(order.listener);
         if (auto placed = s.batcher->admit(order.spec, order.admission, stream); !placed) {
           self->send(s.owner, done_atom::value,
-                     failed_outcome(order.spec.id, placed.error().message));
+                     agent::failed_outcome(order.spec.id, placed.error().message));
           return;
         }
         if (stream) s.listeners[order.spec.id] = order.listener;

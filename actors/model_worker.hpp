@@ -28,14 +28,14 @@
 #include <memory>
 #include <string>
 
-#include "actors/continuous_batcher.hpp"
 #include "actors/messages.hpp"
 #include "actors/tool_host.hpp"
+#include "agent/continuous_batcher.hpp"
 
 namespace recur::actors {
 
 // Who hears of finished sessions.
-using session_owner = caf::typed_actor<caf::reacts_to<done_atom, SessionOutcome>>;
+using session_owner = caf::typed_actor<caf::reacts_to<done_atom, agent::SessionOutcome>>;
 
 using model_worker_actor =
     caf::typed_actor<caf::reacts_to<start_atom, SessionOrder>,
@@ -49,7 +49,7 @@ struct WorkerSetup {
   std::shared_ptr<const Model> model;
   std::shared_ptr<const Tokenizer> tokenizer;
   std::function<Result<std::unique_ptr<Backend>>()> make_backend;
-  BatcherOptions batcher;
+  agent::BatcherOptions batcher;
   std::map<std::string, tool_host_actor> tools;
   std::chrono::milliseconds tool_deadline{30000};  // of each call
   // Sessions a supervisor places on the worker at once (at most the backend's capacity).

@@ -6,8 +6,8 @@
 namespace recur::actors {
 namespace {
 
-using tools::PipelineCall;
-using tools::PipelineState;
+using jobs::PipelineCall;
+using jobs::PipelineState;
 
 using pipeline_host_impl = pipeline_host_actor::extend<caf::reacts_to<deadline_atom>>;
 
@@ -27,9 +27,9 @@ struct HostState {
 
 using Self = pipeline_host_impl::stateful_pointer<HostState>;
 
-SessionSpec session_spec(const HostState& s, const PipelineCall& call) {
+agent::SessionSpec session_spec(const HostState& s, const PipelineCall& call) {
   const auto& r = call.request;
-  SessionSpec spec;
+  agent::SessionSpec spec;
   spec.id = s.setup.session_prefix + std::to_string(call.seq);
   spec.prompt = r.value("prompt", "");
   spec.sampling.temperature = r.value("temperature", 0.0f);
@@ -51,7 +51,7 @@ void finish(Self self) {
   s.running.clear();
   const auto& script = *s.setup.script;
   PipelineOutcome out;
-  out.status = tools::pipeline_state_name(script.state());
+  out.status = jobs::pipeline_state_name(script.state());
   out.error = script.error();
   out.calls = script.calls_used();
   out.tokens = script.tokens_used();
@@ -62,7 +62,7 @@ void finish(Self self) {
 
 void pump(Self self);
 
-void complete(Self self, std::uint64_t seq, tools::Json outcome) {
+void complete(Self self, std::uint64_t seq, Json outcome) {
   self->state.setup.script->complete(seq, std::move(outcome));
   pump(self);
 }
@@ -72,7 +72,7 @@ void send_tool_call(Self self, const PipelineCall& call) {
   ToolRequest request;
   request.call.id = std::to_string(call.seq);
   request.call.name = call.request.value("name", "");
-  request.call.arguments = call.request.value("arguments", tools::Json::object());
+  request.call.arguments = call.request.value("arguments", Json::object());
   request.scope = s.setup.scope;
   request.deadline_ms = static_cast<std::uint32_t>(s.setup.tool_deadline.count());
   const std::uint64_t seq = call.seq;
@@ -93,11 +93,11 @@ void start_agent(Self self, const PipelineCall& call) {
   const std::uint64_t seq = call.seq;
   auto supervisor = s.setup.agents(call.request.value("model", ""));
   if (!supervisor) return complete(self, seq, {{"error", supervisor.error().message}});
-  SessionOrder order{session_spec(s, call), Admission::fresh, {}};
+  SessionOrder order{session_spec(s, call), agent::Admission::fresh, {}};
   s.running[seq] = {*supervisor, order.spec.id};
   self->request(*supervisor, caf::infinite, run_atom::value, std::move(order))
       .then(
-          [=](SessionOutcome& outcome) {
+          [=](agent::SessionOutcome& outcome) {
             self->state.running.erase(seq);
             complete(self, seq, agent_outcome(outcome));
           },
@@ -166,18 +166,18 @@ pipeline_host_impl::behavior_type pipeline_host(Self self, PipelineHostSetup set
 
 }  // namespace
 
-tools::Json agent_outcome(const SessionOutcome& outcome) {
+Json agent_outcome(const agent::SessionOutcome& outcome) {
   const auto& r = outcome.result;
-  tools::Json ok = {{"id", r.id},
-                    {"status", status_name(r.status)},
-                    {"output", r.output},
-                    {"tokens", r.generated.size()},
-                    {"calls", r.calls.size()}};
+  Json ok = {{"id", r.id},
+             {"status", agent::status_name(r.status)},
+             {"output", r.output},
+             {"tokens", r.generated.size()},
+             {"calls", r.calls.size()}};
   if (!r.error.empty()) ok["error"] = r.error;
   return {{"ok", ok}};
 }
 
-tools::Json tool_outcome(const tools::ToolResult& result) {
+Json tool_outcome(const tools::ToolResult& result) {
   if (result.is_error) return {{"error", result.joined_text()}};
   if (!result.structured.is_null()) return {{"ok", result.structured}};
   return {{"ok", result.joined_text()}};

@@ -1,4 +1,4 @@
-// The pipeline host: the actor that runs one Lua pipeline (tools/pipeline/pipeline_script.hpp).
+// The pipeline host: the actor that runs one Lua pipeline (jobs/pipeline_script.hpp).
 // The script's agent calls become sessions on supervisors, its tool calls go to a supervisor's tool
 // hosts, all as asynchronous requests: while they are out the script's coroutine is suspended and
 // the host handles other replies, so many pipelines and their agents share one pool of workers.
@@ -18,7 +18,7 @@
 #include <string>
 
 #include "actors/supervisor.hpp"
-#include "tools/pipeline/pipeline_script.hpp"
+#include "jobs/pipeline_script.hpp"
 
 namespace recur::actors {
 
@@ -36,7 +36,7 @@ using pipeline_host_actor =
 using AgentPool = std::function<Result<supervisor_actor>(const std::string& model)>;
 
 struct PipelineHostSetup {
-  std::shared_ptr<tools::PipelineScript> script;
+  std::shared_ptr<jobs::PipelineScript> script;
   AgentPool agents;
   supervisor_actor tools;      // answers (call_atom, ToolBatch)
   std::string scope;           // the scope of the script's tool calls (its memory)
@@ -50,9 +50,9 @@ pipeline_host_actor spawn_pipeline_host(caf::actor_system& system, PipelineHostS
 
 // The outcome of a session as the script sees it: {"ok": {"id", "status", "output", "tokens",
 // "calls", "error"?}}.
-tools::Json agent_outcome(const SessionOutcome& outcome);
+Json agent_outcome(const agent::SessionOutcome& outcome);
 // The outcome of a tool call: {"ok": structuredContent or text} or {"error": text}.
-tools::Json tool_outcome(const tools::ToolResult& result);
+Json tool_outcome(const tools::ToolResult& result);
 
 }  // namespace recur::actors
 

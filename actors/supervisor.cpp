@@ -13,7 +13,7 @@ using Clock = std::chrono::steady_clock;
 //   (done_atom, SessionOutcome)   a worker's session ended
 //   (restart_atom, index)         restart the worker `index` (its backoff delay ended)
 //   (restart_atom, tool)          restart the host of `tool`
-using supervisor_impl = supervisor_actor::extend<caf::reacts_to<done_atom, SessionOutcome>,
+using supervisor_impl = supervisor_actor::extend<caf::reacts_to<done_atom, agent::SessionOutcome>,
                                                  caf::reacts_to<restart_atom, std::uint32_t>,
                                                  caf::reacts_to<restart_atom, std::string>>;
 
@@ -31,7 +31,7 @@ struct HostChild {
 
 struct SessionEntry {
   SessionOrder order;
-  caf::typed_response_promise<SessionOutcome> promise;
+  caf::typed_response_promise<agent::SessionOutcome> promise;
   std::optional<std::size_t> worker;  // where it runs; none while queued
 };
 
@@ -42,7 +42,7 @@ struct SupervisorState {
   std::map<std::string, HostChild> hosts;
   std::map<std::string, SessionEntry> sessions;
   std::deque<std::string> queue;  // sessions waiting for a slot
-  RestartPolicy policy;
+  agent::RestartPolicy policy;
   SupervisorStatus status;
   bool stopping = false;
   static inline const char* name = "supervisor";
@@ -155,7 +155,7 @@ void worker_down(Self self, std::size_t i, const caf::error& reason) {
   for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
     SessionEntry& e = s.sessions.at(*it);
     e.worker.reset();
-    if (e.order.admission == Admission::fresh) e.order.admission = Admission::recover;
+    if (e.order.admission == agent::Admission::fresh) e.order.admission = agent::Admission::recover;
     s.queue.push_front(*it);
     ++s.status.recovered;
   }
@@ -182,7 +182,7 @@ supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
   auto& s = self->state;
   s.registry = std::move(setup.registry);
   s.host_options = setup.tool_hosts;
-  s.policy = RestartPolicy(setup.restart);
+  s.policy = agent::RestartPolicy(setup.restart);
   for (auto& w : setup.workers) s.workers.push_back({std::move(w), {}, {}});
   s.status.worker_restarts.assign(s.workers.size(), 0);
   if (s.registry)
@@ -203,20 +203,20 @@ supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
   });
 
   return {
-      [=](run_atom, SessionOrder& order) -> caf::result<SessionOutcome> {
+      [=](run_atom, SessionOrder& order) -> caf::result<agent::SessionOutcome> {
         auto& s = self->state;
         const std::string id = order.spec.id;
         if (id.empty()) return runtime_error("session: an id is required");
         if (s.sessions.count(id)) return runtime_error("session '" + id + "' is already running");
         SessionEntry& e = s.sessions[id];
         e.order = std::move(order);
-        e.promise = self->make_response_promise<SessionOutcome>();
+        e.promise = self->make_response_promise<agent::SessionOutcome>();
         s.queue.push_back(id);
         auto promise = e.promise;
         place(self);
         return promise;
       },
-      [=](done_atom, SessionOutcome& outcome) {
+      [=](done_atom, agent::SessionOutcome& outcome) {
         auto& s = self->state;
         auto it = s.sessions.find(outcome.result.id);
         if (it == s.sessions.end() || !it->second.worker) return;
@@ -236,9 +236,9 @@ supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
           return;
         }
         s.queue.erase(std::find(s.queue.begin(), s.queue.end(), id));
-        SessionOutcome cancelled;
+        agent::SessionOutcome cancelled;
         cancelled.result.id = id;
-        cancelled.result.status = SessionStatus::cancelled;
+        cancelled.result.status = agent::SessionStatus::cancelled;
         it->second.promise.deliver(std::move(cancelled));
         s.sessions.erase(it);
       },

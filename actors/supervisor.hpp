@@ -35,8 +35,8 @@
 
 #include "actors/messages.hpp"
 #include "actors/model_worker.hpp"
-#include "actors/restart_policy.hpp"
 #include "actors/tool_host.hpp"
+#include "agent/restart_policy.hpp"
 
 namespace recur::actors {
 
@@ -60,7 +60,7 @@ typename Inspector::result_type inspect(Inspector& f, SupervisorStatus& x) {
 }
 
 using supervisor_actor =
-    caf::typed_actor<caf::replies_to<run_atom, SessionOrder>::with<SessionOutcome>,
+    caf::typed_actor<caf::replies_to<run_atom, SessionOrder>::with<agent::SessionOutcome>,
                      caf::reacts_to<cancel_atom, std::string>,
                      caf::reacts_to<crash_atom, std::uint32_t>,
                      caf::replies_to<status_atom>::with<SupervisorStatus>,
@@ -73,7 +73,7 @@ struct SupervisorSetup {
   // A host for each tool of the registry (none without one).
   std::shared_ptr<const tools::Registry> registry;
   ToolHostOptions tool_hosts;
-  RestartLimits restart;
+  agent::RestartLimits restart;
 };
 
 supervisor_actor spawn_supervisor(caf::actor_system& system, SupervisorSetup setup);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "actors/tool_runner.hpp"
+#include "base/text.hpp"
 
 namespace recur::actors {
 namespace {
@@ -44,10 +45,6 @@ struct ToolHostState {
 };
 
 using Self = tool_host_impl::stateful_pointer<ToolHostState>;
-
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
 
 // Fills the reply of a call in its batch; delivers the batch when it was the last one missing.
 void answer(Self self, Ticket& t, tools::ToolResult result) {

@@ -19,7 +19,7 @@
 #include <string>
 
 #include "actors/messages.hpp"
-#include "tools/registry.hpp"
+#include "tools/registry/registry.hpp"
 
 namespace recur::actors {
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "actors/model_worker.hpp"
+#include "base/text.hpp"
 #include "model/bundle_writer.hpp"
 #include "model/random_model.hpp"
 #include "tools/memory/memory_tool.hpp"
@@ -27,16 +28,12 @@ namespace {
 
 using namespace recur;
 using namespace recur::actors;
+using namespace recur::agent;
 using Clock = std::chrono::steady_clock;
-using tools::Json;
 
 std::string numbered(std::string prefix, std::size_t i) {
   prefix.append(std::to_string(i));
   return prefix;
-}
-
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
 // A 2-layer, 128-wide Mamba with random weights; 32 model tokens, and a 33rd word, the stop marker,
@@ -94,7 +91,7 @@ struct RunStats {
 };
 
 RunStats run_sessions(caf::actor_system& system, const BenchBundle& b, std::size_t sessions,
-                      std::uint64_t tokens, unsigned threads, std::optional<tools::Store> store,
+                      std::uint64_t tokens, unsigned threads, std::optional<Store> store,
                       std::uint64_t checkpoint_every) {
   caf::scoped_actor owner{system};
   WorkerSetup setup;
@@ -201,9 +198,9 @@ int main(int argc, char** argv) {
               "ms/ckpt");
   for (const std::size_t n : {1u, 64u, 512u}) {
     for (const bool with_store : {false, true}) {
-      std::optional<tools::Store> store;
+      std::optional<Store> store;
       if (with_store) {
-        auto s = tools::Store::open(dir / numbered("store-", n));
+        auto s = Store::open(dir / numbered("store-", n));
         if (!s) std::exit(1);
         store = std::move(*s);
       }

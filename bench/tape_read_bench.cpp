@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "tools/memory/tape.hpp"
+#include "agent/tape.hpp"
 
 namespace {
 
 using recur::TokenId;
-using recur::tools::Tape;
+using recur::agent::Tape;
 using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point t) {

@@ -77,7 +77,7 @@ PoolRun run_pool(caf::actor_system& system, std::shared_ptr<const Model> model,
   PoolRun r;
   const auto t0 = Clock::now();
   for (std::size_t i = 0; i < sessions; ++i) {
-    actors::SessionSpec spec;
+    agent::SessionSpec spec;
     spec.id = word(i);
     for (std::size_t k = 0; k < 8; ++k) {
       if (k) spec.prompt.push_back(' ');
@@ -85,11 +85,11 @@ PoolRun run_pool(caf::actor_system& system, std::shared_ptr<const Model> model,
     }
     spec.budgets.max_tokens = tokens;
     pending.push_back(self->request(supervisor, caf::infinite, actors::run_atom::value,
-                                    actors::SessionOrder{spec, actors::Admission::fresh, {}}));
+                                    actors::SessionOrder{spec, agent::Admission::fresh, {}}));
   }
   for (auto& p : pending)
     p.receive(
-        [&](actors::SessionOutcome& o) {
+        [&](agent::SessionOutcome& o) {
           r.tokens += o.result.generated.size();
           r.generated[o.result.id] = std::move(o.result.generated);
         },

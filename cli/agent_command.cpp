@@ -18,7 +18,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/worker_pool.hpp"
-#include "tools/registry.hpp"
+#include "tools/registry/registry.hpp"
 
 namespace recur::cli {
 namespace {
@@ -83,15 +83,15 @@ int run_agent(const AgentOptions& o) {
   if (auto devices = worker_devices(o.devices); !devices)
     return report_error(cmd, devices.error().message);
 
-  std::optional<tools::Store> store;
+  std::optional<Store> store;
   if (!o.store.empty()) {
-    auto opened = tools::Store::open(o.store);
+    auto opened = Store::open(o.store);
     if (!opened) return report_error(cmd, "--store: " + opened.error().message);
     store = std::move(*opened);
   }
   const std::string id = o.session.empty() ? new_session_id() : o.session;
   if (store) {
-    auto stored = actors::read_checkpoint(*store, id);
+    auto stored = agent::read_checkpoint(*store, id);
     if (o.resume && !stored) return report_error(cmd, "--resume: " + stored.error().message);
     if (!o.resume && stored)
       return report_error(cmd, "--session: session '" + id + "' already exists in " + o.store +
@@ -111,7 +111,7 @@ int run_agent(const AgentOptions& o) {
       return report_error(cmd, "--tools: no tool '" + name + "' (configured: " + known + ")");
     }
 
-  actors::SessionSpec spec;
+  agent::SessionSpec spec;
   spec.id = id;
   spec.prompt = o.prompt;
   spec.sampling = {o.temperature, o.top_k, o.top_p, o.seed};
@@ -134,15 +134,15 @@ int run_agent(const AgentOptions& o) {
   StreamPrinter printer(*tokenizer);
   actors::OutputHandler on_output;
   if (o.stream) on_output = [&printer](std::span<const TokenId> t) { printer.add(t); };
-  auto outcome = actors::run_session(
-      system, supervisor, spec, o.resume ? actors::Admission::resume : actors::Admission::fresh,
-      on_output);
+  auto outcome =
+      actors::run_session(system, supervisor, spec,
+                          o.resume ? agent::Admission::resume : agent::Admission::fresh, on_output);
   caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
   if (!outcome) return report_error(cmd, outcome.error().message);
   if (printer.printed()) std::cout << std::endl;
   std::cout << outcome->to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
             << std::endl;
-  if (outcome->result.status == actors::SessionStatus::failed)
+  if (outcome->result.status == agent::SessionStatus::failed)
     return report_error(cmd, "session " + id + " failed: " + outcome->result.error);
   return 0;
 }

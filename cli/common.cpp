@@ -47,9 +47,9 @@ std::pair<double, double> wilson_interval(std::size_t k, std::size_t n) {
   return {std::max(0.0, center - half), std::min(1.0, center + half)};
 }
 
-Status write_accuracy_plot(const tools::Report& table, const std::string& title, bool series,
+Status write_accuracy_plot(const jobs::Report& table, const std::string& title, bool series,
                            const std::string& file) {
-  tools::PlotSpec plot;
+  jobs::PlotSpec plot;
   plot.x = "length";
   plot.y = "accuracy";
   plot.low = "wilson_low";

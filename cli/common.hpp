@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "base/result.hpp"
+#include "jobs/report.hpp"
 #include "model/backend.hpp"
-#include "model/result.hpp"
-#include "model/tokenizer.hpp"
-#include "tools/pipeline/report.hpp"
+#include "model/tokenizer/tokenizer.hpp"
 
 namespace recur::cli {
 
@@ -26,7 +26,7 @@ std::pair<double, double> wilson_interval(std::size_t k, std::size_t n);
 
 // Writes `table`'s accuracy (rows: length, accuracy, wilson_low, wilson_high) against length on a
 // log axis as SVG into `file`, one line per value of the "series" column when `series` is set.
-Status write_accuracy_plot(const tools::Report& table, const std::string& title, bool series,
+Status write_accuracy_plot(const jobs::Report& table, const std::string& title, bool series,
                            const std::string& file);
 
 // Loads dir/tokenizer.json.

@@ -1,7 +1,7 @@
 // recur eval: how far a tool-using model generalizes. For each problem length it runs n random
 // problems closed-loop as agent sessions on the actor runtime (a model worker per device, spread by
 // the supervisor, and the tools), and
-// scores the exact answer and the exact trajectory against the task's reference (tools/tasks).
+// scores the exact answer and the exact trajectory against the task's reference (tasks/).
 // Prints a table (length, accuracy with its 95% Wilson interval, trajectory accuracy, tokens, tool
 // calls, wall time), and writes JSON ({"rows": [...]}, each with where its first wrong
 // trajectories leave the reference) and an SVG plot of accuracy against length when asked.
@@ -19,9 +19,9 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/worker_pool.hpp"
-#include "tools/pipeline/report.hpp"
-#include "tools/registry.hpp"
-#include "tools/tasks/task.hpp"
+#include "jobs/report.hpp"
+#include "tasks/task.hpp"
+#include "tools/registry/registry.hpp"
 
 namespace recur::cli {
 namespace {
@@ -89,10 +89,10 @@ std::string comma_joined(const std::vector<std::string>& names) {
 
 int run_eval(const EvalOptions& o) {
   const std::string cmd = "eval";
-  const tools::tasks::Task* task = tools::tasks::find_task(o.task);
+  const tasks::Task* task = tasks::find_task(o.task);
   if (!task)
     return report_error(cmd, "--task: '" + o.task + "' is not a task (known: " +
-                                 comma_space_joined(tools::tasks::task_names()) + ")");
+                                 comma_space_joined(tasks::task_names()) + ")");
   if (o.lengths.empty()) return report_error(cmd, "--lengths: give at least one length");
   if (o.n.size() != 1 && o.n.size() != o.lengths.size())
     return report_error(
@@ -163,19 +163,19 @@ int run_eval(const EvalOptions& o) {
     using Handle = decltype(self->request(supervisor, caf::infinite, actors::run_atom::value,
                                           std::declval<actors::SessionOrder>()));
     std::vector<Handle> pending;
-    std::vector<std::optional<actors::SessionOutcome>> outcomes(n);
+    std::vector<std::optional<agent::SessionOutcome>> outcomes(n);
     std::string failure;
     for (std::size_t i = 0; i < n; ++i) {
       const auto reference = task->trajectory(problems[i].first, problems[i].second);
-      actors::SessionSpec spec;
+      agent::SessionSpec spec;
       spec.id = "eval-" + std::to_string(length) + "-" + std::to_string(i);
       spec.prompt = join(task->prompt(problems[i].first, problems[i].second));
       spec.budgets.max_tokens = 2 * reference.written().size() + 64;
       pending.push_back(self->request(supervisor, caf::infinite, actors::run_atom::value,
-                                      actors::SessionOrder{spec, actors::Admission::fresh, {}}));
+                                      actors::SessionOrder{spec, agent::Admission::fresh, {}}));
     }
     for (std::size_t i = 0; i < n; ++i)
-      pending[i].receive([&](actors::SessionOutcome& out) { outcomes[i] = std::move(out); },
+      pending[i].receive([&](agent::SessionOutcome& out) { outcomes[i] = std::move(out); },
                          [&](caf::error& e) { failure = system.render(e); });
     if (!failure.empty()) {
       caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
@@ -191,7 +191,7 @@ int run_eval(const EvalOptions& o) {
       std::string answer;
       for (char c : r.output)
         if (c != ' ') answer.push_back(c);
-      exact += r.status == actors::SessionStatus::finished &&
+      exact += r.status == agent::SessionStatus::finished &&
                answer == task->answer(problems[i].first, problems[i].second);
       std::vector<std::string> written;
       for (TokenId t : r.generated) written.push_back(tok.id_to_token(t).value_or("?"));
@@ -244,7 +244,7 @@ int run_eval(const EvalOptions& o) {
     if (!f) return report_error(cmd, "--out: cannot write " + o.out);
   }
   if (!o.plot.empty()) {
-    tools::Report table;
+    jobs::Report table;
     for (const auto& row : rows) (void)table.add_row(row);
     const std::string title = (o.label.empty() ? o.model + ": " + o.task : o.label) +
                               ", exact answers (95% Wilson interval)";
@@ -262,7 +262,7 @@ void add_eval_command(CLI::App& app, int& exit_code) {
       app.add_subcommand("eval", "Score a tool-using model closed-loop at growing problem lengths");
   c->add_option("--model", o->model, "Model bundle directory")->required();
   c->add_option("--task", o->task,
-                std::string("Task (") + comma_space_joined(tools::tasks::task_names()) + ")");
+                std::string("Task (") + comma_space_joined(tasks::task_names()) + ")");
   c->add_option("--lengths", o->lengths, "Problem lengths, e.g. 10,100,1000")
       ->delimiter(',')
       ->required();

@@ -9,7 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/pipeline_store.hpp"
-#include "tools/pipeline/job_store.hpp"
+#include "jobs/job_store.hpp"
 
 namespace recur::cli {
 namespace {
@@ -24,7 +24,7 @@ struct JobsOptions {
 int list_jobs(const JobsOptions& o) {
   auto store = open_job_store(o.store, true);
   if (!store) return report_error("jobs list", store.error().message);
-  auto jobs = tools::JobStore(*store).list();
+  auto jobs = jobs::JobStore(*store).list();
   if (!jobs) return report_error("jobs list", jobs.error().message);
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
@@ -36,7 +36,7 @@ int list_jobs(const JobsOptions& o) {
             << "priority" << std::setw(6) << "runs" << std::setw(8) << "calls"
             << "script" << std::endl;
   for (const auto& j : *jobs)
-    std::cout << std::setw(12) << j.id << std::setw(13) << tools::job_status_name(j.status)
+    std::cout << std::setw(12) << j.id << std::setw(13) << jobs::job_status_name(j.status)
               << std::setw(10) << j.priority << std::setw(6) << j.runs << std::setw(8)
               << j.summary.value("calls", std::uint64_t{0}) << j.script << std::endl;
   return 0;
@@ -45,7 +45,7 @@ int list_jobs(const JobsOptions& o) {
 int show_job(const JobsOptions& o) {
   auto store = open_job_store(o.store, true);
   if (!store) return report_error("jobs show", store.error().message);
-  auto job = tools::JobStore(*store).get(o.job);
+  auto job = jobs::JobStore(*store).get(o.job);
   if (!job) return report_error("jobs show", job.error().message);
   std::cout << job->to_json(o.source).dump(o.json ? -1 : 1) << std::endl;
   return 0;
@@ -55,17 +55,17 @@ int cancel_job(const JobsOptions& o) {
   const std::string cmd = "jobs cancel";
   auto store = open_job_store(o.store, true);
   if (!store) return report_error(cmd, store.error().message);
-  tools::JobStore jobs(*store);
+  jobs::JobStore jobs(*store);
   auto job = jobs.get(o.job);
   if (!job) return report_error(cmd, job.error().message);
-  if (tools::job_ended(job->status))
-    return report_error(cmd, job->id + " has ended (" + tools::job_status_name(job->status) + ")");
+  if (jobs::job_ended(job->status))
+    return report_error(cmd, job->id + " has ended (" + jobs::job_status_name(job->status) + ")");
   if (store->options().read_only) {  // another process holds the store: the job runs there
     request_cancel(store->dir(), job->id);
     std::cout << job->id << ": cancel requested; the running job stops" << std::endl;
     return 0;
   }
-  job->status = tools::JobStatus::cancelled;
+  job->status = jobs::JobStatus::cancelled;
   job->error = "cancelled";
   if (auto s = jobs.update(*job); !s) return report_error(cmd, s.error().message);
   std::cout << job->id << ": cancelled" << std::endl;

@@ -10,7 +10,7 @@
 
 #include "actors/pipeline_host.hpp"
 #include "cli/worker_pool.hpp"
-#include "tools/registry.hpp"
+#include "tools/registry/registry.hpp"
 
 namespace recur::cli {
 

@@ -18,17 +18,17 @@ std::filesystem::path job_store_dir(const std::string& dir) {
   return "var/store";
 }
 
-Result<tools::Store> open_job_store(const std::string& dir, bool read_only_when_busy) {
+Result<Store> open_job_store(const std::string& dir, bool read_only_when_busy) {
   const auto path = job_store_dir(dir);
-  if (!read_only_when_busy) return tools::Store::open(path);
+  if (!read_only_when_busy) return Store::open(path);
   if (!std::filesystem::exists(path / "CURRENT"))
     return fail("--store: no job store in " + path.string());
-  auto store = tools::Store::open(path, {true, false, false});
+  auto store = Store::open(path, {true, false, false});
   if (store) return store;
-  tools::StoreOptions read;
+  StoreOptions read;
   read.create_if_missing = false;
   read.read_only = true;
-  return tools::Store::open(path, read);
+  return Store::open(path, read);
 }
 
 void request_cancel(const std::filesystem::path& store_dir, const std::string& job) {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "tools/memory/store.hpp"
+#include "store/store.hpp"
 
 namespace recur::cli {
 
@@ -15,7 +15,7 @@ std::filesystem::path job_store_dir(const std::string& dir);
 
 // Opens the store. With `read_only_when_busy`, a store another process holds open is opened to
 // read instead (what `recur jobs list` and `show` need while a job runs).
-Result<tools::Store> open_job_store(const std::string& dir, bool read_only_when_busy);
+Result<Store> open_job_store(const std::string& dir, bool read_only_when_busy);
 
 void request_cancel(const std::filesystem::path& store_dir, const std::string& job);
 bool cancel_requested(const std::filesystem::path& store_dir, const std::string& job);

@@ -14,7 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "tools/pipeline/report.hpp"
+#include "jobs/report.hpp"
 
 namespace recur::cli {
 namespace {
@@ -41,7 +41,7 @@ std::string label_of(const nlohmann::json& report) {
 }
 
 // Adds the report's rows to `table` as points of one line.
-Status add_report(tools::Report& table, const std::string& file, const std::string& y) {
+Status add_report(jobs::Report& table, const std::string& file, const std::string& y) {
   std::ifstream in(file);
   if (!in) return fail(file + ": cannot read");
   std::stringstream text;
@@ -91,7 +91,7 @@ Status add_report(tools::Report& table, const std::string& file, const std::stri
 int run_plot(const PlotOptions& o) {
   if (o.y != "accuracy" && o.y != "trajectory_accuracy")
     return report_error("plot", "--y: '" + o.y + "' is neither accuracy nor trajectory_accuracy");
-  tools::Report table;
+  jobs::Report table;
   for (const auto& file : o.reports)
     if (auto s = add_report(table, file, o.y); !s) return report_error("plot", s.error().message);
   const std::string title = !o.title.empty() ? o.title

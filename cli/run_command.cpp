@@ -22,7 +22,7 @@
 #include "cli/common.hpp"
 #include "cli/pipeline_runtime.hpp"
 #include "cli/pipeline_store.hpp"
-#include "tools/pipeline/job_store.hpp"
+#include "jobs/job_store.hpp"
 
 namespace recur::cli {
 namespace {
@@ -59,14 +59,14 @@ Result<std::map<std::string, std::string>> parse_params(const std::vector<std::s
 }
 
 // A new job from the script file and the options.
-Result<tools::Job> new_job(const RunOptions& o) {
+Result<jobs::Job> new_job(const RunOptions& o) {
   std::ifstream f(o.script, std::ios::binary);
   if (!f) return fail(o.script + ": cannot read the script");
   std::ostringstream text;
   text << f.rdbuf();
   auto params = parse_params(o.params);
   if (!params) return params.error();
-  tools::Job job;
+  jobs::Job job;
   job.script = o.script;
   job.source = text.str();
   job.params = std::move(*params);
@@ -93,7 +93,7 @@ Status write_file(const std::filesystem::path& path, const std::string& text) {
 }
 
 // Writes report.csv, report.json and the plots; returns the paths written.
-Result<std::vector<std::string>> write_report(const tools::Report& report,
+Result<std::vector<std::string>> write_report(const jobs::Report& report,
                                               const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -113,22 +113,22 @@ Result<std::vector<std::string>> write_report(const tools::Report& report,
 
 // A job made ready to run: marked running, its record loaded, its script compiled.
 struct ReadyJob {
-  tools::Job job;
-  std::shared_ptr<tools::PipelineScript> script;
+  jobs::Job job;
+  std::shared_ptr<jobs::PipelineScript> script;
   actors::PipelineOutcome outcome;
 };
 
-Result<ReadyJob> prepare_job(const RunOptions& o, const tools::Store& store, tools::Job job) {
-  tools::JobStore jobs(store);
+Result<ReadyJob> prepare_job(const RunOptions& o, const Store& store, jobs::Job job) {
+  jobs::JobStore jobs(store);
   const bool resumed = job.runs > 0;
-  job.status = tools::JobStatus::running;
+  job.status = jobs::JobStatus::running;
   ++job.runs;
   if (auto s = jobs.update(job); !s) return s.error();
   clear_cancel_request(store.dir(), job.id);
-  auto record = tools::CallRecord::load(jobs.job_scope(job.id));
+  auto record = jobs::CallJournal::load(jobs.job_scope(job.id));
   if (!record) return record.error();
   const std::string prefix = "[" + job.id + "] ";
-  tools::PipelineOptions options;
+  jobs::PipelineOptions options;
   options.job = job.id;
   options.params = job.params;
   options.seed = job.seed;
@@ -143,9 +143,9 @@ Result<ReadyJob> prepare_job(const RunOptions& o, const tools::Store& store, too
     };
   }
   const std::string chunk = std::filesystem::path(job.script).filename().string();
-  auto script = tools::PipelineScript::open(job.source, chunk, options, std::move(*record));
+  auto script = jobs::PipelineScript::open(job.source, chunk, options, std::move(*record));
   if (!script) {
-    job.status = tools::JobStatus::failed;
+    job.status = jobs::JobStatus::failed;
     job.error = script.error().message;
     (void)jobs.update(job);
     return fail(job.error);
@@ -155,13 +155,13 @@ Result<ReadyJob> prepare_job(const RunOptions& o, const tools::Store& store, too
 }
 
 // Records the outcome, writes the report and prints it; returns the exit status.
-int finish_job(const RunOptions& o, const tools::Store& store, ReadyJob& ready) {
+int finish_job(const RunOptions& o, const Store& store, ReadyJob& ready) {
   const std::string cmd = "run";
-  tools::Job& job = ready.job;
+  jobs::Job& job = ready.job;
   const actors::PipelineOutcome& outcome = ready.outcome;
   clear_cancel_request(store.dir(), job.id);
-  const tools::Report& report = ready.script->report();
-  job.status = tools::parse_job_status(outcome.status).value_or(tools::JobStatus::failed);
+  const jobs::Report& report = ready.script->report();
+  job.status = jobs::parse_job_status(outcome.status).value_or(jobs::JobStatus::failed);
   job.error = outcome.error;
   job.summary = {{"calls", outcome.calls},
                  {"tokens", outcome.tokens},
@@ -171,7 +171,7 @@ int finish_job(const RunOptions& o, const tools::Store& store, ReadyJob& ready) 
       o.out.empty() ? store.dir() / "reports" / job.id : std::filesystem::path(o.out);
   auto written = write_report(report, out_dir);
   if (written) job.summary["files"] = *written;
-  if (auto s = tools::JobStore(store).update(job); !s) return report_error(cmd, s.error().message);
+  if (auto s = jobs::JobStore(store).update(job); !s) return report_error(cmd, s.error().message);
   for (const auto& name : ready.script->unread_params())
     std::cerr << "recur run: warning: --param " << name << " was never read by the script\n";
 
@@ -189,14 +189,14 @@ int finish_job(const RunOptions& o, const tools::Store& store, ReadyJob& ready) 
     for (const auto& f : *written) std::cerr << "; " << f;
     std::cerr << std::endl;
   }
-  if (job.status != tools::JobStatus::finished)
+  if (job.status != jobs::JobStatus::finished)
     return report_error(cmd, job.id + " " + outcome.status + ": " + outcome.error);
   return 0;
 }
 
 // Runs jobs together on one runtime: their agents share the model workers, their tool calls the
 // tool hosts. Returns the highest exit status.
-int run_jobs(const RunOptions& o, const tools::Store& store, std::vector<tools::Job> jobs) {
+int run_jobs(const RunOptions& o, const Store& store, std::vector<jobs::Job> jobs) {
   const std::string cmd = "run";
   int status = 0;
   std::vector<ReadyJob> ready;
@@ -224,7 +224,7 @@ int run_jobs(const RunOptions& o, const tools::Store& store, std::vector<tools::
                             runtime_options);
     std::vector<actors::pipeline_host_actor> hosts;
     for (auto& r : ready) {
-      const tools::Job& job = r.job;
+      const jobs::Job& job = r.job;
       actors::PipelineHostSetup setup;
       setup.script = r.script;
       const std::string model = o.model.empty() ? job.options.value("model", "") : o.model;
@@ -277,13 +277,13 @@ int run_pipeline(const RunOptions& o) {
   if (modes != 1) return report_error(cmd, "give a script, --resume JOB or --next");
   auto store = open_job_store(o.store, false);
   if (!store) return report_error(cmd, store.error().message);
-  tools::JobStore jobs(*store);
+  jobs::JobStore jobs(*store);
   if (!o.resume.empty()) {
     auto job = jobs.get(o.resume);
     if (!job) return report_error(cmd, "--resume: " + job.error().message);
-    if (tools::job_ended(job->status))
+    if (jobs::job_ended(job->status))
       return report_error(
-          cmd, "--resume: " + job->id + " has ended (" + tools::job_status_name(job->status) + ")");
+          cmd, "--resume: " + job->id + " has ended (" + jobs::job_status_name(job->status) + ")");
     return run_jobs(o, *store, {std::move(*job)});
   }
   if (o.next) {  // the queued jobs, highest priority first, --parallel at a time
@@ -291,11 +291,11 @@ int run_pipeline(const RunOptions& o) {
     for (;;) {
       auto all = jobs.list();
       if (!all) return report_error(cmd, all.error().message);
-      std::vector<tools::Job> queued;
+      std::vector<jobs::Job> queued;
       for (auto& j : *all)
-        if (j.status == tools::JobStatus::queued) queued.push_back(std::move(j));
+        if (j.status == jobs::JobStatus::queued) queued.push_back(std::move(j));
       if (queued.empty()) return status;
-      std::stable_sort(queued.begin(), queued.end(), [](const tools::Job& a, const tools::Job& b) {
+      std::stable_sort(queued.begin(), queued.end(), [](const jobs::Job& a, const jobs::Job& b) {
         return a.priority > b.priority;
       });
       queued.resize(std::min(queued.size(), std::max<std::size_t>(1, o.parallel)));

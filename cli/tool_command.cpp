@@ -9,7 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "tools/registry.hpp"
+#include "tools/registry/registry.hpp"
 
 namespace recur::cli {
 namespace {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "actors/supervisor.hpp"
-#include "model/result.hpp"
+#include "base/result.hpp"
 
 namespace CLI {
 class App;
@@ -27,10 +27,10 @@ namespace recur::cli {
 
 // Where a command's workers run, as its command line says.
 struct DeviceOptions {
-  std::string device = "cpu";   // --device: cpu, cuda or cuda:N (one worker)
-  std::string devices;          // --devices: GPU numbers "0,1" or "all" (one worker per GPU)
-  unsigned threads = 0;         // --threads: threads of a CPU backend (0: every core)
-  std::size_t slots = 64;       // sessions each worker holds at once (its state pool's capacity)
+  std::string device = "cpu";    // --device: cpu, cuda or cuda:N (one worker)
+  std::string devices;           // --devices: GPU numbers "0,1" or "all" (one worker per GPU)
+  unsigned threads = 0;          // --threads: threads of a CPU backend (0: every core)
+  std::size_t slots = 64;        // sessions each worker holds at once (its state pool's capacity)
   bool batch_invariant = false;  // --batch-invariant (BackendOptions::batch_invariant)
 };
 

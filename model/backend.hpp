@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "model/model.hpp"
-#include "model/result.hpp"
-#include "model/token.hpp"
+#include "model/tokenizer/token.hpp"
 
 namespace recur {
 

@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/result.hpp"
 #include "model/model.hpp"
-#include "model/result.hpp"
 
 namespace recur {
 

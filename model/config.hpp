@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/result.hpp"
+#include "base/result.hpp"
 
 namespace recur {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "model/result.hpp"
+#include "base/result.hpp"
 
 namespace recur {
 

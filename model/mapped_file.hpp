@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <span>
 
-#include "model/result.hpp"
+#include "base/result.hpp"
 
 namespace recur {
 

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "base/result.hpp"
 #include "model/config.hpp"
-#include "model/result.hpp"
 #include "model/state_shape.hpp"
 #include "model/weights.hpp"
 

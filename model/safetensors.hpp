@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "model/mapped_file.hpp"
-#include "model/result.hpp"
 
 namespace recur {
 

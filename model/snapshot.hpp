@@ -18,7 +18,7 @@
 #include <span>
 #include <vector>
 
-#include "model/result.hpp"
+#include "base/result.hpp"
 #include "model/sampler.hpp"
 #include "model/state_shape.hpp"
 

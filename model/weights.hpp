@@ -7,9 +7,9 @@
 #include <memory>
 #include <vector>
 
+#include "base/result.hpp"
 #include "kernels/element_type.hpp"
 #include "model/config.hpp"
-#include "model/result.hpp"
 #include "model/safetensors.hpp"
 
 namespace recur {

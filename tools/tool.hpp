@@ -12,11 +12,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "base/json.hpp"
 
 namespace recur::tools {
-
-using Json = nlohmann::json;
 
 struct ToolCall {
   std::string id;

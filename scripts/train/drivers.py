@@ -1,6 +1,6 @@
 """The tool side of a closed-loop run in PyTorch, one problem at a time: each driver feeds the model
 its prompt, takes each token the model writes, answers tool commands as recur's protocol does
-(tools/protocol), and collects the output. Standard library only (drivers_test.py runs them on the
+(agent/), and collects the output. Standard library only (drivers_test.py runs them on the
 reference trajectories)."""
 from tasks.pointer import Tape
 from tasks.search import answer, prompt_lines

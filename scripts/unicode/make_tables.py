@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Writes model/unicode_tables.cpp: the Unicode data recur's tokenizer needs, from Python's unicodedata.
+"""Writes model/tokenizer/unicode_tables.cpp: the Unicode data recur's tokenizer needs, from Python's unicodedata.
 
 Usage (from the repository root):
-  /usr/bin/python3 scripts/unicode/make_tables.py model/unicode_tables.cpp
+  /usr/bin/python3 scripts/unicode/make_tables.py model/tokenizer/unicode_tables.cpp
 
 The tables reproduce what Hugging Face tokenizers sees:
   * character classes for the GPT-2 split (letters \\p{L}, numbers \\p{N}, White_Space) and for the
@@ -132,9 +132,9 @@ def main():
     emit = lines.append
     emit(f"// GENERATED from Python's unicodedata (Unicode {UNICODE_VERSION}) by")
     emit("// scripts/unicode/make_tables.py; do not edit. Regenerate from the repository root with")
-    emit("//   /usr/bin/python3 scripts/unicode/make_tables.py model/unicode_tables.cpp")
+    emit("//   /usr/bin/python3 scripts/unicode/make_tables.py model/tokenizer/unicode_tables.cpp")
     emit("// The NFC data leaves out the code points assigned after Unicode 9.0 (see the script).")
-    emit('#include "model/unicode_tables.hpp"')
+    emit('#include "model/tokenizer/unicode_tables.hpp"')
     emit("")
     emit("namespace recur::unicode_tables {")
     emit("namespace {")

@@ -9,8 +9,8 @@
 
 #include <map>
 
-#include "plain_loop.hpp"
-#include "scripts.hpp"
+#include "support/plain_loop.hpp"
+#include "support/session_scripts.hpp"
 #include "support/temp_dir.hpp"
 
 namespace recur::actors {
@@ -37,7 +37,7 @@ class ModelWorkerTest : public ::testing::Test {
   }
 
   model_worker_actor worker(const LoadedBundle& b, std::map<std::string, tool_host_actor> tools,
-                            caf::scoped_actor& owner, BatcherOptions options = {}) {
+                            caf::scoped_actor& owner, agent::BatcherOptions options = {}) {
     WorkerSetup setup;
     setup.model = b.model;
     setup.tokenizer = b.tokenizer;
@@ -53,20 +53,21 @@ class ModelWorkerTest : public ::testing::Test {
   }
 
   // Starts every session at once and waits for all of them to end.
-  std::map<std::string, SessionOutcome> run(const model_worker_actor& w, caf::scoped_actor& owner,
-                                            const std::vector<SessionSpec>& specs,
-                                            output_listener listener = {}) {
+  std::map<std::string, agent::SessionOutcome> run(const model_worker_actor& w,
+                                                   caf::scoped_actor& owner,
+                                                   const std::vector<agent::SessionSpec>& specs,
+                                                   output_listener listener = {}) {
     for (const auto& s : specs)
-      owner->send(w, start_atom::value, SessionOrder{s, Admission::fresh, listener});
-    std::map<std::string, SessionOutcome> out;
+      owner->send(w, start_atom::value, SessionOrder{s, agent::Admission::fresh, listener});
+    std::map<std::string, agent::SessionOutcome> out;
     for (std::size_t i = 0; i < specs.size(); ++i)
-      owner->receive([&](done_atom, SessionOutcome& o) { out[o.result.id] = std::move(o); },
+      owner->receive([&](done_atom, agent::SessionOutcome& o) { out[o.result.id] = std::move(o); },
                      caf::after(60s) >> [&] { ADD_FAILURE() << "no outcome within 60 s"; });
     return out;
   }
 
   // One session alone on a fresh worker with the Lua tools.
-  SessionResult run_one(const LoadedBundle& b, const SessionSpec& spec) {
+  agent::SessionResult run_one(const LoadedBundle& b, const agent::SessionSpec& spec) {
     caf::scoped_actor owner{system_};
     auto w = worker(b, hosts(registry_), owner);
     return run(w, owner, {spec}).at(spec.id).result;
@@ -86,7 +87,7 @@ class ModelWorkerTest : public ::testing::Test {
 TEST_F(ModelWorkerTest, ASessionEndsAsInAPlainLoopAloneOrAmongMany) {
   auto json = write_bundle(testing::json_script(JsonPath::bigint_add), dir_ / "json");
   auto random = write_random_bundle(testing::pointer_copy_script(), dir_ / "random");
-  auto expect_as_alone = [&](const LoadedBundle& b, const std::vector<SessionSpec>& specs,
+  auto expect_as_alone = [&](const LoadedBundle& b, const std::vector<agent::SessionSpec>& specs,
                              const tools::Registry* registry) {
     caf::scoped_actor owner{system_};
     auto w = worker(b, hosts(registry_), owner);
@@ -97,12 +98,12 @@ TEST_F(ModelWorkerTest, ASessionEndsAsInAPlainLoopAloneOrAmongMany) {
           << s.id;
   };
   expect_as_alone(json, {session("alone", "add")}, registry_.get());
-  std::vector<SessionSpec> many;
+  std::vector<agent::SessionSpec> many;
   for (unsigned i = 0; i < 20; ++i)
     many.push_back(session(numbered("j", i), "add", i % 3 ? 0.0f : 0.8f, i));
   expect_as_alone(json, many, registry_.get());
 
-  std::vector<SessionSpec> walks;
+  std::vector<agent::SessionSpec> walks;
   for (unsigned i = 0; i < 12; ++i) {
     walks.push_back(session(numbered("p", i), copy_prompt(2 + 3 * i, i), i % 2 ? 0.6f : 0.0f, i));
     walks.back().budgets.max_tokens = 40;
@@ -114,12 +115,11 @@ TEST_F(ModelWorkerTest, ASessionEndsAsInAPlainLoopAloneOrAmongMany) {
 TEST_F(ModelWorkerTest, AJsonCallRunsTheLuaToolAndTheModelWritesOnAfterTheResponse) {
   auto b = write_bundle(testing::json_script(JsonPath::bigint_add), dir_ / "json");
   const auto r = run_one(b, session("sum", "add"));
-  EXPECT_EQ(r.status, SessionStatus::finished);
+  EXPECT_EQ(r.status, agent::SessionStatus::finished);
   ASSERT_EQ(r.calls.size(), 1u);
   EXPECT_EQ(r.calls[0].name, "bigint");
-  EXPECT_EQ(
-      r.calls[0].arguments,
-      (tools::Json{{"op", "add"}, {"a", "12345678901234567890"}, {"b", "98765432109876543210"}}));
+  EXPECT_EQ(r.calls[0].arguments,
+            (Json{{"op", "add"}, {"a", "12345678901234567890"}, {"b", "98765432109876543210"}}));
   EXPECT_FALSE(r.calls[0].is_error);
   EXPECT_EQ(r.calls[0].result["structuredContent"]["result"], "111111111011111111100");
   // The observation: <tool_response>, the result (one word of the vocabulary), </tool_response>.
@@ -132,7 +132,7 @@ TEST_F(ModelWorkerTest, APointerModelWalksTheTapeAndEachReadSteersIt) {
   for (unsigned seed : {1u, 2u, 3u}) {
     const std::string prompt = copy_prompt(15, seed);
     const auto r = run_one(b, session(numbered("walk", seed), prompt));
-    EXPECT_EQ(r.status, SessionStatus::finished);
+    EXPECT_EQ(r.status, agent::SessionStatus::finished);
     EXPECT_EQ(r.output, testing::copy_output(prompt));
     EXPECT_EQ(r.forced_tokens, 16u);  // every digit and the "." that ends the walk
     EXPECT_TRUE(r.calls.empty());     // the tape is read in the worker, not through a host
@@ -142,7 +142,7 @@ TEST_F(ModelWorkerTest, APointerModelWalksTheTapeAndEachReadSteersIt) {
 TEST_F(ModelWorkerTest, AMalformedCallIsAnsweredWithAnErrorObservationAndTheSessionGoesOn) {
   auto b = write_bundle(testing::json_script(JsonPath::malformed), dir_ / "malformed");
   const auto r = run_one(b, session("m", "add"));
-  EXPECT_EQ(r.status, SessionStatus::finished);
+  EXPECT_EQ(r.status, agent::SessionStatus::finished);
   EXPECT_TRUE(r.calls.empty());  // it never reached a tool
   // <tool_response> "error: the call is not valid JSON" (7 words) </tool_response>
   EXPECT_EQ(r.forced_tokens, 9u);
@@ -152,7 +152,7 @@ TEST_F(ModelWorkerTest, AMalformedCallIsAnsweredWithAnErrorObservationAndTheSess
 TEST_F(ModelWorkerTest, ACallOfAnUnknownToolIsAnErrorObservation) {
   auto b = write_bundle(testing::json_script(JsonPath::unknown_tool), dir_ / "unknown");
   const auto r = run_one(b, session("u", "add"));
-  EXPECT_EQ(r.status, SessionStatus::finished);
+  EXPECT_EQ(r.status, agent::SessionStatus::finished);
   ASSERT_EQ(r.calls.size(), 1u);
   EXPECT_TRUE(r.calls[0].is_error);
   EXPECT_NE(r.calls[0].result.dump().find("unknown tool 'nosuch'"), std::string::npos);
@@ -168,7 +168,7 @@ TEST_F(ModelWorkerTest, ACallWhoseHostIsGoneIsAnErrorObservation) {
   owner->receive([](caf::down_msg&) {});
   auto w = worker(b, tools, owner);
   const auto r = run(w, owner, {session("gone", "add")}).at("gone").result;
-  EXPECT_EQ(r.status, SessionStatus::finished);
+  EXPECT_EQ(r.status, agent::SessionStatus::finished);
   ASSERT_EQ(r.calls.size(), 1u);
   EXPECT_TRUE(r.calls[0].is_error);
   EXPECT_NE(r.calls[0].result.dump().find("did not answer"), std::string::npos);
@@ -181,20 +181,20 @@ TEST_F(ModelWorkerTest, BudgetsEndRunawaySessionsWithTheirStatus) {
   auto tokens = session("tokens", "add");
   tokens.budgets.max_tokens = 50;
   auto r = run_one(runaway, tokens);
-  EXPECT_EQ(r.status, SessionStatus::max_tokens);
+  EXPECT_EQ(r.status, agent::SessionStatus::max_tokens);
   EXPECT_EQ(r.generated.size(), 50u);
 
   auto wall = session("wall", "add");
   wall.budgets.max_tokens = 1u << 30;
   wall.budgets.max_wall_ms = 40;
   r = run_one(runaway, wall);
-  EXPECT_EQ(r.status, SessionStatus::deadline);
+  EXPECT_EQ(r.status, agent::SessionStatus::deadline);
   EXPECT_GE(r.wall_ms, 40.0);
 
   auto many = session("calls", "add");
   many.budgets.max_calls = 3;
   r = run_one(calls, many);
-  EXPECT_EQ(r.status, SessionStatus::max_calls);
+  EXPECT_EQ(r.status, agent::SessionStatus::max_calls);
   EXPECT_EQ(r.calls.size(), 3u);
 }
 
@@ -206,16 +206,17 @@ TEST_F(ModelWorkerTest, AStreamingListenerHearsEveryOutputTokenOnceBeforeTheEnd)
   std::vector<TokenId> heard;
   std::size_t chunks = 0;
   auto listener = caf::actor_cast<output_listener>(owner);
-  owner->send(w, start_atom::value, SessionOrder{session("s", prompt), Admission::fresh, listener});
-  SessionResult result;
+  owner->send(w, start_atom::value,
+              SessionOrder{session("s", prompt), agent::Admission::fresh, listener});
+  agent::SessionResult result;
   bool done = false;
   owner->receive_while([&] { return !done; })(
-      [&](output_atom, OutputChunk& c) {
+      [&](output_atom, agent::OutputChunk& c) {
         EXPECT_EQ(c.offset, heard.size());
         heard.insert(heard.end(), c.tokens.begin(), c.tokens.end());
         ++chunks;
       },
-      [&](done_atom, SessionOutcome& o) {
+      [&](done_atom, agent::SessionOutcome& o) {
         result = o.result;
         done = true;
       },
@@ -234,7 +235,7 @@ TEST_F(ModelWorkerTest, ACrashStopsTheWorkerWithAReasonThatSaysSo) {
   auto w = worker(b, {}, owner);
   auto spec = session("forever", "add");
   spec.budgets.max_tokens = 1u << 30;
-  owner->send(w, start_atom::value, SessionOrder{spec, Admission::fresh, {}});
+  owner->send(w, start_atom::value, SessionOrder{spec, agent::Admission::fresh, {}});
   owner->monitor(w);
   owner->send(w, crash_atom::value);
   owner->receive([](caf::down_msg& dm) {

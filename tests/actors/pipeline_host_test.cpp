@@ -8,8 +8,8 @@
 #include <atomic>
 #include <thread>
 
-#include "plain_loop.hpp"
-#include "scripts.hpp"
+#include "support/plain_loop.hpp"
+#include "support/session_scripts.hpp"
 
 namespace recur::actors {
 namespace {
@@ -46,13 +46,13 @@ class PipelineHostTest : public ::testing::Test {
   }
   ~PipelineHostTest() override { caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown); }
 
-  std::shared_ptr<tools::PipelineScript> script(const std::string& source) {
-    auto s = tools::PipelineScript::open(source, "host.lua", {}, {});
+  std::shared_ptr<jobs::PipelineScript> script(const std::string& source) {
+    auto s = jobs::PipelineScript::open(source, "host.lua", {}, {});
     EXPECT_TRUE(s.ok()) << s.error().message;
     return std::move(*s);
   }
 
-  pipeline_host_actor host(std::shared_ptr<tools::PipelineScript> s, std::size_t concurrency,
+  pipeline_host_actor host(std::shared_ptr<jobs::PipelineScript> s, std::size_t concurrency,
                            const std::string& name) {
     PipelineHostSetup setup;
     setup.script = std::move(s);

@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "actors/agent_session.hpp"
-#include "faulty_backend.hpp"
-#include "plain_loop.hpp"
-#include "scripts.hpp"
+#include "support/faulty_backend.hpp"
+#include "support/plain_loop.hpp"
+#include "support/session_scripts.hpp"
 #include "support/temp_dir.hpp"
 
 namespace recur::actors {
@@ -32,8 +32,8 @@ using testing::session;
 
 class SupervisorTest : public ::testing::Test {
  protected:
-  SupervisorSetup setup(const LoadedBundle& b, std::size_t workers,
-                        std::optional<tools::Store> store, RestartLimits restart = {}) {
+  SupervisorSetup setup(const LoadedBundle& b, std::size_t workers, std::optional<Store> store,
+                        agent::RestartLimits restart = {}) {
     SupervisorSetup s;
     for (std::size_t i = 0; i < workers; ++i) {
       WorkerSetup w;
@@ -62,7 +62,7 @@ class SupervisorTest : public ::testing::Test {
   // `crash_after`, runs `crash` (by default: crash worker 0 once) when that many sessions have
   // ended.
   std::map<std::string, Json> run_all(const supervisor_actor& sup,
-                                      const std::vector<SessionSpec>& specs,
+                                      const std::vector<agent::SessionSpec>& specs,
                                       std::optional<std::size_t> crash_after = {},
                                       std::function<void()> crash = {}) {
     std::map<std::string, Json> out;
@@ -71,7 +71,7 @@ class SupervisorTest : public ::testing::Test {
     std::vector<std::thread> clients;
     for (const auto& s : specs)
       clients.emplace_back([&, s] {
-        auto outcome = run_session(system_, sup, s, Admission::fresh);
+        auto outcome = run_session(system_, sup, s, agent::Admission::fresh);
         std::lock_guard<std::mutex> lock(mutex);
         if (!outcome)
           ADD_FAILURE() << s.id << ": " << outcome.error().message;
@@ -121,8 +121,8 @@ class SupervisorTest : public ::testing::Test {
   std::vector<caf::actor> stop_later_;
 };
 
-std::vector<SessionSpec> hundred_sessions() {
-  std::vector<SessionSpec> specs;
+std::vector<agent::SessionSpec> hundred_sessions() {
+  std::vector<agent::SessionSpec> specs;
   for (unsigned i = 0; i < 100; ++i) {
     specs.push_back(session(numbered("s", i), copy_prompt(3 + i % 7, i), i % 4 ? 0.0f : 0.8f, i));
     specs.back().budgets.max_tokens = 40 + (i % 10) * 8;
@@ -137,13 +137,13 @@ TEST_F(SupervisorTest, AWorkerCrashInTheMiddleOfAHundredSessionsChangesNoOutcome
   const auto specs = hundred_sessions();
 
   // Unsynced stores: a crash of a worker, not of the machine, is what is tested here.
-  auto clean_store = tools::Store::open(dir_ / "clean", {false, true});
+  auto clean_store = Store::open(dir_ / "clean", {false, true});
   ASSERT_TRUE(clean_store.ok());
   auto clean = start(setup(b, 2, *clean_store));
   const auto expected = run_all(clean, specs);
   ASSERT_EQ(expected.size(), specs.size());
 
-  auto store = tools::Store::open(dir_ / "crash", {false, true});
+  auto store = Store::open(dir_ / "crash", {false, true});
   ASSERT_TRUE(store.ok());
   auto sup = start(setup(b, 2, *store));
   const auto got = run_all(sup, specs, 30);
@@ -162,12 +162,12 @@ TEST_F(SupervisorTest, AWorkerCrashInTheMiddleOfAHundredSessionsChangesNoOutcome
 TEST_F(SupervisorTest, AWorkerWhoseDeviceFaultsHandsItsSessionsToTheOtherWithNoOutcomeChanged) {
   auto b = write_random_bundle(testing::pointer_copy_script(), dir_ / "random");
   const auto specs = hundred_sessions();
-  auto clean_store = tools::Store::open(dir_ / "clean", {false, true});
+  auto clean_store = Store::open(dir_ / "clean", {false, true});
   ASSERT_TRUE(clean_store.ok());
   const auto expected = run_all(start(setup(b, 1, *clean_store)), specs);
   ASSERT_EQ(expected.size(), specs.size());
 
-  auto store = tools::Store::open(dir_ / "fault", {false, true});
+  auto store = Store::open(dir_ / "fault", {false, true});
   ASSERT_TRUE(store.ok());
   auto s = setup(b, 2, *store);
   // Worker 1's device faults at its 25th forward pass and stays broken: the worker dies, its
@@ -193,7 +193,7 @@ TEST_F(SupervisorTest, AWorkerWhoseDeviceFaultsHandsItsSessionsToTheOtherWithNoO
 
 TEST_F(SupervisorTest, WithoutAStoreTheSessionsOfACrashedWorkerStartOverToTheSameEnd) {
   auto b = write_bundle(testing::pointer_copy_script(), dir_ / "scripted");
-  std::vector<SessionSpec> specs;
+  std::vector<agent::SessionSpec> specs;
   // Five short sessions end first; the crash comes then, in the middle of the five long ones.
   for (unsigned i = 0; i < 10; ++i)
     specs.push_back(session(numbered("s", i), copy_prompt(i < 5 ? 10 : 600, i)));
@@ -226,15 +226,15 @@ TEST_F(SupervisorTest, WithoutAStoreTheSessionsOfACrashedWorkerStartOverToTheSam
 
 TEST_F(SupervisorTest, CrashingMoreOftenThanTheIntensityAllowsStopsTheSupervisorAndItsClients) {
   auto b = write_bundle(testing::json_script(JsonPath::runaway), dir_ / "runaway");
-  RestartLimits limits;
+  agent::RestartLimits limits;
   limits.intensity = 2;
   limits.period = 10s;
   limits.min_backoff = 5ms;
   auto sup = start(setup(b, 1, std::nullopt, limits));
   auto spec = session("forever", "add");
   spec.budgets.max_tokens = 1u << 30;
-  Result<SessionOutcome> outcome = fail("not run");
-  std::thread client([&] { outcome = run_session(system_, sup, spec, Admission::fresh); });
+  Result<agent::SessionOutcome> outcome = fail("not run");
+  std::thread client([&] { outcome = run_session(system_, sup, spec, agent::Admission::fresh); });
   // The crashes start once the session runs: a client thread started late would otherwise ask a
   // supervisor that has already stopped, and get told only that it is gone.
   const auto deadline = std::chrono::steady_clock::now() + 30s;
@@ -258,7 +258,7 @@ TEST_F(SupervisorTest, CrashingMoreOftenThanTheIntensityAllowsStopsTheSupervisor
 
 TEST_F(SupervisorTest, BackoffDelaysGrowWithEachCrashInARow) {
   auto b = write_bundle(testing::json_script(JsonPath::runaway), dir_ / "runaway");
-  RestartLimits limits;
+  agent::RestartLimits limits;
   limits.intensity = 10;
   limits.min_backoff = 20ms;
   limits.jitter = 0.2;
@@ -279,16 +279,16 @@ TEST_F(SupervisorTest, BackoffDelaysGrowWithEachCrashInARow) {
 TEST_F(SupervisorTest, AWorkerThatCrashesPastTheIntensityIsRetiredAndTheOthersFinishItsSessions) {
   auto b = write_random_bundle(testing::pointer_copy_script(), dir_ / "random");
   const auto specs = hundred_sessions();
-  auto clean_store = tools::Store::open(dir_ / "clean", {false, true});
+  auto clean_store = Store::open(dir_ / "clean", {false, true});
   ASSERT_TRUE(clean_store.ok());
   const auto expected = run_all(start(setup(b, 1, *clean_store)), specs);
   ASSERT_EQ(expected.size(), specs.size());
 
-  RestartLimits limits;
+  agent::RestartLimits limits;
   limits.intensity = 2;
   limits.period = 10s;
   limits.min_backoff = 5ms;
-  auto store = tools::Store::open(dir_ / "crash", {false, true});
+  auto store = Store::open(dir_ / "crash", {false, true});
   ASSERT_TRUE(store.ok());
   auto sup = start(setup(b, 2, *store, limits));
   // Worker 1 dies three times in a row: restarted twice, then retired; worker 0 runs on.
@@ -323,7 +323,7 @@ TEST_F(SupervisorTest, SessionsGoToTheWorkerWithTheMostFreeSlotsAndStayWhereThey
     auto spec = session(numbered("s", i), "add");
     spec.budgets.max_tokens = 1u << 30;
     pending.push_back(self->request(sup, caf::infinite, run_atom::value,
-                                    SessionOrder{spec, Admission::fresh, {}}));
+                                    SessionOrder{spec, agent::Admission::fresh, {}}));
   }
   for (int i = 0; i < 500 && status(sup).running < 90; ++i) std::this_thread::sleep_for(5ms);
   auto st = status(sup);
@@ -337,8 +337,11 @@ TEST_F(SupervisorTest, SessionsGoToTheWorkerWithTheMostFreeSlotsAndStayWhereThey
   EXPECT_EQ(st.worker_placed, (std::vector<std::uint64_t>{20, 70}));
   for (unsigned i = 0; i < 90; ++i) caf::anon_send(sup, cancel_atom::value, numbered("s", i));
   for (auto& p : pending)
-    p.receive([](SessionOutcome& o) { EXPECT_EQ(o.result.status, SessionStatus::cancelled); },
-              [](caf::error& e) { ADD_FAILURE() << error_text(e); });
+    p.receive(
+        [](agent::SessionOutcome& o) {
+          EXPECT_EQ(o.result.status, agent::SessionStatus::cancelled);
+        },
+        [](caf::error& e) { ADD_FAILURE() << error_text(e); });
 }
 
 }  // namespace

@@ -16,7 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-using tools::Json;
 
 // Where test calls wait for one another or for the test, so that no check rests on a clock: a call
 // may meet one other call, or hold until the test opens the gate. Both give up after 20 s, long

@@ -8,20 +8,20 @@
 
 #include <CLI/CLI.hpp>
 
-#include "actors/plain_loop.hpp"
-#include "actors/scripts.hpp"
 #include "support/gpus.hpp"
+#include "support/plain_loop.hpp"
+#include "support/session_scripts.hpp"
 #include "support/temp_dir.hpp"
 
 namespace recur::cli {
 namespace {
 
-using actors::Admission;
 using actors::SessionOrder;
-using actors::SessionOutcome;
-using actors::SessionSpec;
 using actors::supervisor_actor;
 using actors::SupervisorStatus;
+using agent::Admission;
+using agent::SessionOutcome;
+using agent::SessionSpec;
 using testing::Json;
 
 DeviceOptions on(const std::string& device, std::size_t slots, const std::string& devices = "") {
@@ -214,7 +214,7 @@ TEST_F(WorkerPoolTest, TheSessionsOfACrashedGpuWorkerGoOnFromCheckpointsOnTheOth
   ASSERT_TRUE(one.ok()) << one.error().message;
   const auto expected = run_all(std::move(*one), specs);
 
-  auto store = tools::Store::open(dir_ / "store", {false, true});
+  auto store = Store::open(dir_ / "store", {false, true});
   ASSERT_TRUE(store.ok()) << store.error().message;
   actors::WorkerSetup base;
   base.batcher = {8, *store};

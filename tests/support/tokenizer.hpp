@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/tokenizer.hpp"
+#include "model/tokenizer/tokenizer.hpp"
 
 namespace recur::tokenizer_testing {
 

@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "model/unicode.hpp"
+#include "base/utf8.hpp"
 #include "tools/code/sandbox_process.hpp"
 #include "tools/code/work_dir.hpp"
 

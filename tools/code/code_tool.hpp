@@ -23,7 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/result.hpp"
+#include "base/result.hpp"
 #include "tools/tool.hpp"
 
 namespace recur::tools {

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/result.hpp"
+#include "base/result.hpp"
 
 namespace recur::tools {
 

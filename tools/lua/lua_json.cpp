@@ -9,7 +9,7 @@
 
 #include <lua.hpp>
 
-#include "model/unicode.hpp"
+#include "base/utf8.hpp"
 
 namespace recur::tools {
 namespace {

@@ -21,7 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/result.hpp"
+#include "base/result.hpp"
 
 struct lua_State;
 

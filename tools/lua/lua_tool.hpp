@@ -26,7 +26,7 @@
 #include <memory>
 #include <string>
 
-#include "model/result.hpp"
+#include "base/result.hpp"
 #include "tools/lua/sandbox.hpp"
 #include "tools/tool.hpp"
 

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/result.hpp"
+#include "base/result.hpp"
 #include "tools/lua/sandbox.hpp"
 #include "tools/tool.hpp"
 

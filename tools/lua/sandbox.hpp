@@ -27,7 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/result.hpp"
+#include "base/result.hpp"
 
 struct lua_State;
 

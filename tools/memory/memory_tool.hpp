@@ -32,8 +32,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/result.hpp"
-#include "tools/memory/store.hpp"
+#include "base/result.hpp"
+#include "store/store.hpp"
 #include "tools/memory/vector_index.hpp"
 #include "tools/tool.hpp"
 

@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "model/result.hpp"
+#include "base/result.hpp"
 
 namespace recur::tools {
 

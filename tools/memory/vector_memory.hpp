@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tools/memory/store.hpp"
+#include "store/store.hpp"
 #include "tools/memory/vector_index.hpp"
 
 namespace recur::tools {

@@ -1,6 +1,6 @@
 """What the arithmetic tasks with the pointer tool share: the tape, the prompt, and a recorder that
 writes each move and read as the model's commands and the tool's observations (the twin of
-tools/tasks/pointer_tape in recur)."""
+tasks/pointer_tape in recur)."""
 from .trajectory import Trajectory
 
 DIGITS = set(str(d) for d in range(10))

@@ -1,6 +1,6 @@
 """What the tasks with the search tool share: the line memory (the prompt's lines, then every line the
 model writes) and a recorder that writes each find as the model's command and the tool's observation
-(the twin of tools/tasks/search_memory in recur, and of recur's search protocol)."""
+(the twin of tasks/search_memory in recur, and of recur's search protocol)."""
 from .trajectory import Trajectory
 
 MARKERS = ["[NL]", "[COMMAND]", "find", "[VALUE]", "[END]", "[OBSERVATION]", "[MORE]", "<eos>"]

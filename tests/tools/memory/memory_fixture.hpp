@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "support/temp_dir.hpp"
-#include "tools/registry.hpp"
+#include "tools/registry/registry.hpp"
 
 namespace recur::tools::testing {
 
