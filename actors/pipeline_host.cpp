@@ -6,8 +6,9 @@
 namespace recur::actors {
 namespace {
 
+using jobs::JobStatus;
 using jobs::PipelineCall;
-using jobs::PipelineState;
+using jobs::PipelineOutcome;
 
 using pipeline_host_impl = pipeline_host_actor::extend<caf::reacts_to<deadline_atom>>;
 
@@ -49,14 +50,7 @@ void finish(Self self) {
   s.delivered = true;
   for (auto& [seq, a] : s.running) self->send(a.supervisor, cancel_atom::value, a.session);
   s.running.clear();
-  const auto& script = *s.setup.script;
-  PipelineOutcome out;
-  out.status = jobs::pipeline_state_name(script.state());
-  out.error = script.error();
-  out.calls = script.calls_used();
-  out.tokens = script.tokens_used();
-  out.replayed = script.replayed();
-  s.promise.deliver(std::move(out));
+  s.promise.deliver(s.setup.script->outcome());
   self->quit();
 }
 
@@ -151,12 +145,12 @@ pipeline_host_impl::behavior_type pipeline_host(Self self, PipelineHostSetup set
         return promise;
       },
       [=](cancel_atom) {
-        self->state.setup.script->stop(PipelineState::cancelled, "cancelled");
+        self->state.setup.script->stop(JobStatus::cancelled, "cancelled");
         if (self->state.started) finish(self);
       },
       [=](deadline_atom) {
         auto& s = self->state;
-        s.setup.script->stop(PipelineState::over_budget,
+        s.setup.script->stop(JobStatus::over_budget,
                              "budget: the pipeline ran past its time budget of " +
                                  std::to_string(s.setup.max_wall.count()) + " ms (max_wall_ms)");
         finish(self);

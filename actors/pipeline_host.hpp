@@ -6,7 +6,7 @@
 // the script started them.
 //
 // Interface:
-//   (run_atom) -> PipelineOutcome   runs the script to its end (once)
+//   (run_atom) -> jobs::PipelineOutcome   runs the script to its end (once)
 //   (cancel_atom)                   ends it as cancelled; agents still running are cancelled
 // The host stops after delivering the outcome. It runs on a thread of its own (detached), so a
 // script that computes for long never holds up CAF's scheduler.
@@ -22,14 +22,8 @@
 
 namespace recur::actors {
 
-struct PipelineOutcome {
-  std::string status;  // finished, failed, over_budget or cancelled
-  std::string error;   // why, unless finished
-  std::uint64_t calls = 0, tokens = 0, replayed = 0;
-};
-
-using pipeline_host_actor =
-    caf::typed_actor<caf::replies_to<run_atom>::with<PipelineOutcome>, caf::reacts_to<cancel_atom>>;
+using pipeline_host_actor = caf::typed_actor<caf::replies_to<run_atom>::with<jobs::PipelineOutcome>,
+                                             caf::reacts_to<cancel_atom>>;
 
 // The supervisor whose workers run a model ("" names the run's default model). Called on the
 // host's thread; an error fails the agent call that asked.
@@ -56,4 +50,4 @@ Json tool_outcome(const tools::ToolResult& result);
 
 }  // namespace recur::actors
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::PipelineOutcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::jobs::PipelineOutcome)

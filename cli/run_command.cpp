@@ -115,7 +115,7 @@ Result<std::vector<std::string>> write_report(const jobs::Report& report,
 struct ReadyJob {
   jobs::Job job;
   std::shared_ptr<jobs::PipelineScript> script;
-  actors::PipelineOutcome outcome;
+  jobs::PipelineOutcome outcome;
 };
 
 Result<ReadyJob> prepare_job(const RunOptions& o, const Store& store, jobs::Job job) {
@@ -158,10 +158,10 @@ Result<ReadyJob> prepare_job(const RunOptions& o, const Store& store, jobs::Job 
 int finish_job(const RunOptions& o, const Store& store, ReadyJob& ready) {
   const std::string cmd = "run";
   jobs::Job& job = ready.job;
-  const actors::PipelineOutcome& outcome = ready.outcome;
+  const jobs::PipelineOutcome& outcome = ready.outcome;
   clear_cancel_request(store.dir(), job.id);
   const jobs::Report& report = ready.script->report();
-  job.status = jobs::parse_job_status(outcome.status).value_or(jobs::JobStatus::failed);
+  job.status = outcome.status;
   job.error = outcome.error;
   job.summary = {{"calls", outcome.calls},
                  {"tokens", outcome.tokens},
@@ -184,13 +184,15 @@ int finish_job(const RunOptions& o, const Store& store, ReadyJob& ready) {
   }
   if (!written) return report_error(cmd, written.error().message);
   if (!o.quiet) {
-    std::cerr << "[" << job.id << "] " << outcome.status << ": " << outcome.calls << " calls ("
-              << outcome.replayed << " from the record), " << outcome.tokens << " agent tokens";
+    std::cerr << "[" << job.id << "] " << jobs::job_status_name(outcome.status) << ": "
+              << outcome.calls << " calls (" << outcome.replayed << " from the record), "
+              << outcome.tokens << " agent tokens";
     for (const auto& f : *written) std::cerr << "; " << f;
     std::cerr << std::endl;
   }
   if (job.status != jobs::JobStatus::finished)
-    return report_error(cmd, job.id + " " + outcome.status + ": " + outcome.error);
+    return report_error(
+        cmd, job.id + " " + jobs::job_status_name(outcome.status) + ": " + outcome.error);
   return 0;
 }
 
@@ -258,9 +260,9 @@ int run_jobs(const RunOptions& o, const Store& store, std::vector<jobs::Job> job
     for (auto& h : hosts)
       pending.push_back(self->request(h, caf::infinite, actors::run_atom::value));
     for (std::size_t i = 0; i < pending.size(); ++i)
-      pending[i].receive([&](actors::PipelineOutcome& out) { ready[i].outcome = std::move(out); },
+      pending[i].receive([&](jobs::PipelineOutcome& out) { ready[i].outcome = std::move(out); },
                          [&](caf::error& e) {
-                           ready[i].outcome.status = "failed";
+                           ready[i].outcome.status = jobs::JobStatus::failed;
                            ready[i].outcome.error =
                                "the pipeline host stopped: " + system.render(e);
                          });

@@ -17,15 +17,10 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.hpp"
+#include "jobs/job_status.hpp"
 #include "store/store.hpp"
 
 namespace recur::jobs {
-
-enum class JobStatus { queued, running, finished, failed, over_budget, cancelled };
-const char* job_status_name(JobStatus s);
-std::optional<JobStatus> parse_job_status(std::string_view name);
-// finished, failed, over_budget and cancelled: the job will not run again.
-bool job_ended(JobStatus s);
 
 struct Job {
   std::string id;

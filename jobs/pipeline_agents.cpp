@@ -103,7 +103,7 @@ int PipelineLua::agent_await_any(lua_State* L) {
   if (const json* e = recorded(L, s, w.choice_seq, "choice", key)) {
     const std::size_t index = e->value("ok", std::size_t{0});
     if (index >= w.seqs.size() || !s.resolved(w.seqs[index]))
-      return halt(L, PipelineState::failed,
+      return halt(L, JobStatus::failed,
                   "replay: the recorded choice of agent.await_any is " + std::to_string(index) +
                       ", not an answered one");
     s.choices_[w.choice_seq] = index;
@@ -114,7 +114,7 @@ int PipelineLua::agent_await_any(lua_State* L) {
   s.wait_ = w;
   if (s.wait_satisfied()) {
     if (auto st = PipelineApi::choose(s); !st)
-      return halt(L, PipelineState::failed, st.error().message);
+      return halt(L, JobStatus::failed, st.error().message);
     s.wait_.reset();
     return push_choice(L, s, w.choice_seq, w.seqs);
   }

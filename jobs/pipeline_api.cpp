@@ -24,8 +24,8 @@ int PipelineLua::raise(lua_State* L, const std::string& message) {
   return lua_error(L);
 }
 
-int PipelineLua::halt(lua_State* L, PipelineState state, const std::string& why) {
-  self(L).halt(state, why);
+int PipelineLua::halt(lua_State* L, JobStatus status, const std::string& why) {
+  self(L).halt(status, why);
   return raise(L, why);
 }
 
@@ -62,7 +62,7 @@ const json* PipelineLua::recorded(lua_State* L, PipelineScript& s, std::uint64_t
                                   const char* kind, const json& key) {
   const json* e = s.record_.find(seq);
   if (e && ((*e).value("kind", "") != kind || (*e).value("key", json()) != key))
-    halt(L, PipelineState::failed,
+    halt(L, JobStatus::failed,
          "replay: call " + std::to_string(seq) + " of the record is " + e->value("kind", "") + " " +
              e->value("key", json()).dump() + ", but the script now makes " + kind + " " +
              key.dump() + " (the script is not deterministic)");
@@ -71,18 +71,17 @@ const json* PipelineLua::recorded(lua_State* L, PipelineScript& s, std::uint64_t
 
 void PipelineLua::record(lua_State* L, PipelineScript& s, std::uint64_t seq, json entry) {
   if (auto st = s.record_.add(seq, std::move(entry)); !st)
-    halt(L, PipelineState::failed,
-         "recording call " + std::to_string(seq) + ": " + st.error().message);
+    halt(L, JobStatus::failed, "recording call " + std::to_string(seq) + ": " + st.error().message);
 }
 
 std::uint64_t PipelineLua::issue(lua_State* L, Kind kind, json request) {
   PipelineScript& s = self(L);
   const auto& b = s.options_.budgets;
   if (b.max_calls != 0 && s.calls_used_ >= b.max_calls)
-    halt(L, PipelineState::over_budget,
+    halt(L, JobStatus::over_budget,
          "budget: the pipeline made its " + std::to_string(b.max_calls) + " calls (max_calls)");
   if (kind == Kind::agent && b.max_tokens != 0 && s.tokens_used_ >= b.max_tokens)
-    halt(L, PipelineState::over_budget,
+    halt(L, JobStatus::over_budget,
          "budget: agents used " + std::to_string(s.tokens_used_) + " tokens of " +
              std::to_string(b.max_tokens) + " (max_tokens)");
   const std::uint64_t seq = s.next_seq_++;

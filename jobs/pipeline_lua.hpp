@@ -21,7 +21,7 @@ struct PipelineLua {
   static PipelineScript& self(lua_State* L);
   static int raise(lua_State* L, const std::string& message);
   // Ends the script with `state` and raises `why`: no pcall gets past it.
-  static int halt(lua_State* L, PipelineState state, const std::string& why);
+  static int halt(lua_State* L, JobStatus status, const std::string& why);
   static json to_json(lua_State* L, int index, const char* what);
   // Pushes a call's outcome: the value, or nil and the error message (for a failed agent, also
   // its result).

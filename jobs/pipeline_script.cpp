@@ -6,24 +6,6 @@
 
 namespace recur::jobs {
 
-const char* pipeline_state_name(PipelineState s) {
-  switch (s) {
-    case PipelineState::ready:
-      return "ready";
-    case PipelineState::waiting:
-      return "waiting";
-    case PipelineState::finished:
-      return "finished";
-    case PipelineState::failed:
-      return "failed";
-    case PipelineState::over_budget:
-      return "over_budget";
-    case PipelineState::cancelled:
-      return "cancelled";
-  }
-  return "unknown";
-}
-
 PipelineScript::PipelineScript(PipelineOptions options, CallJournal record)
     : options_(std::move(options)), record_(std::move(record)) {
   record_end_ = record_.end();
@@ -51,11 +33,15 @@ Result<std::unique_ptr<PipelineScript>> PipelineScript::open(std::string source,
 }
 
 bool PipelineScript::ended() const {
-  return state_ != PipelineState::ready && state_ != PipelineState::waiting;
+  return job_ended(status_);
+}
+
+PipelineOutcome PipelineScript::outcome() const {
+  return {status_, error_, calls_used_, tokens_used_, replayed_};
 }
 
 void PipelineScript::start() {
-  if (state_ == PipelineState::ready && !halted_) resume();
+  if (!ended() && !waiting_ && !halted_) resume();
 }
 
 std::vector<PipelineCall> PipelineScript::take_calls() {
@@ -63,24 +49,24 @@ std::vector<PipelineCall> PipelineScript::take_calls() {
 }
 
 void PipelineScript::resume() {
-  state_ = PipelineState::ready;
+  waiting_ = false;
   wait_.reset();
   int results = 0;
   const int status = lua_resume(thread_, nullptr, 0, &results);
   if (status == LUA_YIELD) {
     lua_pop(thread_, results);
-    state_ = PipelineState::waiting;
+    waiting_ = true;
     return;
   }
   if (status == LUA_OK) {
     lua_pop(thread_, results);
-    state_ = PipelineState::finished;
+    status_ = JobStatus::finished;
   } else {
     Error e = sandbox_->failure_of(thread_, status);
-    state_ = PipelineState::failed;
+    status_ = JobStatus::failed;
     error_ = e.message;
   }
-  if (halted_) state_ = halted_->first, error_ = halted_->second;
+  if (halted_) status_ = halted_->first, error_ = halted_->second;
 }
 
 bool PipelineScript::wait_satisfied() const {
@@ -111,31 +97,31 @@ void PipelineScript::complete(std::uint64_t seq, nlohmann::json outcome) {
   else
     entry["ok"] = outcome.value("ok", nlohmann::json());
   if (auto s = record_.add(seq, entry); !s)
-    return stop(PipelineState::failed,
+    return stop(JobStatus::failed,
                 "recording the outcome of call " + std::to_string(seq) + ": " + s.error().message);
   const PipelineCall::Kind kind =
       entry["kind"] == "agent" ? PipelineCall::Kind::agent : PipelineCall::Kind::tool;
   pending_.erase(p);
   outcomes_[seq] = std::move(outcome);
   account(&kind, outcomes_[seq]);
-  if (state_ != PipelineState::waiting || !wait_satisfied()) return;
+  if (!waiting_ || !wait_satisfied()) return;
   if (wait_ && wait_->mode == Wait::Mode::any) {
     if (auto s = PipelineApi::choose(*this); !s)
-      return stop(PipelineState::failed,
-                  "recording a choice of agent.await_any: " + s.error().message);
+      return stop(JobStatus::failed, "recording a choice of agent.await_any: " + s.error().message);
   }
   resume();
 }
 
-void PipelineScript::halt(PipelineState state, std::string why) {
-  if (!halted_) halted_ = {state, why};
+void PipelineScript::halt(JobStatus status, std::string why) {
+  if (!halted_) halted_ = {status, why};
   sandbox_->halt(thread_, std::move(why));
 }
 
-void PipelineScript::stop(PipelineState state, std::string why) {
+void PipelineScript::stop(JobStatus status, std::string why) {
   if (ended()) return;
-  halt(state, why);
-  state_ = state;
+  halt(status, why);
+  status_ = status;
+  waiting_ = false;
   error_ = std::move(why);
   wait_.reset();
 }

@@ -34,6 +34,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jobs/call_journal.hpp"
+#include "jobs/job_status.hpp"
 #include "jobs/report.hpp"
 #include "tools/lua/sandbox.hpp"
 
@@ -71,9 +72,6 @@ struct PipelineOptions {
   PipelineEvents events;           // called on the thread that runs the script
 };
 
-enum class PipelineState { ready, waiting, finished, failed, over_budget, cancelled };
-const char* pipeline_state_name(PipelineState s);
-
 struct PipelineApi;
 struct PipelineLua;  // the API's Lua functions (pipeline_api.cpp)
 
@@ -95,9 +93,12 @@ class PipelineScript {
   // when that was what it waited for.
   void complete(std::uint64_t seq, nlohmann::json outcome);
   // Ends the script from outside (a time budget, a cancelled job) unless it already ended.
-  void stop(PipelineState state, std::string why);
+  void stop(JobStatus status, std::string why);
 
-  PipelineState state() const { return state_; }
+  // running until the script ends, then how it ended.
+  JobStatus status() const { return status_; }
+  // True while the script is suspended, waiting for the answer of a call.
+  bool waiting() const { return waiting_; }
   bool ended() const;
   // Why it failed, went over budget or was stopped.
   const std::string& error() const { return error_; }
@@ -105,6 +106,8 @@ class PipelineScript {
   std::uint64_t calls_used() const { return calls_used_; }
   std::uint64_t tokens_used() const { return tokens_used_; }
   std::uint64_t replayed() const { return replayed_; }  // calls answered from the record
+  // How the run ended (status running while it has not) and what it used.
+  PipelineOutcome outcome() const;
   // Parameters given that the script never read.
   std::vector<std::string> unread_params() const;
 
@@ -125,15 +128,16 @@ class PipelineScript {
   bool wait_satisfied() const;
   void account(const PipelineCall::Kind* kind, const nlohmann::json& outcome);
   // Ends the script with `state`: every further instruction raises `why`.
-  void halt(PipelineState state, std::string why);
+  void halt(JobStatus status, std::string why);
 
   PipelineOptions options_;
   CallJournal record_;
   std::unique_ptr<tools::LuaSandbox> sandbox_;
   lua_State* thread_ = nullptr;  // the script's coroutine
-  PipelineState state_ = PipelineState::ready;
+  JobStatus status_ = JobStatus::running;
+  bool waiting_ = false;
   std::string error_;
-  std::optional<std::pair<PipelineState, std::string>> halted_;
+  std::optional<std::pair<JobStatus, std::string>> halted_;
 
   std::uint64_t next_seq_ = 0;
   std::uint64_t record_end_ = 0;  // one past the highest recorded seq at open

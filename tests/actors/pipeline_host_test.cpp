@@ -87,16 +87,16 @@ TEST_F(PipelineHostTest, PipelinesShareOneWorkerAndKeepToTheirConcurrency) {
     }
   });
   caf::scoped_actor self{system};
-  std::vector<PipelineOutcome> outcomes;
+  std::vector<jobs::PipelineOutcome> outcomes;
   for (auto h : {ha, hb})
     self->request(h, caf::infinite, run_atom::value)
-        .receive([&](PipelineOutcome& o) { outcomes.push_back(o); },
+        .receive([&](jobs::PipelineOutcome& o) { outcomes.push_back(o); },
                  [&](caf::error& e) { ADD_FAILURE() << system.render(e); });
   done = true;
   watcher.join();
   ASSERT_EQ(outcomes.size(), 2u);
   for (const auto& o : outcomes) {
-    EXPECT_EQ(o.status, "finished") << o.error;
+    EXPECT_EQ(o.status, jobs::JobStatus::finished) << o.error;
     EXPECT_EQ(o.calls, 16u);
   }
   for (auto* s : {a.get(), b.get()}) {
@@ -115,8 +115,8 @@ TEST_F(PipelineHostTest, ACancelledPipelineEndsAsCancelled) {
   std::this_thread::sleep_for(50ms);
   caf::anon_send(h, cancel_atom::value);
   pending.receive(
-      [&](PipelineOutcome& o) {
-        EXPECT_EQ(o.status, "cancelled");
+      [&](jobs::PipelineOutcome& o) {
+        EXPECT_EQ(o.status, jobs::JobStatus::cancelled);
         EXPECT_LT(o.calls, 1000u);
       },
       [&](caf::error& e) { ADD_FAILURE() << system.render(e); });
@@ -135,8 +135,11 @@ TEST_F(PipelineHostTest, AnAgentPoolErrorIsAFailedCallTheScriptHandles) {
   auto h = spawn_pipeline_host(system, std::move(setup));
   caf::scoped_actor self{system};
   self->request(h, caf::infinite, run_atom::value)
-      .receive([&](PipelineOutcome& o) { EXPECT_EQ(o.status, "finished") << o.error; },
-               [&](caf::error& e) { ADD_FAILURE() << system.render(e); });
+      .receive(
+          [&](jobs::PipelineOutcome& o) {
+            EXPECT_EQ(o.status, jobs::JobStatus::finished) << o.error;
+          },
+          [&](caf::error& e) { ADD_FAILURE() << system.render(e); });
   EXPECT_EQ(s->report().rows()[0]["err"], "no bundle in nowhere");
 }
 

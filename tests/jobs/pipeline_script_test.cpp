@@ -86,7 +86,7 @@ TEST_F(PipelineScriptTest, ToolCallsSuspendTheScriptAndReturnTheirResults) {
     report.row{answer = bad == nil and "error" or "?", message = err ~= nil}
   )");
   drive(*s);
-  ASSERT_EQ(s->state(), PipelineState::finished) << s->error();
+  ASSERT_EQ(s->status(), JobStatus::finished) << s->error();
   EXPECT_EQ(s->report().rows()[0]["answer"], 42.0);
   EXPECT_EQ(s->report().rows()[1]["answer"], "error");
   EXPECT_EQ(s->report().rows()[1]["message"], true);
@@ -104,7 +104,7 @@ TEST_F(PipelineScriptTest, MemoryIsScopedAndRoundTrips) {
     report.row{law = v.law, n = #all, found = lines[1].text, missing = memory.get("nope") == nil}
   )");
   drive(*s);
-  ASSERT_EQ(s->state(), PipelineState::finished) << s->error();
+  ASSERT_EQ(s->status(), JobStatus::finished) << s->error();
   const auto& row = s->report().rows()[0];
   EXPECT_EQ(row["law"], "a^1.5");
   EXPECT_EQ(row["n"], 2);
@@ -142,7 +142,7 @@ TEST_F(PipelineScriptTest, AgentsRunConcurrentlyAndAwaitAllKeepsTheirOrder) {
                               {"error", "no free slot"},
                               {"tokens", 0},
                               {"calls", 0}}}});
-  ASSERT_EQ(s->state(), PipelineState::finished) << s->error();
+  ASSERT_EQ(s->status(), JobStatus::finished) << s->error();
   for (int i = 0; i < 5; ++i)
     EXPECT_EQ(s->report().rows()[i]["output"], "p" + std::to_string(i + 1));
   EXPECT_EQ(s->report().rows()[5]["output"], "agent x failed: no free slot");
@@ -169,7 +169,7 @@ TEST_F(PipelineScriptTest, AResumedScriptReplaysTheRecordWithoutMakingItsCallsAg
   // An uninterrupted run.
   auto clean = open(source, *CallJournal::load(jobs.job_scope("clean")), options);
   drive(*clean);
-  ASSERT_EQ(clean->state(), PipelineState::finished) << clean->error();
+  ASSERT_EQ(clean->status(), JobStatus::finished) << clean->error();
   const std::string expected = clean->report().to_json().dump();
   const int clean_calls = made;
 
@@ -196,7 +196,7 @@ TEST_F(PipelineScriptTest, AResumedScriptReplaysTheRecordWithoutMakingItsCallsAg
     ADD_FAILURE() << "an agent ran again";
     return {{"error", "ran again"}};
   });
-  ASSERT_EQ(resumed->state(), PipelineState::finished) << resumed->error();
+  ASSERT_EQ(resumed->status(), JobStatus::finished) << resumed->error();
   EXPECT_EQ(resumed->report().to_json().dump(), expected);
   EXPECT_EQ(made, clean_calls - 6);
   EXPECT_EQ(resumed->replayed(), 8u);  // 4 agents, the choice, the clock, 2 tool calls
@@ -214,14 +214,14 @@ TEST_F(PipelineScriptTest, AScriptThatTakesAnotherPathOnReplayFailsNamingTheCall
   auto changed =
       open("tool.call('expr', {expression = '2'})", *CallJournal::load(jobs.job_scope("j")));
   drive(*changed);
-  EXPECT_EQ(changed->state(), PipelineState::failed);
+  EXPECT_EQ(changed->status(), JobStatus::failed);
   EXPECT_NE(changed->error().find("replay: call 0"), std::string::npos) << changed->error();
 }
 
 TEST_F(PipelineScriptTest, LuaErrorsNameTheScriptAndLine) {
   auto s = open("local x = 1\nlocal y = nil\nreturn y.field\n");
   drive(*s);
-  EXPECT_EQ(s->state(), PipelineState::failed);
+  EXPECT_EQ(s->status(), JobStatus::failed);
   EXPECT_EQ(s->error().rfind("t.lua:3:", 0), 0u) << s->error();
 
   auto bad = PipelineScript::open("local = 1", "broken.lua", {}, {});
@@ -244,7 +244,7 @@ TEST_F(PipelineScriptTest, ACallBudgetStopsTheScriptAndAPcallCannotCatchIt) {
   )",
                 {}, options);
   drive(*s);
-  EXPECT_EQ(s->state(), PipelineState::over_budget);
+  EXPECT_EQ(s->status(), JobStatus::over_budget);
   EXPECT_NE(s->error().find("made its 3 calls"), std::string::npos) << s->error();
   EXPECT_EQ(s->report().rows().size(), 3u);  // kept what it had
 }
@@ -254,17 +254,17 @@ TEST_F(PipelineScriptTest, ATokenBudgetStopsNewAgents) {
   options.budgets.max_tokens = 5;
   auto s = open("for i = 1, 10 do agent.run{prompt = 'p'} end", {}, options);
   drive(*s);  // each agent uses 3 tokens
-  EXPECT_EQ(s->state(), PipelineState::over_budget);
+  EXPECT_EQ(s->status(), JobStatus::over_budget);
   EXPECT_NE(s->error().find("6 tokens of 5"), std::string::npos) << s->error();
 }
 
 TEST_F(PipelineScriptTest, StopFromOutsideEndsAWaitingScript) {
   auto s = open("agent.run{prompt = 'p'}; report.row{after = true}");
   s->start();
-  ASSERT_EQ(s->state(), PipelineState::waiting);
-  s->stop(PipelineState::cancelled, "cancelled");
+  ASSERT_TRUE(s->waiting());
+  s->stop(JobStatus::cancelled, "cancelled");
   EXPECT_TRUE(s->ended());
-  EXPECT_EQ(s->state(), PipelineState::cancelled);
+  EXPECT_EQ(s->status(), JobStatus::cancelled);
   s->complete(0, {{"ok", {{"status", "finished"}, {"output", ""}, {"tokens", 1}}}});
   EXPECT_TRUE(s->report().empty());
 }
@@ -278,7 +278,7 @@ TEST_F(PipelineScriptTest, ParamsConvertToTheTypeOfTheirDefaultAndUnreadOnesAreN
   )",
                 {}, options);
   drive(*s);
-  ASSERT_EQ(s->state(), PipelineState::finished) << s->error();
+  ASSERT_EQ(s->status(), JobStatus::finished) << s->error();
   const auto& row = s->report().rows()[0];
   EXPECT_EQ(row["n"], 12);
   EXPECT_EQ(row["rate"], 0.5);
@@ -305,7 +305,7 @@ TEST_F(PipelineScriptTest, DataFilesAreReadFromTheDataDirectoryOnly) {
   )",
                 {}, options);
   drive(*s);
-  ASSERT_EQ(s->state(), PipelineState::finished) << s->error();
+  ASSERT_EQ(s->status(), JobStatus::finished) << s->error();
   EXPECT_EQ(s->report().rows()[0]["name"], "Earth, third");
   EXPECT_EQ(s->report().rows()[0]["t"], 687);
   EXPECT_EQ(s->report().rows()[0]["n"], 2);
