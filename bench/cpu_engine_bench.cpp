@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
       }
       std::vector<float> logits;
       auto t0 = clock_type::now();
-      if (!be->forward(chunks, LogitsFor::Last, logits).ok()) return 1;
+      if (!be->forward(chunks, LogitsFor::last, logits).ok()) return 1;
       const double prefill_s = seconds_since(t0);
       rows.push_back(
           {shape->name, "prefill", batch, batch * prompt / prefill_s, prefill_s * 1e3, 0, 0});

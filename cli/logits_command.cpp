@@ -29,7 +29,7 @@ Result<std::vector<float>> compute(Backend& be, const std::vector<TokenId>& ids,
   std::vector<float> all, part;
   auto run = [&](std::span<const TokenId> tokens) -> Status {
     const SequenceChunk chunk{*slot, tokens};
-    if (auto s = be.forward({&chunk, 1}, LogitsFor::All, part); !s) return s;
+    if (auto s = be.forward({&chunk, 1}, LogitsFor::all, part); !s) return s;
     all.insert(all.end(), part.begin(), part.end());
     return {};
   };

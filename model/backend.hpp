@@ -25,9 +25,9 @@ struct SequenceChunk {
 };
 
 enum class LogitsFor {
-  None,  // only advance the states
-  Last,  // one row per chunk: after its last token
-  All,   // one row per token, chunk after chunk
+  none,  // only advance the states
+  last,  // one row per chunk: after its last token
+  all,   // one row per token, chunk after chunk
 };
 
 class Backend {
@@ -58,7 +58,7 @@ class Backend {
   // Replaces the slot's state; `state` must hold state_shape().floats() values.
   virtual Status write_state(SlotId slot, std::span<const float> state) = 0;
 
-  // Greedy decoding: like forward(chunks, LogitsFor::Last, ...) followed, for each chunk, by the id
+  // Greedy decoding: like forward(chunks, LogitsFor::last, ...) followed, for each chunk, by the id
   // of the largest logit among ids below vocab_limit (lowest id on ties, NaN never wins). Backends
   // may take the argmax where the logits are, so only the ids travel.
   virtual Status forward_argmax(std::span<const SequenceChunk> chunks, std::size_t vocab_limit,

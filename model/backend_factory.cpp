@@ -18,12 +18,14 @@ Result<std::unique_ptr<Backend>> make_backend(std::shared_ptr<const Model> model
         index = std::stoi(d.substr(5), &used);
         if (used != d.size() - 5 || index < 0) throw std::invalid_argument(d);
       } catch (const std::exception&) {
-        return fail("--device: '" + d + "' is not cuda:N with N a device number");
+        return fail(ErrorCode::invalid_argument,
+                    "device '" + d + "' is not cuda:N with N a device number");
       }
     }
     return make_cuda_backend(std::move(model), index, options.capacity, options.batch_invariant);
   }
-  return fail("--device: '" + d + "' is not a device (cpu, cuda or cuda:N)");
+  return fail(ErrorCode::invalid_argument,
+              "device '" + d + "' is not a device name (cpu, cuda or cuda:N)");
 }
 
 }  // namespace recur

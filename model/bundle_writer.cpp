@@ -28,7 +28,7 @@ Status write_file(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();
-  if (!out) return fail(path.string() + ": cannot write");
+  if (!out) return fail(ErrorCode::io, path.string() + ": cannot write");
   return {};
 }
 
@@ -63,7 +63,7 @@ Status save_bundle(const Model& model, const std::filesystem::path& dir,
                    const nlohmann::json& tokenizer_json) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return fail(dir.string() + ": cannot create: " + ec.message());
+  if (ec) return fail(ErrorCode::io, dir.string() + ": cannot create: " + ec.message());
   const MambaConfig& c = model.config();
   const MambaWeights& w = model.weights();
   const auto Di = static_cast<std::int64_t>(c.intermediate_size),

@@ -25,7 +25,8 @@ struct FieldReader {
   }
 
   Error bad(const std::string& field, const std::string& what, const nlohmann::json& v) const {
-    return fail(source + ": field '" + field + "' " + what + " (got " + v.dump() + ")");
+    return fail(ErrorCode::invalid_argument,
+                source + ": field '" + field + "' " + what + " (got " + v.dump() + ")");
   }
 
   Result<std::size_t> size(std::initializer_list<const char*> names,
@@ -34,7 +35,8 @@ struct FieldReader {
     const auto* v = find(names, &used);
     if (!v) {
       if (fallback) return *fallback;
-      return fail(source + ": required field '" + std::string(*names.begin()) + "' is missing");
+      return fail(ErrorCode::invalid_argument,
+                  source + ": required field '" + std::string(*names.begin()) + "' is missing");
     }
     if (!v->is_number_integer() || v->get<long long>() <= 0)
       return bad(used, "must be a positive integer", *v);
@@ -64,16 +66,17 @@ struct FieldReader {
 }  // namespace
 
 Result<MambaConfig> parse_config(const nlohmann::json& j, const std::string& source) {
-  if (!j.is_object()) return fail(source + ": not a JSON object");
+  if (!j.is_object()) return fail(ErrorCode::invalid_argument, source + ": not a JSON object");
   FieldReader r{j, source};
   MambaConfig c;
 
   if (auto it = j.find("model_type"); it != j.end()) {
     if (!it->is_string() || it->get<std::string>() != "mamba")
-      return fail(source + ": field 'model_type' is " + it->dump() +
-                  "; recur runs Mamba-1 models (\"mamba\")");
+      return fail(ErrorCode::invalid_argument, source + ": field 'model_type' is " + it->dump() +
+                                                   "; recur runs Mamba-1 models (\"mamba\")");
   } else if (!j.contains("d_model") && !j.contains("hidden_size")) {
-    return fail(source + ": neither 'model_type' nor 'hidden_size' is present; not a Mamba config");
+    return fail(ErrorCode::invalid_argument,
+                source + ": neither 'model_type' nor 'hidden_size' is present; not a Mamba config");
   }
   if (auto it = j.find("hidden_act"); it != j.end() && !it->is_null()) {
     if (!it->is_string() || it->get<std::string>() != "silu")
@@ -121,11 +124,13 @@ Result<MambaConfig> parse_config(const nlohmann::json& j, const std::string& sou
   if (!conv) return conv.error();
   c.conv_kernel = *conv;
   if (c.conv_kernel > 16)
-    return fail(source + ": field 'conv_kernel' is " + std::to_string(c.conv_kernel) +
-                "; recur supports at most 16 taps");
+    return fail(ErrorCode::invalid_argument, source + ": field 'conv_kernel' is " +
+                                                 std::to_string(c.conv_kernel) +
+                                                 "; recur supports at most 16 taps");
   if (c.state_size > 256)
-    return fail(source + ": field 'state_size' is " + std::to_string(c.state_size) +
-                "; recur supports at most 256");
+    return fail(ErrorCode::invalid_argument, source + ": field 'state_size' is " +
+                                                 std::to_string(c.state_size) +
+                                                 "; recur supports at most 256");
 
   const std::size_t auto_rank = (c.hidden_size + 15) / 16;
   const nlohmann::json* rank_json = nullptr;
@@ -189,15 +194,19 @@ Result<MambaConfig> parse_config(const nlohmann::json& j, const std::string& sou
 
 Result<MambaConfig> load_config(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) return fail(path.string() + ": cannot open");
+  if (!in) {
+    std::error_code ec;
+    return fail(std::filesystem::exists(path, ec) ? ErrorCode::io : ErrorCode::not_found,
+                path.string() + ": cannot open");
+  }
   std::stringstream text;
   text << in.rdbuf();
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text.str());
   } catch (const nlohmann::json::parse_error& e) {
-    return fail(path.string() + ": not valid JSON at byte " + std::to_string(e.byte) + ": " +
-                e.what());
+    return fail(ErrorCode::invalid_argument, path.string() + ": not valid JSON at byte " +
+                                                 std::to_string(e.byte) + ": " + e.what());
   }
   return parse_config(j, path.string());
 }

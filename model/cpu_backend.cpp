@@ -155,12 +155,12 @@ class CpuBackend final : public Backend {
       for (std::size_t i = 0; i < T * D; ++i) ws_.h[i] += ws_.out[i];
     }
 
-    if (which == LogitsFor::None) return;
+    if (which == LogitsFor::none) return;
     // The rows that need logits: every token, or the last token of each finished chunk.
     std::vector<std::size_t> rows;
     std::size_t first = 0;
     for (const auto& p : pass) {
-      if (which == LogitsFor::All)
+      if (which == LogitsFor::all)
         for (std::size_t i = 0; i < p.count; ++i) rows.push_back(first + i);
       else if (p.ends_chunk)
         rows.push_back(first + p.count - 1);

@@ -50,7 +50,8 @@ class CudaBackend final : public Backend {
                             "creating a stream");
         !s)
       return s;
-    if (auto e = blas_.init(stream_); !e.empty()) return fail("cublas: " + e);
+    if (auto e = blas_.init(stream_); !e.empty())
+      return fail(ErrorCode::unavailable, "cublas: " + e);
     auto weights = DeviceWeights::upload(*model_);
     if (!weights) return weights.error();
     w_ = std::move(*weights);
@@ -64,9 +65,10 @@ class CudaBackend final : public Backend {
     const std::size_t fit = free_bytes > margin ? (free_bytes - margin) / slot_bytes : 0;
     if (capacity == 0) capacity = std::min<std::size_t>(fit, 1'000'000);
     if (capacity == 0 || capacity > fit)
-      return fail("cuda: device " + std::to_string(device_) + " has room for " +
-                  std::to_string(fit) + " sessions of " + std::to_string(slot_bytes) +
-                  " bytes; asked for " + std::to_string(capacity));
+      return fail(ErrorCode::resource_exhausted,
+                  "cuda: device " + std::to_string(device_) + " has room for " +
+                      std::to_string(fit) + " sessions of " + std::to_string(slot_bytes) +
+                      " bytes; asked for " + std::to_string(capacity));
     slots_ = SlotTable(capacity);
     return pool_.allocate(capacity * slot_bytes, "the state pool");
   }
@@ -126,7 +128,7 @@ class CudaBackend final : public Backend {
     if (auto s = check_chunks(chunks, slots_, shape_.vocab_size); !s) return s;
     cudaSetDevice(device_);
     logits.clear();
-    if (which == LogitsFor::Last && all_single(chunks))
+    if (which == LogitsFor::last && all_single(chunks))
       return decode_batches(chunks, 0, &logits, nullptr);
     if (invariant_ && any_single(chunks)) return forward_mixed(chunks, which, 0, &logits, nullptr);
     for (const auto& pass : plan_passes(chunks, kMaxPassTokens))
@@ -142,11 +144,11 @@ class CudaBackend final : public Backend {
     next.clear();
     if (all_single(chunks)) return decode_batches(chunks, limit, nullptr, &next);
     if (invariant_ && any_single(chunks))
-      return forward_mixed(chunks, LogitsFor::Last, limit, nullptr, &next);
+      return forward_mixed(chunks, LogitsFor::last, limit, nullptr, &next);
     // Passes first, then the argmax of each chunk's last row on the device.
     for (const auto& pass : plan_passes(chunks, kMaxPassTokens)) {
       std::vector<TokenId> ids;
-      if (auto s = run_pass(pass, LogitsFor::Last, logits_scratch_, limit, &ids); !s) return s;
+      if (auto s = run_pass(pass, LogitsFor::last, logits_scratch_, limit, &ids); !s) return s;
       next.insert(next.end(), ids.begin(), ids.end());
     }
     return {};
@@ -175,7 +177,7 @@ class CudaBackend final : public Backend {
       Status s;
       if (ids) {
         std::vector<TokenId> part;
-        s = run_pass(pass, LogitsFor::Last, logits_scratch_, limit, &part);
+        s = run_pass(pass, LogitsFor::last, logits_scratch_, limit, &part);
         longer_ids.insert(longer_ids.end(), part.begin(), part.end());
       } else {
         s = run_pass(pass, which, longer_rows);
@@ -188,12 +190,12 @@ class CudaBackend final : public Backend {
         ids->push_back(c.tokens.size() == 1 ? single_ids[a++] : longer_ids[b++]);
       return {};
     }
-    if (which == LogitsFor::None) return {};
+    if (which == LogitsFor::none) return {};
     const std::size_t V = shape_.vocab_size;
     std::size_t a = 0, b = 0;
     for (const auto& c : chunks) {
       const bool one = c.tokens.size() == 1;
-      const std::size_t n = one || which == LogitsFor::Last ? 1 : c.tokens.size();
+      const std::size_t n = one || which == LogitsFor::last ? 1 : c.tokens.size();
       const std::vector<float>& from = one ? single_rows : longer_rows;
       std::size_t& at = one ? a : b;
       logits->insert(logits->end(), from.begin() + at * V, from.begin() + (at + n) * V);
@@ -223,10 +225,10 @@ class CudaBackend final : public Backend {
       for (std::size_t k = 0; k < p.count; ++k) {
         ws_.h_tokens[T + k] = p.tokens[k];
         ws_.h_token_seq[T + k] = static_cast<int>(i);
-        if (which == LogitsFor::All) rows.push_back(T + static_cast<int>(k));
+        if (which == LogitsFor::all) rows.push_back(T + static_cast<int>(k));
       }
       T += static_cast<int>(p.count);
-      if (which == LogitsFor::Last && p.ends_chunk) rows.push_back(T - 1);
+      if (which == LogitsFor::last && p.ends_chunk) rows.push_back(T - 1);
     }
     const int n_seqs = static_cast<int>(pass.size());
     for (std::size_t i = 0; i < rows.size(); ++i) ws_.h_rows[i] = rows[i];
@@ -373,10 +375,10 @@ std::string cuda_unavailable_reason() {
 Result<std::unique_ptr<Backend>> make_cuda_backend(std::shared_ptr<const Model> model, int device,
                                                    std::size_t capacity, bool batch_invariant) {
   const int n = cuda_device_count();
-  if (n == 0) return fail("--device cuda: " + cuda_unavailable_reason());
+  if (n == 0) return fail(ErrorCode::unavailable, "cuda: " + cuda_unavailable_reason());
   if (device >= n)
-    return fail("--device cuda:" + std::to_string(device) + ": only " + std::to_string(n) +
-                " device(s) present");
+    return fail(ErrorCode::not_found, "cuda:" + std::to_string(device) + ": only " +
+                                          std::to_string(n) + " device(s) present");
   auto be = std::make_unique<CudaBackend>(std::move(model), device, batch_invariant);
   if (auto s = be->init(capacity); !s) return s.error();
   return std::unique_ptr<Backend>(std::move(be));

@@ -11,10 +11,33 @@
 
 namespace recur {
 
-// Status of a CUDA call: "cuda: <what>: <error name>: <description>" on failure.
+// The kind of failure a CUDA error is: device memory running out is resource_exhausted, a device
+// or driver that cannot be used is unavailable, anything else (a failed launch, a bad address) is
+// internal.
+inline ErrorCode cuda_error_code(cudaError_t e) {
+  switch (e) {
+    case cudaErrorMemoryAllocation:
+      return ErrorCode::resource_exhausted;
+    case cudaErrorInvalidDevice:
+      return ErrorCode::not_found;
+    case cudaErrorNoDevice:
+    case cudaErrorInsufficientDriver:
+    case cudaErrorDevicesUnavailable:
+    case cudaErrorInitializationError:
+    case cudaErrorSystemDriverMismatch:
+    case cudaErrorCompatNotSupportedOnDevice:
+      return ErrorCode::unavailable;
+    default:
+      return ErrorCode::internal;
+  }
+}
+
+// Status of a CUDA call: "cuda: <what>: <error name>: <description>" on failure, with the code of
+// cuda_error_code.
 inline Status cuda_check(cudaError_t e, const std::string& what) {
   if (e == cudaSuccess) return {};
-  return fail("cuda: " + what + ": " + cudaGetErrorName(e) + ": " + cudaGetErrorString(e));
+  return fail(cuda_error_code(e),
+              "cuda: " + what + ": " + cudaGetErrorName(e) + ": " + cudaGetErrorString(e));
 }
 
 // An owned device allocation.

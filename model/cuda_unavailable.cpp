@@ -5,7 +5,8 @@ namespace recur {
 
 Result<std::unique_ptr<Backend>> make_cuda_backend(std::shared_ptr<const Model>, int, std::size_t,
                                                    bool) {
-  return fail("--device cuda: this build of recur has no CUDA backend (built without nvcc)");
+  return fail(ErrorCode::unavailable,
+              "cuda: this build of recur has no CUDA backend (built without nvcc)");
 }
 
 int cuda_device_count() {

@@ -21,7 +21,9 @@ struct LaunchLog {
   }
   void operator()(cublasStatus_t e, const char* what) {
     if (status && e != CUBLAS_STATUS_SUCCESS)
-      status = fail(std::string("cublas: ") + what + ": " + kernels::cuda::blas_status_name(e));
+      status = fail(
+          e == CUBLAS_STATUS_ALLOC_FAILED ? ErrorCode::resource_exhausted : ErrorCode::internal,
+          std::string("cublas: ") + what + ": " + kernels::cuda::blas_status_name(e));
   }
 };
 

@@ -22,20 +22,23 @@ Result<std::vector<std::string>> select_cuda_devices(std::string_view list, int 
       int n = -1;
       auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
       if (item.empty() || ec != std::errc() || p != item.data() + item.size() || n < 0)
-        return fail(std::string("--devices: element ") + std::to_string(index) + " ('" +
-                    std::string(item) + "') is not a GPU number (give 0,1,... or all)");
+        return fail(ErrorCode::invalid_argument,
+                    "element " + std::to_string(index) + " ('" + std::string(item) +
+                        "') of the GPU list is not a GPU number (give 0,1,... or all)");
       if (std::find(numbers.begin(), numbers.end(), n) != numbers.end())
-        return fail(std::string("--devices: GPU ") + std::to_string(n) + " is listed twice");
+        return fail(ErrorCode::invalid_argument,
+                    "GPU " + std::to_string(n) + " is listed twice in the GPU list");
       numbers.push_back(n);
       start = end + 1;
       ++index;
     }
   }
-  if (present <= 0) return fail(std::string("--devices: ") + why_none);
+  if (present <= 0) return fail(ErrorCode::unavailable, why_none);
   for (int n : numbers)
     if (n >= present)
-      return fail(std::string("--devices: GPU ") + std::to_string(n) + " is not present (" +
-                  std::to_string(present) + " device(s): 0.." + std::to_string(present - 1) + ")");
+      return fail(ErrorCode::not_found, "GPU " + std::to_string(n) + " is not present (" +
+                                            std::to_string(present) + " device(s): 0.." +
+                                            std::to_string(present - 1) + ")");
   std::vector<std::string> names;
   for (int n : numbers) names.push_back(std::string("cuda:") + std::to_string(n));
   return names;

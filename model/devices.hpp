@@ -1,6 +1,7 @@
-// Which GPUs a node's model workers run on: a `--devices` list turned into backend device names,
-// one model worker per name. Numbers are CUDA runtime ordinals, so CUDA_VISIBLE_DEVICES narrows
-// and renumbers what "all" and the numbers mean, as it does for every CUDA program.
+// Which GPUs a node's model workers run on: a list of GPU numbers (or "all") turned into backend
+// device names, one model worker per name. Numbers are CUDA runtime ordinals, so
+// CUDA_VISIBLE_DEVICES narrows and renumbers what "all" and the numbers mean, as it does for every
+// CUDA program.
 #pragma once
 
 #include <string>
@@ -13,8 +14,9 @@ namespace recur {
 
 // The devices `list` names, as backend device names ("cuda:0", "cuda:1", ...) in the list's
 // order: "all" for every one of the `present` devices, else GPU numbers separated by commas
-// ("0,1"). An error names an element that is not a number, a number given twice, or a device past
-// the present ones; with no device present it says `why_none`.
+// ("0,1"). Errors: invalid_argument naming an element that is not a number or a number given
+// twice; unavailable with `why_none` as the message when no device is present; not_found naming a
+// device past the present ones. The messages name no command-line flag: callers add their own.
 Result<std::vector<std::string>> select_cuda_devices(std::string_view list, int present,
                                                      const std::string& why_none);
 

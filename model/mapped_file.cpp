@@ -13,16 +13,20 @@ namespace recur {
 
 Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(path.string() + ": cannot open: " + std::strerror(errno));
+  if (fd < 0) {
+    const int e = errno;
+    return fail(e == ENOENT || e == ENOTDIR ? ErrorCode::not_found : ErrorCode::io,
+                path.string() + ": cannot open: " + std::strerror(e));
+  }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int e = errno;
     ::close(fd);
-    return fail(path.string() + ": cannot stat: " + std::strerror(e));
+    return fail(ErrorCode::io, path.string() + ": cannot stat: " + std::strerror(e));
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return fail(path.string() + ": not a regular file");
+    return fail(ErrorCode::invalid_argument, path.string() + ": not a regular file");
   }
   MappedFile m;
   m.size_ = static_cast<std::size_t>(st.st_size);
@@ -31,7 +35,8 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
     if (p == MAP_FAILED) {
       const int e = errno;
       ::close(fd);
-      return fail(path.string() + ": cannot map: " + std::strerror(e));
+      return fail(e == ENOMEM ? ErrorCode::resource_exhausted : ErrorCode::io,
+                  path.string() + ": cannot map: " + std::strerror(e));
     }
     m.data_ = static_cast<const std::byte*>(p);
   }

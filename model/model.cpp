@@ -4,7 +4,11 @@ namespace recur {
 
 Result<std::shared_ptr<const Model>> Model::load(const std::filesystem::path& dir,
                                                  WeightFormat format) {
-  if (!std::filesystem::is_directory(dir)) return fail(dir.string() + ": not a model directory");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return fail(
+        std::filesystem::exists(dir, ec) ? ErrorCode::invalid_argument : ErrorCode::not_found,
+        dir.string() + ": not a model directory");
   auto config = load_config(dir / "config.json");
   if (!config) return config.error();
   auto file = SafetensorsFile::open(dir / "model.safetensors");

@@ -17,9 +17,11 @@ namespace recur {
 
 class Model {
  public:
-  // Loads dir/config.json and dir/model.safetensors. Errors name the file and what is wrong in it.
+  // Loads dir/config.json and dir/model.safetensors. Errors name the file and what is wrong in it:
+  // not_found for a missing directory or file, invalid_argument for malformed content (safetensors
+  // from anywhere, so damage is not data_loss), io when a file cannot be read.
   static Result<std::shared_ptr<const Model>> load(const std::filesystem::path& dir,
-                                                   WeightFormat format = WeightFormat::Auto);
+                                                   WeightFormat format = WeightFormat::as_stored);
   // Builds a model from a config and weights already in memory (benchmarks, tests).
   static std::shared_ptr<const Model> from_parts(MambaConfig config, MambaWeights weights,
                                                  std::filesystem::path dir = {});

@@ -13,11 +13,11 @@ constexpr std::uint64_t kMaxHeader = 100'000'000;
 
 DType parse_dtype(const std::string& s) {
   static const std::map<std::string, DType> names = {
-      {"F64", DType::F64}, {"F32", DType::F32},  {"F16", DType::F16}, {"BF16", DType::BF16},
-      {"I64", DType::I64}, {"I32", DType::I32},  {"I16", DType::I16}, {"I8", DType::I8},
-      {"U8", DType::U8},   {"BOOL", DType::BOOL}};
+      {"F64", DType::f64}, {"F32", DType::f32},     {"F16", DType::f16}, {"BF16", DType::bf16},
+      {"I64", DType::i64}, {"I32", DType::i32},     {"I16", DType::i16}, {"I8", DType::i8},
+      {"U8", DType::u8},   {"BOOL", DType::boolean}};
   auto it = names.find(s);
-  return it == names.end() ? DType::Other : it->second;
+  return it == names.end() ? DType::other : it->second;
 }
 
 bool known_other_dtype(const std::string& s) {
@@ -31,27 +31,27 @@ bool known_other_dtype(const std::string& s) {
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::F64:
+    case DType::f64:
       return "F64";
-    case DType::F32:
+    case DType::f32:
       return "F32";
-    case DType::F16:
+    case DType::f16:
       return "F16";
-    case DType::BF16:
+    case DType::bf16:
       return "BF16";
-    case DType::I64:
+    case DType::i64:
       return "I64";
-    case DType::I32:
+    case DType::i32:
       return "I32";
-    case DType::I16:
+    case DType::i16:
       return "I16";
-    case DType::I8:
+    case DType::i8:
       return "I8";
-    case DType::U8:
+    case DType::u8:
       return "U8";
-    case DType::BOOL:
+    case DType::boolean:
       return "BOOL";
-    case DType::Other:
+    case DType::other:
       return "other";
   }
   return "other";
@@ -59,21 +59,21 @@ const char* dtype_name(DType t) {
 
 std::size_t dtype_size(DType t) {
   switch (t) {
-    case DType::F64:
-    case DType::I64:
+    case DType::f64:
+    case DType::i64:
       return 8;
-    case DType::F32:
-    case DType::I32:
+    case DType::f32:
+    case DType::i32:
       return 4;
-    case DType::F16:
-    case DType::BF16:
-    case DType::I16:
+    case DType::f16:
+    case DType::bf16:
+    case DType::i16:
       return 2;
-    case DType::I8:
-    case DType::U8:
-    case DType::BOOL:
+    case DType::i8:
+    case DType::u8:
+    case DType::boolean:
       return 1;
-    case DType::Other:
+    case DType::other:
       return 0;
   }
   return 0;
@@ -96,7 +96,10 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
 
 Result<SafetensorsFile> SafetensorsFile::parse(std::span<const std::byte> bytes,
                                                const std::string& source) {
-  const auto err = [&](const std::string& what) { return fail(source + ": " + what); };
+  // Every failure is malformed input: the bytes need not come from recur.
+  const auto err = [&](const std::string& what) {
+    return fail(ErrorCode::invalid_argument, source + ": " + what);
+  };
   if (bytes.size() < 8)
     return err("file is " + std::to_string(bytes.size()) +
                " bytes, shorter than the 8-byte header length");
@@ -169,7 +172,7 @@ Result<SafetensorsFile> SafetensorsFile::parse(std::span<const std::byte> bytes,
     t.name = name;
     t.dtype_text = entry["dtype"].get<std::string>();
     t.dtype = parse_dtype(t.dtype_text);
-    if (t.dtype == DType::Other && !known_other_dtype(t.dtype_text))
+    if (t.dtype == DType::other && !known_other_dtype(t.dtype_text))
       return err(where + ": unknown dtype '" + t.dtype_text + "'");
 
     std::uint64_t numel = 1;

@@ -15,7 +15,7 @@
 
 namespace recur {
 
-enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL, Other };
+enum class DType { f64, f32, f16, bf16, i64, i32, i16, i8, u8, boolean, other };
 
 const char* dtype_name(DType t);
 // Bytes per element; 0 for dtypes recur does not read (sub-byte, fp8 ...).
@@ -23,7 +23,7 @@ std::size_t dtype_size(DType t);
 
 struct TensorView {
   std::string name;
-  DType dtype = DType::Other;
+  DType dtype = DType::other;
   std::string dtype_text;           // as written in the header
   std::vector<std::int64_t> shape;  // outermost first
   std::span<const std::byte> bytes;

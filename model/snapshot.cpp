@@ -82,25 +82,29 @@ std::vector<std::uint8_t> encode_snapshot(const Snapshot& s) {
 
 Result<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes, const StateShape& expected) {
   if (bytes.size() < kHeaderBytes + 4)
-    return fail("snapshot: " + std::to_string(bytes.size()) + " bytes, shorter than the " +
-                std::to_string(kHeaderBytes + 4) + "-byte minimum");
+    return fail(ErrorCode::data_loss, "snapshot: " + std::to_string(bytes.size()) +
+                                          " bytes, shorter than the " +
+                                          std::to_string(kHeaderBytes + 4) + "-byte minimum");
   if (std::memcmp(bytes.data(), kMagic, 8) != 0)
-    return fail("snapshot: bad magic at byte 0 (not a recur snapshot)");
+    return fail(ErrorCode::data_loss, "snapshot: bad magic at byte 0 (not a recur snapshot)");
   const auto version = get<std::uint32_t>(bytes, 8);
   if (version != kSnapshotVersion)
-    return fail("snapshot: format version " + std::to_string(version) +
-                " at byte 8; this build reads version " + std::to_string(kSnapshotVersion));
+    return fail(ErrorCode::failed_precondition,
+                "snapshot: format version " + std::to_string(version) +
+                    " at byte 8; this build reads version " + std::to_string(kSnapshotVersion));
   const auto stored_crc = get<std::uint32_t>(bytes, bytes.size() - 4);
   if (crc32(bytes.first(bytes.size() - 4)) != stored_crc)
-    return fail("snapshot: checksum mismatch (the bytes are corrupt or truncated)");
+    return fail(ErrorCode::data_loss,
+                "snapshot: checksum mismatch (the bytes are corrupt or truncated)");
 
   Snapshot s;
   std::size_t* fields[] = {&s.shape.num_layers, &s.shape.hidden_size, &s.shape.d_inner,
                            &s.shape.d_conv,     &s.shape.d_state,     &s.shape.vocab_size};
   for (std::size_t i = 0; i < 6; ++i) *fields[i] = get<std::uint32_t>(bytes, 12 + 4 * i);
   if (!(s.shape == expected))
-    return fail("snapshot: taken from a model of shape (" + shape_text(s.shape) +
-                ") but restoring into (" + shape_text(expected) + ")");
+    return fail(ErrorCode::invalid_argument, "snapshot: taken from a model of shape (" +
+                                                 shape_text(s.shape) + ") but restoring into (" +
+                                                 shape_text(expected) + ")");
   s.sampling.temperature = get<float>(bytes, 36);
   s.sampling.top_k = get<std::uint32_t>(bytes, 40);
   s.sampling.top_p = get<float>(bytes, 44);
@@ -108,9 +112,10 @@ Result<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes, const Stat
   for (std::size_t i = 0; i < 4; ++i) s.rng[i] = get<std::uint64_t>(bytes, 60 + 8 * i);
   const auto n = get<std::uint64_t>(bytes, 92);
   if (n != expected.floats() || bytes.size() != kHeaderBytes + n * 4 + 4)
-    return fail("snapshot: holds " + std::to_string(n) + " state values in " +
-                std::to_string(bytes.size()) + " bytes; the shape needs " +
-                std::to_string(expected.floats()));
+    return fail(ErrorCode::data_loss, "snapshot: holds " + std::to_string(n) + " state values in " +
+                                          std::to_string(bytes.size()) +
+                                          " bytes; the shape needs " +
+                                          std::to_string(expected.floats()));
   s.state.resize(n);
   std::memcpy(s.state.data(), bytes.data() + kHeaderBytes, n * sizeof(float));
   return s;

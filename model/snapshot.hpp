@@ -36,7 +36,9 @@ inline constexpr std::uint32_t kSnapshotVersion = 1;
 std::vector<std::uint8_t> encode_snapshot(const Snapshot& snapshot);
 
 // Decodes and checks bytes: the magic, the version, the length, the checksum, and that the shape
-// equals `expected` (restoring into a model of another shape is an error naming both shapes).
+// equals `expected`. Errors: data_loss for damaged bytes (short, bad magic, wrong length, checksum
+// mismatch), failed_precondition for another format version, invalid_argument for a model of
+// another shape (the message names both shapes).
 Result<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes, const StateShape& expected);
 
 // Captures a slot and its sampler; restores them into a slot of any backend running the same shape.

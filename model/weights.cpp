@@ -49,20 +49,23 @@ class Loader {
 
   Result<const TensorView*> tensor(const std::string& name, std::vector<std::int64_t> shape) {
     const TensorView* t = file_.find(name);
-    if (!t) return fail(file_.source() + ": missing tensor '" + name + "'");
+    if (!t)
+      return fail(ErrorCode::invalid_argument, file_.source() + ": missing tensor '" + name + "'");
     used.insert(name);
-    if (t->dtype != DType::F32 && t->dtype != DType::F16 && t->dtype != DType::BF16 &&
-        t->dtype != DType::F64)
-      return fail(file_.source() + ": tensor '" + name + "' has dtype " + t->dtype_text +
-                  "; expected F32, F16 or BF16");
+    if (t->dtype != DType::f32 && t->dtype != DType::f16 && t->dtype != DType::bf16 &&
+        t->dtype != DType::f64)
+      return fail(ErrorCode::invalid_argument, file_.source() + ": tensor '" + name +
+                                                   "' has dtype " + t->dtype_text +
+                                                   "; expected F32, F16 or BF16");
     // Conv weights are stored [Di, 1, K]; a [Di, K] tensor is accepted as the same thing.
     auto squeeze = [](std::vector<std::int64_t> s) {
       std::erase(s, 1);
       return s;
     };
     if (t->shape != shape && squeeze(t->shape) != squeeze(shape))
-      return fail(file_.source() + ": tensor '" + name + "' has shape " + shape_text(t->shape) +
-                  "; the config implies " + shape_text(shape));
+      return fail(ErrorCode::invalid_argument, file_.source() + ": tensor '" + name +
+                                                   "' has shape " + shape_text(t->shape) +
+                                                   "; the config implies " + shape_text(shape));
     return t;
   }
 
@@ -85,8 +88,8 @@ class Loader {
     const kernels::ElementType want = want_;
     const auto* data = t.bytes.data();
     const bool aligned = reinterpret_cast<std::uintptr_t>(data) % kernels::element_size(want) == 0;
-    if (aligned && ((want == kernels::ElementType::f32 && t.dtype == DType::F32) ||
-                    (want == kernels::ElementType::bf16 && t.dtype == DType::BF16)))
+    if (aligned && ((want == kernels::ElementType::f32 && t.dtype == DType::f32) ||
+                    (want == kernels::ElementType::bf16 && t.dtype == DType::bf16)))
       return kernels::MatrixView{want, rows, cols, data};
     const auto floats = widen(t);
     const std::size_t n = floats.size();
@@ -108,16 +111,16 @@ class Loader {
     const auto* p = t.bytes.data();
     for (std::size_t i = 0; i < n; ++i) {
       switch (t.dtype) {
-        case DType::F32:
+        case DType::f32:
           std::memcpy(&v[i], p + 4 * i, 4);
           break;
-        case DType::F64: {
+        case DType::f64: {
           double d;
           std::memcpy(&d, p + 8 * i, 8);
           v[i] = static_cast<float>(d);
           break;
         }
-        case DType::F16: {
+        case DType::f16: {
           std::uint16_t h;
           std::memcpy(&h, p + 2 * i, 2);
           v[i] = half_to_float(h);
@@ -151,12 +154,13 @@ Result<MambaWeights> load_weights(std::shared_ptr<const SafetensorsFile> file, c
   std::string embed_name = "backbone.embeddings.weight";
   if (!file->find(embed_name) && file->find("backbone.embedding.weight"))
     embed_name = "backbone.embedding.weight";
-  // One compute type for every matrix: bf16 when asked, or when Auto finds a bf16 checkpoint.
+  // One compute type for every matrix: bf16 when asked, or when as_stored finds a bf16 checkpoint.
   const TensorView* embed_tensor = file->find(embed_name);
-  w.matrix_type = format == WeightFormat::BF16 || (format == WeightFormat::Auto && embed_tensor &&
-                                                   embed_tensor->dtype == DType::BF16)
-                      ? kernels::ElementType::bf16
-                      : kernels::ElementType::f32;
+  w.matrix_type =
+      format == WeightFormat::bf16 || (format == WeightFormat::as_stored && embed_tensor &&
+                                       embed_tensor->dtype == DType::bf16)
+          ? kernels::ElementType::bf16
+          : kernels::ElementType::f32;
   Loader load(*file, w.matrix_type, w);
   const auto D = static_cast<std::int64_t>(c.hidden_size);
   const auto Di = static_cast<std::int64_t>(c.intermediate_size);
@@ -172,11 +176,11 @@ Result<MambaWeights> load_weights(std::shared_ptr<const SafetensorsFile> file, c
   for (std::size_t l = 0; l < c.num_layers; ++l) {
     const std::string p = "backbone.layers." + std::to_string(l) + ".";
     LayerWeights lw;
-    std::vector<std::string> errors;
+    std::vector<Error> errors;
     auto vec = [&](std::vector<float>& dst, const std::string& name, std::vector<std::int64_t> s) {
       auto r = load.vector(p + name, std::move(s));
       if (!r)
-        errors.push_back(r.error().message);
+        errors.push_back(r.error());
       else
         dst = std::move(*r);
     };
@@ -184,7 +188,7 @@ Result<MambaWeights> load_weights(std::shared_ptr<const SafetensorsFile> file, c
                    std::int64_t cols) {
       auto r = load.matrix(p + name, rows, cols);
       if (!r)
-        errors.push_back(r.error().message);
+        errors.push_back(r.error());
       else
         dst = *r;
     };
@@ -201,7 +205,7 @@ Result<MambaWeights> load_weights(std::shared_ptr<const SafetensorsFile> file, c
     vec(lw.D, "mixer.D", {Di});
     mat(lw.out_proj, "mixer.out_proj.weight", D, Di);
     if (c.use_bias) vec(lw.out_proj_bias, "mixer.out_proj.bias", {D});
-    if (!errors.empty()) return fail(errors.front());
+    if (!errors.empty()) return errors.front();
     lw.A.resize(a_log.size());
     for (std::size_t i = 0; i < a_log.size(); ++i) lw.A[i] = -std::exp(a_log[i]);
     w.layers.push_back(std::move(lw));
@@ -214,8 +218,9 @@ Result<MambaWeights> load_weights(std::shared_ptr<const SafetensorsFile> file, c
   const TensorView* head = file->find("lm_head.weight");
   if (c.tie_word_embeddings || !head) {
     if (!c.tie_word_embeddings)
-      return fail(file->source() +
-                  ": missing tensor 'lm_head.weight' (tie_word_embeddings is false)");
+      return fail(
+          ErrorCode::invalid_argument,
+          file->source() + ": missing tensor 'lm_head.weight' (tie_word_embeddings is false)");
     if (head) load.used.insert("lm_head.weight");  // tied: the embedding is the head
     w.lm_head = w.embedding;
   } else {
@@ -227,8 +232,9 @@ Result<MambaWeights> load_weights(std::shared_ptr<const SafetensorsFile> file, c
   for (const auto& [name, t] : file->tensors()) {
     (void)t;
     if (!load.used.count(name))
-      return fail(file->source() + ": unexpected tensor '" + name + "' for a " +
-                  std::to_string(c.num_layers) + "-layer Mamba model");
+      return fail(ErrorCode::invalid_argument, file->source() + ": unexpected tensor '" + name +
+                                                   "' for a " + std::to_string(c.num_layers) +
+                                                   "-layer Mamba model");
   }
 
   for (const auto& lw : w.layers)

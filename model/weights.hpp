@@ -14,9 +14,9 @@
 
 namespace recur {
 
-// The element type of the large matrices in memory. Auto keeps F32 and BF16 as stored and widens
-// F16 to F32.
-enum class WeightFormat { Auto, F32, BF16 };
+// The element type of the large matrices in memory. as_stored keeps F32 and BF16 as the file holds
+// them and widens F16 to F32.
+enum class WeightFormat { as_stored, f32, bf16 };
 
 struct LayerWeights {
   std::vector<float> norm;           // [D]

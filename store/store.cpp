@@ -1,5 +1,8 @@
 #include "store/store.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -43,8 +46,57 @@ void close_database(Store::Database* database, const std::string& key) {
   table.closed.notify_all();
 }
 
+// The kind of failure a RocksDB status is.
+ErrorCode rocks_code(const rocksdb::Status& s) {
+  switch (s.code()) {
+    case rocksdb::Status::kNotFound:
+      return ErrorCode::not_found;
+    case rocksdb::Status::kCorruption:
+      return ErrorCode::data_loss;
+    case rocksdb::Status::kNotSupported:
+      return ErrorCode::failed_precondition;
+    case rocksdb::Status::kInvalidArgument:
+      return ErrorCode::invalid_argument;
+    case rocksdb::Status::kIOError:
+      if (s.IsPathNotFound()) return ErrorCode::not_found;
+      if (s.IsNoSpace()) return ErrorCode::resource_exhausted;
+      return ErrorCode::io;
+    case rocksdb::Status::kBusy:
+    case rocksdb::Status::kTryAgain:
+    case rocksdb::Status::kShutdownInProgress:
+      return ErrorCode::unavailable;
+    case rocksdb::Status::kTimedOut:
+    case rocksdb::Status::kExpired:
+      return ErrorCode::deadline_exceeded;
+    case rocksdb::Status::kAborted:
+      return s.IsMemoryLimit() ? ErrorCode::resource_exhausted : ErrorCode::internal;
+    default:
+      return ErrorCode::internal;
+  }
+}
+
 Error rocks_error(const std::string& what, const rocksdb::Status& s) {
-  return fail(what + ": " + s.ToString());
+  return fail(rocks_code(s), what + ": " + s.ToString());
+}
+
+// Whether another process holds the write lock RocksDB takes on `dir`/LOCK while a database is
+// open. Only asked after an open failed, when no handle of this process has the database open
+// (closing the probe's descriptor would drop this process's own lock on the file).
+bool locked_by_another_process(const std::filesystem::path& dir) {
+  const int fd = ::open((dir / "LOCK").c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  const bool held = ::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
+// Whether `dir` holds a database: RocksDB's CURRENT file names its manifest.
+bool holds_database(const std::filesystem::path& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(dir / "CURRENT", ec);
 }
 
 rocksdb::Slice slice(std::string_view s) {
@@ -67,10 +119,14 @@ void WriteBatch::erase(std::string_view key) {
 Result<Store> Store::open(const std::filesystem::path& dir, StoreOptions options) {
   std::error_code ec;
   if (options.create_if_missing && !options.read_only) std::filesystem::create_directories(dir, ec);
-  if (ec) return fail("store " + dir.string() + ": cannot create the directory: " + ec.message());
+  if (ec)
+    return fail(ErrorCode::io,
+                "store " + dir.string() + ": cannot create the directory: " + ec.message());
   std::filesystem::path canonical = std::filesystem::weakly_canonical(dir, ec);
-  if (ec) return fail("store " + dir.string() + ": " + ec.message());
+  if (ec) return fail(ErrorCode::io, "store " + dir.string() + ": " + ec.message());
   std::string key = canonical.string();
+  if ((options.read_only || !options.create_if_missing) && !holds_database(canonical))
+    return fail(ErrorCode::not_found, "store " + dir.string() + ": absent (no database there)");
 
   if (options.read_only) {
     rocksdb::Options rocks;
@@ -99,7 +155,12 @@ Result<Store> Store::open(const std::filesystem::path& dir, StoreOptions options
   rocks.keep_log_file_num = 4;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(rocks, canonical.string(), &raw);
-  if (!s.ok()) return rocks_error("store " + dir.string() + ": cannot open", s);
+  if (!s.ok()) {
+    if (s.IsIOError() && locked_by_another_process(canonical))
+      return fail(ErrorCode::unavailable,
+                  "store " + dir.string() + ": held by another process: " + s.ToString());
+    return rocks_error("store " + dir.string() + ": cannot open", s);
+  }
 
   auto* database = new Database;
   database->db.reset(raw);

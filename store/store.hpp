@@ -65,7 +65,10 @@ struct ScanPage {
 class Store {
  public:
   // Opens (or shares) the database in `dir`. Fails with a message naming the directory when it
-  // cannot be opened: missing with create_if_missing off, held by another process, corrupt.
+  // cannot be opened: not_found when there is no database and create_if_missing is off (or
+  // read_only is on), unavailable while another process holds it, data_loss when it is corrupt,
+  // io when the file system fails. Every other call fails with the code of RocksDB's status
+  // (corruption: data_loss, I/O: io, busy: unavailable, ...).
   static Result<Store> open(const std::filesystem::path& dir, StoreOptions options = {});
 
   // A handle on the same database that sees only keys under `prefix` (relative to this handle).

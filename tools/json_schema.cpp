@@ -76,7 +76,8 @@ std::size_t code_points(const std::string& s) {
 }
 
 Error schema_error(const std::string& path, const std::string& keyword, const std::string& what) {
-  return fail(path + ": schema keyword '" + keyword + "' must be " + what);
+  return fail(ErrorCode::invalid_argument,
+              path + ": schema keyword '" + keyword + "' must be " + what);
 }
 
 bool is_count(const Json& v) {
@@ -99,7 +100,8 @@ Result<std::vector<std::string>> allowed_types(const Json& schema, const std::st
   }
   for (const auto& name : types)
     if (!known_type(name))
-      return fail(path + ": schema keyword 'type' names unknown type '" + name + "'");
+      return fail(ErrorCode::invalid_argument,
+                  path + ": schema keyword 'type' names unknown type '" + name + "'");
   return types;
 }
 
@@ -113,7 +115,7 @@ Status check_type(const Json& value, const Json& schema, const std::string& path
     if (i > 0) expected += i + 1 == types->size() ? " or " : ", ";
     expected += article((*types)[i]);
   }
-  return fail(path + ": must be " + expected);
+  return fail(ErrorCode::invalid_argument, path + ": must be " + expected);
 }
 
 Status check_enum(const Json& value, const Json& options, const std::string& path) {
@@ -123,7 +125,7 @@ Status check_enum(const Json& value, const Json& options, const std::string& pat
     if (o == value) return {};
   std::string list;
   for (std::size_t i = 0; i < options.size(); ++i) list += (i ? ", " : "") + shown(options[i]);
-  return fail(path + ": must be one of " + list);
+  return fail(ErrorCode::invalid_argument, path + ": must be one of " + list);
 }
 
 Status check_bounds(const Json& value, const Json& schema, const std::string& path) {
@@ -135,9 +137,9 @@ Status check_bounds(const Json& value, const Json& schema, const std::string& pa
     bool below = as_long_double(value) < as_long_double(bound);
     bool above = as_long_double(value) > as_long_double(bound);
     if (std::string_view(keyword) == "minimum" && below)
-      return fail(path + ": must be >= " + shown(bound));
+      return fail(ErrorCode::invalid_argument, path + ": must be >= " + shown(bound));
     if (std::string_view(keyword) == "maximum" && above)
-      return fail(path + ": must be <= " + shown(bound));
+      return fail(ErrorCode::invalid_argument, path + ": must be <= " + shown(bound));
   }
   return {};
 }
@@ -167,8 +169,9 @@ Status check_sizes(const Json& value, const Json& schema, const std::string& pat
     std::string unit = l.for_strings ? " character" : " item";
     if (b != 1) unit += "s";
     std::string verb = l.for_strings ? "be " : "have ";
-    return fail(path + ": must " + verb + (l.minimum ? "at least " : "at most ") +
-                std::to_string(b) + unit + (l.for_strings ? " long" : ""));
+    return fail(ErrorCode::invalid_argument,
+                path + ": must " + verb + (l.minimum ? "at least " : "at most ") +
+                    std::to_string(b) + unit + (l.for_strings ? " long" : ""));
   }
   return {};
 }
@@ -183,7 +186,8 @@ Status check_object(const Json& value, const Json& schema, const std::string& pa
     for (const auto& name : required) {
       if (!name.is_string()) return schema_error(path, "required", "an array of names");
       if (!value.contains(name.get<std::string>()))
-        return fail(member_path(path, name.get<std::string>()) + ": is required");
+        return fail(ErrorCode::invalid_argument,
+                    member_path(path, name.get<std::string>()) + ": is required");
     }
   }
   for (const auto& [name, member] : value.items()) {
@@ -199,8 +203,9 @@ Status check_object(const Json& value, const Json& schema, const std::string& pa
       std::string allowed;
       for (const auto& [p, unused] : properties.items())
         allowed += (allowed.empty() ? "" : ", ") + p;
-      return fail(at + ": is not an allowed field" +
-                  (allowed.empty() ? std::string() : " (allowed: " + allowed + ")"));
+      return fail(ErrorCode::invalid_argument,
+                  at + ": is not an allowed field" +
+                      (allowed.empty() ? std::string() : " (allowed: " + allowed + ")"));
     }
     if (Status s = validate_json(member, extra, at); !s) return s;
   }
@@ -220,13 +225,14 @@ Status check_array(const Json& value, const Json& schema, const std::string& pat
 Status validate_json(const Json& value, const Json& schema, const std::string& path) {
   if (schema.is_boolean()) {
     if (schema.get<bool>()) return {};
-    return fail(path + ": is not allowed");
+    return fail(ErrorCode::invalid_argument, path + ": is not allowed");
   }
-  if (!schema.is_object()) return fail(path + ": schema must be an object or a boolean");
+  if (!schema.is_object())
+    return fail(ErrorCode::invalid_argument, path + ": schema must be an object or a boolean");
   if (schema.contains("type"))
     if (Status s = check_type(value, schema, path); !s) return s;
   if (schema.contains("const") && schema["const"] != value)
-    return fail(path + ": must be " + shown(schema["const"]));
+    return fail(ErrorCode::invalid_argument, path + ": must be " + shown(schema["const"]));
   if (schema.contains("enum"))
     if (Status s = check_enum(value, schema["enum"], path); !s) return s;
   if (Status s = check_bounds(value, schema, path); !s) return s;
@@ -238,7 +244,8 @@ Status validate_json(const Json& value, const Json& schema, const std::string& p
 
 Status check_schema(const Json& schema, const std::string& path) {
   if (schema.is_boolean()) return {};
-  if (!schema.is_object()) return fail(path + ": must be an object or a boolean");
+  if (!schema.is_object())
+    return fail(ErrorCode::invalid_argument, path + ": must be an object or a boolean");
   if (schema.contains("type"))
     if (auto types = allowed_types(schema, path); !types) return types.error();
   if (schema.contains("enum") && (!schema["enum"].is_array() || schema["enum"].empty()))

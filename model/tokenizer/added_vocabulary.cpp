@@ -135,7 +135,8 @@ Status AddedVocabulary::add(const AddedToken& token, const Vocab& vocab,
     const auto model_size = static_cast<std::int64_t>(vocab.size());
     std::int64_t next = model_size;
     if (max_id_ && (*max_id_ >= model_size || model_size == 0)) next = *max_id_ + 1;
-    if (next > std::numeric_limits<TokenId>::max()) return fail("gives an id past 2^31 - 1");
+    if (next > std::numeric_limits<TokenId>::max())
+      return fail(ErrorCode::invalid_argument, "gives an id past 2^31 - 1");
     id = static_cast<TokenId>(next);
   }
   ids_.insert_or_assign(token.content, *id);

@@ -175,7 +175,9 @@ Status Bpe::initial_symbols(std::string_view word, std::vector<TokenId>& symbols
     }
     if (unk_pending) add(unk_id, unk_length);
     auto id = vocab_.id(*options_.unk_token);
-    if (!id) return fail("BPE: unk_token \"" + *options_.unk_token + "\" is not in the vocabulary");
+    if (!id)
+      return fail(ErrorCode::invalid_argument,
+                  "BPE: unk_token \"" + *options_.unk_token + "\" is not in the vocabulary");
     unk_pending = true;
     unk_id = *id;
     unk_length = length;

@@ -12,13 +12,13 @@ constexpr const char* kSupported = "ByteLevel, Whitespace, WhitespaceSplit, Sequ
 constexpr int kMaxNesting = 16;
 
 // The classes GPT-2's pattern tells apart; every character is in exactly one.
-enum class Gpt2Class : std::uint8_t { kLetter, kNumber, kSpace, kOther };
+enum class Gpt2Class : std::uint8_t { letter, number, space, other };
 
 Gpt2Class gpt2_class(char32_t c) {
-  if (unicode::is_white_space(c)) return Gpt2Class::kSpace;
-  if (unicode::is_letter(c)) return Gpt2Class::kLetter;
-  if (unicode::is_number(c)) return Gpt2Class::kNumber;
-  return Gpt2Class::kOther;
+  if (unicode::is_white_space(c)) return Gpt2Class::space;
+  if (unicode::is_letter(c)) return Gpt2Class::letter;
+  if (unicode::is_number(c)) return Gpt2Class::number;
+  return Gpt2Class::other;
 }
 
 // One regex match at code point i, as Oniguruma finds it: the first alternative that matches, each
@@ -42,11 +42,11 @@ std::size_t match_gpt2(const std::vector<char32_t>& text, const std::vector<Gpt2
   }
   // ' ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+': an optional ' ' then a run of one class.
   const std::size_t start =
-      (text[i] == ' ' && i + 1 < n && classes[i + 1] != Gpt2Class::kSpace) ? i + 1 : i;
-  if (classes[start] != Gpt2Class::kSpace) return run_end(start, classes[start]);
+      (text[i] == ' ' && i + 1 < n && classes[i + 1] != Gpt2Class::space) ? i + 1 : i;
+  if (classes[start] != Gpt2Class::space) return run_end(start, classes[start]);
   // '\s+(?!\S)|\s+': the run of white space, less its last character when text goes on after it
   // (that one joins the next match), unless the run is a single character.
-  const std::size_t end = run_end(i, Gpt2Class::kSpace);
+  const std::size_t end = run_end(i, Gpt2Class::space);
   if (end == n || end - i == 1) return end;
   return end - 1;
 }
@@ -73,10 +73,10 @@ std::vector<std::string_view> split_gpt2(std::string_view text) {
 }
 
 std::vector<std::string_view> split_words_and_punctuation(std::string_view text) {
-  enum class Kind { kWord, kSpace, kPunctuation };
+  enum class Kind { word, space, punctuation };
   auto kind_of = [](char32_t c) {
-    if (unicode::is_word(c)) return Kind::kWord;
-    return unicode::is_white_space(c) ? Kind::kSpace : Kind::kPunctuation;
+    if (unicode::is_word(c)) return Kind::word;
+    return unicode::is_white_space(c) ? Kind::space : Kind::punctuation;
   };
   std::vector<std::string_view> words;
   std::size_t pos = 0;
@@ -89,7 +89,7 @@ std::vector<std::string_view> split_words_and_punctuation(std::string_view text)
       if (kind_of(unicode::next_code_point(text, next)) != kind) break;
       pos = end = next;
     }
-    if (kind != Kind::kSpace) words.push_back(text.substr(start, end - start));
+    if (kind != Kind::space) words.push_back(text.substr(start, end - start));
   }
   return words;
 }
@@ -121,7 +121,7 @@ Status PreTokenizer::parse_step(const tokenizer_json::Field& field, int depth,
   auto type = field.type();
   if (!type) return type.error();
   if (*type == "ByteLevel") {
-    Step step{Kind::kByteLevel};
+    Step step{Kind::byte_level};
     auto add_prefix_space = field["add_prefix_space"].boolean(true);
     if (!add_prefix_space) return add_prefix_space.error();
     auto use_regex = field["use_regex"].boolean(true);
@@ -130,9 +130,9 @@ Status PreTokenizer::parse_step(const tokenizer_json::Field& field, int depth,
     step.use_regex = *use_regex;
     steps.push_back(step);
   } else if (*type == "Whitespace") {
-    steps.push_back(Step{Kind::kWhitespace});
+    steps.push_back(Step{Kind::whitespace});
   } else if (*type == "WhitespaceSplit") {
-    steps.push_back(Step{Kind::kWhitespaceSplit});
+    steps.push_back(Step{Kind::whitespace_split});
   } else if (*type == "Sequence") {
     const auto list = field["pretokenizers"];
     if (list.missing() || !list.json().is_array()) return list.error("must be a list");
@@ -147,7 +147,7 @@ Status PreTokenizer::parse_step(const tokenizer_json::Field& field, int depth,
 
 void PreTokenizer::apply(const Step& step, std::string_view text, std::vector<std::string>& words) {
   switch (step.kind) {
-    case Kind::kByteLevel: {
+    case Kind::byte_level: {
       std::string prefixed;
       if (step.add_prefix_space && !text.starts_with(' ')) {
         prefixed.reserve(text.size() + 1);
@@ -162,10 +162,10 @@ void PreTokenizer::apply(const Step& step, std::string_view text, std::vector<st
       }
       return;
     }
-    case Kind::kWhitespace:
+    case Kind::whitespace:
       for (std::string_view w : split_words_and_punctuation(text)) words.emplace_back(w);
       return;
-    case Kind::kWhitespaceSplit:
+    case Kind::whitespace_split:
       for (std::string_view w : split_on_white_space(text)) words.emplace_back(w);
       return;
   }

@@ -20,7 +20,7 @@ class PreTokenizer {
   std::vector<std::string> split(std::string_view text) const;
 
  private:
-  enum class Kind { kByteLevel, kWhitespace, kWhitespaceSplit };
+  enum class Kind { byte_level, whitespace, whitespace_split };
   struct Step {
     Kind kind;
     bool add_prefix_space = false;  // ByteLevel: prepend ' ' to text that does not start with one

@@ -17,7 +17,7 @@ namespace recur {
 namespace {
 
 // How ids turn back into text: Hugging Face joins the tokens with spaces when there is no decoder.
-enum class Decoder { kJoinWithSpaces, kByteLevel };
+enum class Decoder { join_with_spaces, byte_level };
 
 }  // namespace
 
@@ -26,7 +26,7 @@ struct Tokenizer::Impl {
   Normalizer normalizer;
   PreTokenizer pre_tokenizer;
   AddedVocabulary added;
-  Decoder decoder = Decoder::kJoinWithSpaces;
+  Decoder decoder = Decoder::join_with_spaces;
 };
 
 namespace {
@@ -69,15 +69,15 @@ Status check_post_processor(const Field& field) {
 }
 
 Result<Decoder> parse_decoder(const Field& field) {
-  if (field.missing()) return Decoder::kJoinWithSpaces;
+  if (field.missing()) return Decoder::join_with_spaces;
   auto type = field.type();
   if (!type) return type.error();
-  if (*type == "ByteLevel") return Decoder::kByteLevel;
+  if (*type == "ByteLevel") return Decoder::byte_level;
   return field["type"].unsupported("ByteLevel");
 }
 
 Result<Tokenizer::Impl> parse_impl(const nlohmann::json& json, const std::string& source) {
-  if (!json.is_object()) return fail(source + ": not a JSON object");
+  if (!json.is_object()) return fail(ErrorCode::invalid_argument, source + ": not a JSON object");
   const Field root(json, source);
   if (const auto version = root["version"]; !version.missing()) {
     if (!version.json().is_string() || version.json().get<std::string>() != "1.0") {
@@ -119,21 +119,24 @@ Tokenizer::~Tokenizer() = default;
 Result<Tokenizer> Tokenizer::load(const std::filesystem::path& path) {
   const std::string source = path.string();
   std::error_code error;
-  if (std::filesystem::is_directory(path, error)) return fail(source + ": is a directory");
+  if (std::filesystem::is_directory(path, error))
+    return fail(ErrorCode::invalid_argument, source + ": is a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(source + ": cannot open");
+  if (!in)
+    return fail(std::filesystem::exists(path, error) ? ErrorCode::io : ErrorCode::not_found,
+                source + ": cannot open");
   std::string text;
   try {
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   } catch (const std::exception& e) {
-    return fail(source + ": cannot read: " + e.what());
+    return fail(ErrorCode::io, source + ": cannot read: " + e.what());
   }
-  if (in.bad()) return fail(source + ": cannot read");
+  if (in.bad()) return fail(ErrorCode::io, source + ": cannot read");
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text);
   } catch (const std::exception& e) {
-    return fail(source + ": not valid JSON: " + e.what());
+    return fail(ErrorCode::invalid_argument, source + ": not valid JSON: " + e.what());
   }
   return parse(json, source);
 }
@@ -144,13 +147,14 @@ Result<Tokenizer> Tokenizer::parse(const nlohmann::json& json, const std::string
     if (!impl) return impl.error();
     return Tokenizer(std::make_unique<Impl>(std::move(*impl)));
   } catch (const std::exception& e) {
-    return fail(source + ": " + e.what());
+    return fail(ErrorCode::invalid_argument, source + ": " + e.what());
   }
 }
 
 Result<std::vector<TokenId>> Tokenizer::encode(std::string_view text) const {
   if (auto offset = unicode::find_invalid_utf8(text)) {
-    return fail("encode: text is not valid UTF-8 at byte offset " + std::to_string(*offset));
+    return fail(ErrorCode::invalid_argument,
+                "encode: text is not valid UTF-8 at byte offset " + std::to_string(*offset));
   }
   try {
     std::vector<TokenId> ids;
@@ -160,13 +164,12 @@ Result<std::vector<TokenId>> Tokenizer::encode(std::string_view text) const {
         continue;
       }
       for (const std::string& word : impl_->pre_tokenizer.split(piece.text)) {
-        if (Status s = impl_->model->tokenize(word, ids); !s)
-          return fail("encode: " + s.error().message);
+        if (Status s = impl_->model->tokenize(word, ids); !s) return s.error().context("encode");
       }
     }
     return ids;
   } catch (const std::exception& e) {
-    return fail(std::string("encode: ") + e.what());
+    return fail(ErrorCode::internal, std::string("encode: ") + e.what());
   }
 }
 
@@ -179,13 +182,14 @@ Result<std::string> Tokenizer::decode(std::span<const TokenId> ids,
       const std::string* token = impl_->added.content(id);
       if (token == nullptr) token = impl_->model->vocab().token(id);
       if (token == nullptr) {
-        return fail("decode: id " + std::to_string(id) + " is not in the vocabulary (" +
-                    std::to_string(vocab_size()) + " tokens)");
+        return fail(ErrorCode::invalid_argument, "decode: id " + std::to_string(id) +
+                                                     " is not in the vocabulary (" +
+                                                     std::to_string(vocab_size()) + " tokens)");
       }
       if (skip_special_tokens && impl_->added.is_special(*token)) continue;
       tokens.push_back(*token);
     }
-    if (impl_->decoder == Decoder::kByteLevel) return decode_byte_level(tokens);
+    if (impl_->decoder == Decoder::byte_level) return decode_byte_level(tokens);
     std::string text;
     for (std::size_t i = 0; i < tokens.size(); ++i) {
       if (i > 0) text += ' ';
@@ -193,7 +197,7 @@ Result<std::string> Tokenizer::decode(std::span<const TokenId> ids,
     }
     return text;
   } catch (const std::exception& e) {
-    return fail(std::string("decode: ") + e.what());
+    return fail(ErrorCode::internal, std::string("decode: ") + e.what());
   }
 }
 

@@ -24,7 +24,8 @@ Field Field::operator[](std::size_t index) const {
 }
 
 Error Field::error(std::string_view what) const {
-  return fail(*source_ + ": field '" + path_ + "' " + std::string(what));
+  return fail(ErrorCode::invalid_argument,
+              *source_ + ": field '" + path_ + "' " + std::string(what));
 }
 
 Error Field::unsupported(std::string_view supported) const {

@@ -22,8 +22,9 @@ Status WordLevel::tokenize(std::string_view word, std::vector<TokenId>& ids) con
     ids.push_back(*unk);
     return Status::success();
   }
-  return fail("WordLevel: unk_token \"" + unk_token_ +
-              "\" is not in the vocabulary, so a word outside it cannot be encoded");
+  return fail(ErrorCode::invalid_argument,
+              "WordLevel: unk_token \"" + unk_token_ +
+                  "\" is not in the vocabulary, so a word outside it cannot be encoded");
 }
 
 }  // namespace recur

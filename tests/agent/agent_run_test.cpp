@@ -45,7 +45,7 @@ SessionResult drive(AgentRun& run, Backend& backend, const tools::Registry* regi
     const std::vector<TokenId> input(run.input().begin(), run.input().end());
     const SequenceChunk chunk{run.slot(), input};
     std::vector<float> logits;
-    EXPECT_TRUE(backend.forward({&chunk, 1}, LogitsFor::Last, logits).ok());
+    EXPECT_TRUE(backend.forward({&chunk, 1}, LogitsFor::last, logits).ok());
     calls = run.advance(logits);
   }
   return run.result();

@@ -85,6 +85,7 @@ TEST(Config, BadValuesNameTheField) {
     j[c.field] = c.value;
     auto r = parse_config(j, "bundle/config.json");
     ASSERT_FALSE(r.ok()) << c.field;
+    EXPECT_EQ(r.error().code, ErrorCode::invalid_argument) << c.field;
     EXPECT_NE(r.error().message.find(c.field), std::string::npos) << r.error().message;
     EXPECT_EQ(r.error().message.rfind("bundle/config.json", 0), 0u) << r.error().message;
   }
@@ -92,14 +93,17 @@ TEST(Config, BadValuesNameTheField) {
   j.erase("vocab_size");
   auto r = parse_config(j, "config.json");
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::invalid_argument);  // a malformed file, not a missing one
   EXPECT_NE(r.error().message.find("vocab_size"), std::string::npos);
 }
 
 TEST(Config, MalformedJsonNamesTheByte) {
   auto r = load_config(recur::testing::fixtures_dir() / "tokenizers" / "bpe" / "cases.json");
-  EXPECT_FALSE(r.ok());  // valid JSON, but an array, not a config
+  ASSERT_FALSE(r.ok());  // valid JSON, but an array, not a config
+  EXPECT_EQ(r.error().code, ErrorCode::invalid_argument);
   auto missing = load_config("/nonexistent/config.json");
   ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::not_found);
   EXPECT_NE(missing.error().message.find("/nonexistent/config.json"), std::string::npos);
 }
 

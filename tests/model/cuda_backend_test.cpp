@@ -44,9 +44,9 @@ std::vector<float> feed(Backend& be, const std::vector<TokenId>& tokens,
     const SequenceChunk chunk{*slot, std::span(tokens).subspan(start, end - start)};
     // Single tokens go through the decode graphs, longer pieces through passes.
     if (end - start == 1) {
-      EXPECT_TRUE(be.forward({&chunk, 1}, LogitsFor::Last, part).ok());
+      EXPECT_TRUE(be.forward({&chunk, 1}, LogitsFor::last, part).ok());
     } else {
-      auto s = be.forward({&chunk, 1}, LogitsFor::All, part);
+      auto s = be.forward({&chunk, 1}, LogitsFor::all, part);
       EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     }
     all.insert(all.end(), part.begin(), part.end());
@@ -239,7 +239,7 @@ TEST(CudaBackend, RefusesBadInputAndAnImpossibleCapacity) {
   auto slot = *be->allocate();
   std::vector<float> logits;
   SequenceChunk c{slot, bad};
-  EXPECT_FALSE(be->forward({&c, 1}, LogitsFor::Last, logits).ok());
+  EXPECT_FALSE(be->forward({&c, 1}, LogitsFor::last, logits).ok());
   auto huge = make_cuda_backend(model, 0, std::size_t{1} << 40);
   ASSERT_FALSE(huge.ok());
   EXPECT_NE(huge.error().message.find("room for"), std::string::npos) << huge.error().message;

@@ -54,7 +54,7 @@ Watched watch(Backend& be, const std::vector<SlotId>& crowd, std::mt19937& rng) 
     }
     if (crowd.empty()) chunks.push_back({*me, mine});
     std::vector<float> logits;
-    auto s = be.forward(chunks, LogitsFor::Last, logits);
+    auto s = be.forward(chunks, LogitsFor::last, logits);
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     const std::size_t V = kShape.vocab, row = crowd.empty() ? 0 : at;
     EXPECT_EQ(logits.size(), chunks.size() * V);
@@ -104,7 +104,7 @@ TEST(BatchInvariance, MixedCallsKeepChunkOrderForLogitsAndArgmax) {
   std::vector<SequenceChunk> ca, cb;
   for (int i = 0; i < 6; ++i) ca.push_back({a[i], tokens[i]}), cb.push_back({b[i], tokens[i]});
   std::vector<float> all, last;
-  ASSERT_TRUE(be->forward(ca, LogitsFor::All, all).ok());
+  ASSERT_TRUE(be->forward(ca, LogitsFor::all, all).ok());
   std::vector<TokenId> ids;
   ASSERT_TRUE(be->forward_argmax(cb, SIZE_MAX, ids).ok());
   const std::size_t V = kShape.vocab;

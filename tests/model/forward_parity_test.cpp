@@ -34,7 +34,7 @@ std::vector<float> run_pieces(Backend& be, const std::vector<TokenId>& tokens,
   for (std::size_t end : ends) {
     if (end <= start) continue;
     const SequenceChunk chunk{*slot, std::span(tokens).subspan(start, end - start)};
-    EXPECT_TRUE(be.forward({&chunk, 1}, LogitsFor::All, part).ok());
+    EXPECT_TRUE(be.forward({&chunk, 1}, LogitsFor::all, part).ok());
     all.insert(all.end(), part.begin(), part.end());
     start = end;
   }
@@ -130,19 +130,21 @@ TEST(ForwardPass, RefusesBadInputWithoutTouchingAnyState) {
 
   const TokenId bad_token[] = {1, 100000};
   SequenceChunk chunk{slot, bad_token};
-  auto s = be->forward({&chunk, 1}, LogitsFor::Last, logits);
+  auto s = be->forward({&chunk, 1}, LogitsFor::last, logits);
   ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::invalid_argument);
   EXPECT_NE(s.error().message.find("outside the vocabulary"), std::string::npos)
       << s.error().message;
 
   SequenceChunk twice[] = {{slot, good}, {slot, good}};
-  s = be->forward(twice, LogitsFor::Last, logits);
+  s = be->forward(twice, LogitsFor::last, logits);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("twice"), std::string::npos);
 
   SequenceChunk unallocated{slot + 7, good};
-  s = be->forward({&unallocated, 1}, LogitsFor::Last, logits);
+  s = be->forward({&unallocated, 1}, LogitsFor::last, logits);
   ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::invalid_argument);
   EXPECT_NE(s.error().message.find("not allocated"), std::string::npos);
 
   EXPECT_EQ(*be->read_state(slot), before);
@@ -166,6 +168,7 @@ TEST(StatePool, AFullPoolRefusesAllocationWithAClearError) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(be->allocate().ok());
   auto extra = be->allocate();
   ASSERT_FALSE(extra.ok());
+  EXPECT_EQ(extra.error().code, ErrorCode::resource_exhausted);
   EXPECT_NE(extra.error().message.find("full"), std::string::npos);
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
 #include <random>
 
 #include "model/safetensors.hpp"
@@ -26,6 +27,11 @@ std::string error_of(const std::string& bytes) {
   return f.ok() ? std::string() : f.error().message;
 }
 
+std::optional<ErrorCode> code_of(const std::string& bytes) {
+  auto f = SafetensorsFile::parse(std::as_bytes(std::span(bytes)), "t.safetensors");
+  return f.ok() ? std::nullopt : std::optional(f.error().code);
+}
+
 TEST(Safetensors, ReadsTensorsMetadataAndBytes) {
   const float values[] = {1.5f, -2.0f, 3.25f, 0.0f, 7.0f, 8.0f};
   std::string data(reinterpret_cast<const char*>(values), sizeof values);
@@ -38,7 +44,7 @@ TEST(Safetensors, ReadsTensorsMetadataAndBytes) {
   EXPECT_EQ(f->metadata().at("format"), "pt");
   const TensorView* b = f->find("b");
   ASSERT_NE(b, nullptr);
-  EXPECT_EQ(b->dtype, DType::F32);
+  EXPECT_EQ(b->dtype, DType::f32);
   EXPECT_EQ(b->shape, (std::vector<std::int64_t>{2, 2}));
   float got[4];
   std::memcpy(got, b->bytes.data(), 16);
@@ -114,6 +120,8 @@ TEST(Safetensors, DamagedFilesGiveErrorsNamingTheProblem) {
     const std::string message = error_of(d.bytes);
     EXPECT_NE(message.find(d.expected), std::string::npos) << d.name << ": got '" << message << "'";
     EXPECT_EQ(message.rfind("t.safetensors", 0), 0u) << d.name << ": " << message;
+    // The bytes need not come from recur: damage is malformed input, not lost data.
+    EXPECT_EQ(code_of(d.bytes), ErrorCode::invalid_argument) << d.name;
   }
 }
 
@@ -141,7 +149,20 @@ TEST(Safetensors, OpeningAMissingFileNamesIt) {
   TempDir dir;
   auto f = SafetensorsFile::open(dir / "nope.safetensors");
   ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().code, ErrorCode::not_found);
   EXPECT_NE(f.error().message.find("nope.safetensors"), std::string::npos);
+}
+
+TEST(Safetensors, ATruncatedFileIsInvalidInput) {
+  TempDir dir;
+  const auto original =
+      recur::testing::read_file(recur::testing::bundle_dir("tiny") / "model.safetensors");
+  dir.write("cut.safetensors", original.substr(0, original.size() - 100));
+  auto f = SafetensorsFile::open(dir / "cut.safetensors");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(f.error().message.rfind((dir / "cut.safetensors").string(), 0), 0u)
+      << f.error().message;
 }
 
 }  // namespace

@@ -90,6 +90,7 @@ TEST(Snapshot, RestoringIntoAnotherModelShapeIsAnErrorNamingBothShapes) {
   auto bytes = *snapshot_session(*tiny, a, sampler);
   auto s = restore_session(*wide, b, sampler, bytes);
   ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::invalid_argument);
   EXPECT_NE(s.error().message.find("hidden 32"), std::string::npos) << s.error().message;
   EXPECT_NE(s.error().message.find("hidden 40"), std::string::npos) << s.error().message;
 }
@@ -103,22 +104,29 @@ TEST(Snapshot, CorruptTruncatedOrForeignBytesAreRefused) {
   const auto good = *snapshot_session(*be, slot, sampler);
   const auto shape = be->model().state_shape();
 
+  // Damaged bytes are lost data; a snapshot of another format version is intact but unreadable.
   auto flipped = good;
   flipped[200] ^= 0x10;
   EXPECT_NE(decode_snapshot(flipped, shape).error().message.find("checksum"), std::string::npos);
+  EXPECT_EQ(decode_snapshot(flipped, shape).error().code, ErrorCode::data_loss);
 
   auto truncated = std::vector<std::uint8_t>(good.begin(), good.end() - 9);
-  EXPECT_FALSE(decode_snapshot(truncated, shape).ok());
+  ASSERT_FALSE(decode_snapshot(truncated, shape).ok());
+  EXPECT_EQ(decode_snapshot(truncated, shape).error().code, ErrorCode::data_loss);
 
   auto foreign = good;
   foreign[0] = 'X';
   EXPECT_NE(decode_snapshot(foreign, shape).error().message.find("magic"), std::string::npos);
+  EXPECT_EQ(decode_snapshot(foreign, shape).error().code, ErrorCode::data_loss);
 
   auto future = good;
   future[8] = 9;
   EXPECT_NE(decode_snapshot(future, shape).error().message.find("version"), std::string::npos);
+  EXPECT_EQ(decode_snapshot(future, shape).error().code, ErrorCode::failed_precondition);
 
-  EXPECT_FALSE(decode_snapshot(std::vector<std::uint8_t>(10, 0), shape).ok());
+  ASSERT_FALSE(decode_snapshot(std::vector<std::uint8_t>(10, 0), shape).ok());
+  EXPECT_EQ(decode_snapshot(std::vector<std::uint8_t>(10, 0), shape).error().code,
+            ErrorCode::data_loss);
   // A failed restore leaves the slot as it was.
   const auto before = *be->read_state(slot);
   EXPECT_FALSE(restore_session(*be, slot, sampler, flipped).ok());

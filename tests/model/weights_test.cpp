@@ -25,10 +25,13 @@ struct EditableBundle {
     config = nlohmann::json::parse(recur::testing::read_file(bundle_dir(name) / "config.json"));
   }
   std::string load_error() {
+    auto m = load();
+    return m.ok() ? std::string() : m.error().message;
+  }
+  Result<std::shared_ptr<const Model>> load() {
     dir.write("model.safetensors", recur::testing::safetensors_bytes(tensors));
     dir.write("config.json", config.dump());
-    auto m = Model::load(dir.path());
-    return m.ok() ? std::string() : m.error().message;
+    return Model::load(dir.path());
   }
 };
 
@@ -87,7 +90,7 @@ TEST(Weights, Bf16StaysBf16AndF16IsWidened) {
   auto f16 = Model::load(bundle_dir("f16"));
   ASSERT_TRUE(f16.ok());
   EXPECT_EQ((*f16)->weights().matrix_type, kernels::ElementType::f32);
-  auto forced = Model::load(bundle_dir("tiny"), WeightFormat::BF16);
+  auto forced = Model::load(bundle_dir("tiny"), WeightFormat::bf16);
   ASSERT_TRUE(forced.ok());
   EXPECT_EQ((*forced)->weights().lm_head.type, kernels::ElementType::bf16);
 }
@@ -96,7 +99,41 @@ TEST(Weights, ADirectoryWithoutABundleIsNamed) {
   TempDir dir;
   auto m = Model::load(dir.path());
   ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, ErrorCode::not_found);
   EXPECT_NE(m.error().message.find("config.json"), std::string::npos);
+}
+
+TEST(Weights, LoadingErrorsSayWhatKindOfFailureTheyAre) {
+  TempDir dir;
+  auto absent = Model::load(dir / "absent");
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.error().code, ErrorCode::not_found);
+  EXPECT_NE(absent.error().message.find("absent"), std::string::npos);
+
+  dir.write("config.json", "{\"hidden_size\": 32,");
+  auto malformed = Model::load(dir.path());
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_EQ(malformed.error().code, ErrorCode::invalid_argument);
+  EXPECT_NE(malformed.error().message.find("config.json"), std::string::npos);
+
+  dir.write("config.json", recur::testing::read_file(bundle_dir("tiny") / "config.json"));
+  auto no_tensors = Model::load(dir.path());
+  ASSERT_FALSE(no_tensors.ok());
+  EXPECT_EQ(no_tensors.error().code, ErrorCode::not_found);
+  EXPECT_NE(no_tensors.error().message.find("model.safetensors"), std::string::npos);
+
+  const auto tensors = recur::testing::read_file(bundle_dir("tiny") / "model.safetensors");
+  dir.write("model.safetensors", tensors.substr(0, tensors.size() / 2));
+  auto truncated = Model::load(dir.path());
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.error().code, ErrorCode::invalid_argument);
+  EXPECT_NE(truncated.error().message.find("model.safetensors"), std::string::npos);
+
+  EditableBundle b;
+  b.tensors.erase("backbone.norm_f.weight");
+  auto missing_tensor = b.load();
+  ASSERT_FALSE(missing_tensor.ok());
+  EXPECT_EQ(missing_tensor.error().code, ErrorCode::invalid_argument);
 }
 
 }  // namespace

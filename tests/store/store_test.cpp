@@ -1,5 +1,9 @@
 // The Store: key/value with atomic batches, paged prefix scans, prefix-scoped handles, append-only
 // logs, and one shared database per directory within a process.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -176,7 +180,100 @@ TEST(Store, MissingDirectoryWithoutCreateIsAClearError) {
   options.create_if_missing = false;
   auto s = Store::open(dir / "absent", options);
   ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::not_found);
   EXPECT_NE(s.error().message.find("absent"), std::string::npos) << s.error().message;
+  // An existing directory without a database is just as absent, and so is either to a reader.
+  std::filesystem::create_directories(dir / "empty");
+  auto empty = Store::open(dir / "empty", options);
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code, ErrorCode::not_found);
+  StoreOptions reader;
+  reader.read_only = true;
+  auto read = Store::open(dir / "absent", reader);
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().code, ErrorCode::not_found);
+}
+
+// Holds the database lock of `dir` from a child process, as a second recur process holding the
+// store would, until the returned descriptor is closed; then the child exits.
+struct LockHolder {
+  pid_t pid = -1;
+  int release_fd = -1;
+
+  explicit LockHolder(const std::filesystem::path& dir) {
+    int ready[2], release[2];
+    EXPECT_EQ(::pipe(ready), 0);
+    EXPECT_EQ(::pipe(release), 0);
+    const std::string lock_file = (dir / "LOCK").string();
+    pid = ::fork();
+    if (pid == 0) {
+      ::close(ready[0]);
+      ::close(release[1]);
+      const int fd = ::open(lock_file.c_str(), O_RDWR);
+      struct flock lock {};
+      lock.l_type = F_WRLCK;
+      lock.l_whence = SEEK_SET;
+      const char ok = fd >= 0 && ::fcntl(fd, F_SETLK, &lock) == 0 ? '1' : '0';
+      if (::write(ready[1], &ok, 1) != 1) ::_exit(1);
+      char c;
+      while (::read(release[0], &c, 1) > 0) {
+      }
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    ::close(release[0]);
+    release_fd = release[1];
+    char ok = '0';
+    EXPECT_EQ(::read(ready[0], &ok, 1), 1);
+    EXPECT_EQ(ok, '1') << "the child could not lock " << lock_file;
+    ::close(ready[0]);
+  }
+  ~LockHolder() {
+    ::close(release_fd);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+  }
+};
+
+TEST(Store, AStoreHeldByAnotherProcessIsUnavailableUntilItIsReleased) {
+  TempDir dir;
+  {
+    auto created = Store::open(dir / "db");
+    ASSERT_TRUE(created) << created.error().message;
+    ASSERT_TRUE(created->put("k", "v"));
+  }
+  {
+    LockHolder other(dir / "db");
+    auto held = Store::open(dir / "db");
+    ASSERT_FALSE(held);
+    EXPECT_EQ(held.error().code, ErrorCode::unavailable) << held.error().message;
+    EXPECT_NE(held.error().message.find((dir / "db").string()), std::string::npos)
+        << held.error().message;
+    // A reader takes no lock.
+    StoreOptions reader;
+    reader.read_only = true;
+    auto read = Store::open(dir / "db", reader);
+    ASSERT_TRUE(read) << read.error().message;
+    EXPECT_EQ(read->get("k")->value(), "v");
+  }
+  auto released = Store::open(dir / "db");
+  ASSERT_TRUE(released) << released.error().message;
+  EXPECT_EQ(released->get("k")->value(), "v");
+}
+
+TEST(Store, ADamagedDatabaseIsDataLoss) {
+  TempDir dir;
+  {
+    auto created = Store::open(dir / "db");
+    ASSERT_TRUE(created) << created.error().message;
+    ASSERT_TRUE(created->put("k", "v"));
+  }
+  dir.write("db/CURRENT", "not a manifest name");  // RocksDB wants one line ending in '\n'
+  auto damaged = Store::open(dir / "db");
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().code, ErrorCode::data_loss) << damaged.error().message;
+  EXPECT_NE(damaged.error().message.find((dir / "db").string()), std::string::npos)
+      << damaged.error().message;
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ inline agent::SessionResult run_alone(const LoadedBundle& b, const agent::Sessio
   std::vector<float> logits;
   while (r.ready()) {
     const SequenceChunk chunk{*slot, r.input()};
-    auto s = backend->forward({&chunk, 1}, LogitsFor::Last, logits);
+    auto s = backend->forward({&chunk, 1}, LogitsFor::last, logits);
     EXPECT_TRUE(s.ok()) << s.error().message;
     make_calls(r.advance(logits));
   }

@@ -39,8 +39,8 @@ Status read_seconds(const Json& config, const char* key, std::chrono::millisecon
   if (!config.contains(key)) return Status::success();
   const Json& v = config[key];
   if (!v.is_number() || v.get<double>() <= 0 || v.get<double>() > kMaxConfigSeconds)
-    return fail(std::string("code tool config: '") + key +
-                "' must be a number of seconds in (0, 3600]");
+    return fail(ErrorCode::invalid_argument, std::string("code tool config: '") + key +
+                                                 "' must be a number of seconds in (0, 3600]");
   out = seconds_to_millis(v.get<double>());
   return Status::success();
 }
@@ -52,8 +52,9 @@ Status read_integer(const Json& config, const char* key, std::uint64_t lo, std::
   const Json& v = config[key];
   bool integral = v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0);
   if (!integral || v.get<std::uint64_t>() < lo || v.get<std::uint64_t>() > hi)
-    return fail(std::string("code tool config: '") + key + "' must be an integer from " +
-                std::to_string(lo) + " to " + std::to_string(hi));
+    return fail(ErrorCode::invalid_argument, std::string("code tool config: '") + key +
+                                                 "' must be an integer from " + std::to_string(lo) +
+                                                 " to " + std::to_string(hi));
   out = static_cast<T>(v.get<std::uint64_t>());
   return Status::success();
 }
@@ -62,20 +63,23 @@ Status read_path(const Json& config, const char* key, std::string& out) {
   if (!config.contains(key)) return Status::success();
   const Json& v = config[key];
   if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>()[0] != '/')
-    return fail(std::string("code tool config: '") + key + "' must be an absolute path");
+    return fail(ErrorCode::invalid_argument,
+                std::string("code tool config: '") + key + "' must be an absolute path");
   out = v.get<std::string>();
   return Status::success();
 }
 
 Result<CodeConfig> parse_config(const Json& config) {
-  if (!config.is_object()) return fail("code tool config: must be a JSON object");
+  if (!config.is_object())
+    return fail(ErrorCode::invalid_argument, "code tool config: must be a JSON object");
   static const std::set<std::string> known = {
       "type",       "timeout_s", "max_timeout_s", "memory_bytes", "file_size_bytes", "disk_bytes",
       "open_files", "processes", "output_bytes",  "python",       "shell",           "work_root"};
   for (const auto& [key, value] : config.items())
-    if (known.count(key) == 0) return fail("code tool config: unknown field '" + key + "'");
+    if (known.count(key) == 0)
+      return fail(ErrorCode::invalid_argument, "code tool config: unknown field '" + key + "'");
   if (config.contains("type") && config["type"] != "code")
-    return fail("code tool config: 'type' must be \"code\"");
+    return fail(ErrorCode::invalid_argument, "code tool config: 'type' must be \"code\"");
   CodeConfig c;
   std::error_code ec;
   c.work_root = std::filesystem::temp_directory_path(ec);
@@ -98,9 +102,12 @@ Result<CodeConfig> parse_config(const Json& config) {
   if (s.ok()) s = read_path(config, "work_root", work_root);
   if (!s.ok()) return s.error();
   if (c.max_timeout < c.limits.wall)
-    return fail("code tool config: 'max_timeout_s' must not be below 'timeout_s'");
+    return fail(ErrorCode::invalid_argument,
+                "code tool config: 'max_timeout_s' must not be below 'timeout_s'");
   if (!std::filesystem::is_directory(work_root, ec))
-    return fail("code tool config: work_root '" + work_root + "' is not a directory");
+    return fail(
+        std::filesystem::exists(work_root, ec) ? ErrorCode::invalid_argument : ErrorCode::not_found,
+        "code tool config: work_root '" + work_root + "' is not a directory");
   c.work_root = work_root;
   c.limits.stdout_bytes = c.limits.stderr_bytes = output;
   return c;
@@ -240,14 +247,20 @@ class CodeTool : public Tool {
   }
 
   static Status write_files(WorkDir& dir, const Json& files, const std::string& main_file) {
-    if (!files.is_object()) return fail("files: must be an object of name: content");
-    if (files.size() > kMaxFiles) return fail("files: more than 64 files");
+    if (!files.is_object())
+      return fail(ErrorCode::invalid_argument, "files: must be an object of name: content");
+    if (files.size() > kMaxFiles)
+      return fail(ErrorCode::invalid_argument, "files: more than 64 files");
     std::size_t total = 0;
     for (const auto& [name, content] : files.items()) {
-      if (!content.is_string()) return fail("files: '" + name + "': content must be a string");
-      if (name == main_file) return fail("files: '" + name + "' is the name of the source file");
+      if (!content.is_string())
+        return fail(ErrorCode::invalid_argument, "files: '" + name + "': content must be a string");
+      if (name == main_file)
+        return fail(ErrorCode::invalid_argument,
+                    "files: '" + name + "' is the name of the source file");
       total += content.get_ref<const std::string&>().size();
-      if (total > kMaxFilesBytes) return fail("files: more than 8 MiB in all");
+      if (total > kMaxFilesBytes)
+        return fail(ErrorCode::invalid_argument, "files: more than 8 MiB in all");
       Status s = dir.write(name, content.get_ref<const std::string&>());
       if (!s.ok()) return s;
     }

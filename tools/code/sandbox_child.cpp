@@ -30,7 +30,7 @@ void report(Report what, std::int32_t value) {
 }
 
 [[noreturn]] void fail_setup(int error) {
-  report(Report::kSetupFailed, error);
+  report(Report::setup_failed, error);
   _exit(126);
 }
 
@@ -126,11 +126,11 @@ bool set_limit(int resource, rlim_t soft, rlim_t hard) {
       fail_setup(errno);
     if (getuid() == 0 || geteuid() == 0 || getgid() == 0) fail_setup(EPERM);
   }
-  report(Report::kUid, static_cast<std::int32_t>(getuid()));
-  report(Report::kGid, static_cast<std::int32_t>(getgid()));
+  report(Report::uid, static_cast<std::int32_t>(getuid()));
+  report(Report::gid, static_cast<std::int32_t>(getgid()));
   if (plan.runner_is_root) {
     // Process limits count per user namespace: in its own, this run counts only its processes.
-    report(Report::kUserNamespace, enter_user_namespace(plan) ? 1 : 0);
+    report(Report::user_namespace, enter_user_namespace(plan) ? 1 : 0);
   }
 
   bool limited = set_limit(RLIMIT_CPU, plan.cpu_seconds, plan.cpu_seconds + 1) &&
@@ -139,14 +139,14 @@ bool set_limit(int resource, rlim_t soft, rlim_t hard) {
                  set_limit(RLIMIT_NOFILE, plan.open_files, plan.open_files) &&
                  set_limit(RLIMIT_NPROC, plan.processes, plan.processes) &&
                  set_limit(RLIMIT_CORE, 0, 0) && set_limit(RLIMIT_MEMLOCK, 0, 0);
-  report(Report::kRlimits, limited ? 1 : 0);
+  report(Report::rlimits, limited ? 1 : 0);
   bool no_new_privileges = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
-  report(Report::kNoNewPrivileges, no_new_privileges ? 1 : 0);
-  report(Report::kSocketFilter, no_new_privileges && install_socket_filter() ? 1 : 0);
+  report(Report::no_new_privileges, no_new_privileges ? 1 : 0);
+  report(Report::socket_filter, no_new_privileges && install_socket_filter() ? 1 : 0);
   fcntl(kReportFd, F_SETFD, FD_CLOEXEC);
-  report(Report::kFdsClosed, 1);
+  report(Report::fds_closed, 1);
   execve(plan.argv[0], plan.argv, plan.envp);
-  report(Report::kExecErrno, errno);
+  report(Report::exec_errno, errno);
   _exit(127);
 }
 
@@ -205,7 +205,7 @@ bool set_up_mounts(const ChildPlan& plan, bool pid_namespace) {
   if (host_dir >= 0) close(host_dir);
   bool proc = pid_namespace &&
               mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0;
-  report(Report::kPrivateProc, proc ? 1 : 0);
+  report(Report::private_proc, proc ? 1 : 0);
 
   mount_attr read_only{};
   read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
@@ -218,7 +218,7 @@ bool set_up_mounts(const ChildPlan& plan, bool pid_namespace) {
     // /proc stays writable so the program can set up its own user namespace's maps.
     mount_setattr(AT_FDCWD, "/proc", 0, &writable, sizeof writable);
   }
-  report(Report::kReadOnlyRoot, locked ? 1 : 0);
+  report(Report::read_only_root, locked ? 1 : 0);
   return private_dir;
 }
 
@@ -226,9 +226,9 @@ bool set_up_mounts(const ChildPlan& plan, bool pid_namespace) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   bool pid_namespace = (namespaces & CLONE_NEWPID) != 0;
   bool mount_namespace = privileged && unshare(CLONE_NEWNS) == 0;
-  report(Report::kMountNamespace, mount_namespace ? 1 : 0);
+  report(Report::mount_namespace, mount_namespace ? 1 : 0);
   bool private_dir = mount_namespace && set_up_mounts(plan, pid_namespace);
-  report(Report::kPrivateWorkDir, private_dir ? 1 : 0);
+  report(Report::private_work_dir, private_dir ? 1 : 0);
   if (!private_dir && plan.runner_is_root) give_host_work_dir(plan);
   if (chdir(plan.work_dir) != 0) fail_setup(errno);
   if ((namespaces & CLONE_NEWUTS) != 0) sethostname("sandbox", 7);
@@ -252,8 +252,8 @@ bool set_up_mounts(const ChildPlan& plan, bool pid_namespace) {
   }
   long cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000L +
                 (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000L;
-  report(Report::kExitStatus, status);
-  report(Report::kCpuMillis, static_cast<std::int32_t>(cpu_ms));
+  report(Report::exit_status, status);
+  report(Report::cpu_millis, static_cast<std::int32_t>(cpu_ms));
   _exit(0);
 }
 
@@ -349,7 +349,7 @@ void wait_for_init(const ChildPlan& plan, pid_t init) {
       left.tv_nsec += 1'000'000'000L;
     }
     if (left.tv_sec < 0) {
-      report(Report::kTimedOut, 1);
+      report(Report::timed_out, 1);
       kill(init, SIGKILL);
       return;
     }
@@ -363,8 +363,8 @@ void run_keeper(const ChildPlan& plan) {
   take_descriptors(plan);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != plan.runner_pid) _exit(125);
   hide_runner_arguments();
-  report(Report::kSession, setsid() >= 0 ? 1 : 0);
-  report(Report::kSubreaper, prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 1 : 0);
+  report(Report::session, setsid() >= 0 ? 1 : 0);
+  report(Report::subreaper, prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 1 : 0);
   // Keeper and init are copies of the runner's memory: no process of the run may read them.
   prctl(PR_SET_DUMPABLE, 0);
   struct sigaction default_action {};
@@ -379,15 +379,15 @@ void run_keeper(const ChildPlan& plan) {
   bool privileged = plan.runner_is_root;
   if (!privileged && enter_user_namespace(plan)) {
     privileged = true;
-    report(Report::kUserNamespace, 1);
+    report(Report::user_namespace, 1);
   }
   const struct {
     int flag;
     Report what;
-  } spaces[] = {{CLONE_NEWNET, Report::kNetworkNamespace},
-                {CLONE_NEWIPC, Report::kIpcNamespace},
-                {CLONE_NEWUTS, Report::kUtsNamespace},
-                {CLONE_NEWPID, Report::kPidNamespace}};
+  } spaces[] = {{CLONE_NEWNET, Report::network_namespace},
+                {CLONE_NEWIPC, Report::ipc_namespace},
+                {CLONE_NEWUTS, Report::uts_namespace},
+                {CLONE_NEWPID, Report::pid_namespace}};
   int namespaces = 0;
   for (const auto& space : spaces) {
     bool ok = privileged && unshare(space.flag) == 0;

@@ -13,28 +13,28 @@
 namespace recur::tools::sandbox {
 
 enum class Report : std::int32_t {
-  kSession = 1,
-  kSubreaper,
-  kUserNamespace,
-  kPidNamespace,
-  kNetworkNamespace,
-  kMountNamespace,
-  kIpcNamespace,
-  kUtsNamespace,
-  kReadOnlyRoot,
-  kPrivateWorkDir,
-  kPrivateProc,
-  kNoNewPrivileges,
-  kSocketFilter,
-  kRlimits,
-  kFdsClosed,
-  kUid,
-  kGid,
-  kExitStatus,   // raw wait status of the program
-  kCpuMillis,    // user + system time of the program
-  kTimedOut,     // the keeper hit the wall-clock limit
-  kExecErrno,    // execve failed with this errno
-  kSetupFailed,  // a protection that must hold could not be applied (value: errno)
+  session = 1,
+  subreaper,
+  user_namespace,
+  pid_namespace,
+  network_namespace,
+  mount_namespace,
+  ipc_namespace,
+  uts_namespace,
+  read_only_root,
+  private_work_dir,
+  private_proc,
+  no_new_privileges,
+  socket_filter,
+  rlimits,
+  fds_closed,
+  uid,
+  gid,
+  exit_status,   // raw wait status of the program
+  cpu_millis,    // user + system time of the program
+  timed_out,     // the keeper hit the wall-clock limit
+  exec_errno,    // execve failed with this errno
+  setup_failed,  // a protection that must hold could not be applied (value: errno)
 };
 
 struct Record {

@@ -50,23 +50,30 @@ class Fd {
   int fd_ = -1;
 };
 
+// A failed system call: resource_exhausted when a limit on descriptors, processes or memory was
+// hit, else io.
+Error syscall_error(const char* call, int error) {
+  const bool exhausted = error == EMFILE || error == ENFILE || error == ENOMEM || error == EAGAIN;
+  return fail(exhausted ? ErrorCode::resource_exhausted : ErrorCode::io,
+              std::string("sandbox: ") + call + ": " + std::strerror(error));
+}
+
 Result<std::pair<Fd, Fd>> make_pipe() {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0)
-    return fail(std::string("sandbox: pipe: ") + std::strerror(errno));
+  if (pipe2(fds, O_CLOEXEC) != 0) return syscall_error("pipe", errno);
   return std::make_pair(Fd(fds[0]), Fd(fds[1]));
 }
 
 Result<Fd> make_stdin(const std::string& data) {
   Fd fd(memfd_create("stdin", MFD_CLOEXEC));
-  if (!fd.open()) return fail(std::string("sandbox: memfd_create: ") + std::strerror(errno));
+  if (!fd.open()) return syscall_error("memfd_create", errno);
   for (std::size_t done = 0; done < data.size();) {
     ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(std::string("sandbox: writing stdin: ") + std::strerror(errno));
+    if (n <= 0) return syscall_error("writing stdin", n < 0 ? errno : EIO);
     done += static_cast<std::size_t>(n);
   }
-  if (::lseek(fd.get(), 0, SEEK_SET) != 0) return fail("sandbox: rewinding stdin");
+  if (::lseek(fd.get(), 0, SEEK_SET) != 0) return syscall_error("rewinding stdin", errno);
   return fd;
 }
 
@@ -110,21 +117,21 @@ void read_capture(Capture& capture) {
 
 // The protections that a record switches on, one flag each.
 constexpr std::pair<Report, bool Protections::*> kFlags[] = {
-    {Report::kSession, &Protections::own_session},
-    {Report::kSubreaper, &Protections::subreaper},
-    {Report::kUserNamespace, &Protections::user_namespace},
-    {Report::kPidNamespace, &Protections::pid_namespace},
-    {Report::kNetworkNamespace, &Protections::network_namespace},
-    {Report::kMountNamespace, &Protections::mount_namespace},
-    {Report::kIpcNamespace, &Protections::ipc_namespace},
-    {Report::kUtsNamespace, &Protections::uts_namespace},
-    {Report::kReadOnlyRoot, &Protections::read_only_root},
-    {Report::kPrivateWorkDir, &Protections::private_work_dir},
-    {Report::kPrivateProc, &Protections::private_proc},
-    {Report::kNoNewPrivileges, &Protections::no_new_privileges},
-    {Report::kSocketFilter, &Protections::socket_filter},
-    {Report::kRlimits, &Protections::rlimits},
-    {Report::kFdsClosed, &Protections::inherited_fds_closed},
+    {Report::session, &Protections::own_session},
+    {Report::subreaper, &Protections::subreaper},
+    {Report::user_namespace, &Protections::user_namespace},
+    {Report::pid_namespace, &Protections::pid_namespace},
+    {Report::network_namespace, &Protections::network_namespace},
+    {Report::mount_namespace, &Protections::mount_namespace},
+    {Report::ipc_namespace, &Protections::ipc_namespace},
+    {Report::uts_namespace, &Protections::uts_namespace},
+    {Report::read_only_root, &Protections::read_only_root},
+    {Report::private_work_dir, &Protections::private_work_dir},
+    {Report::private_proc, &Protections::private_proc},
+    {Report::no_new_privileges, &Protections::no_new_privileges},
+    {Report::socket_filter, &Protections::socket_filter},
+    {Report::rlimits, &Protections::rlimits},
+    {Report::fds_closed, &Protections::inherited_fds_closed},
 };
 
 // What the children reported, gathered.
@@ -143,26 +150,26 @@ void apply(const Record& record, ProcessOutcome& outcome, Reports& reports) {
       return;
     }
   switch (record.what) {
-    case Report::kUid:
+    case Report::uid:
       outcome.protections.uid = record.value;
       break;
-    case Report::kGid:
+    case Report::gid:
       outcome.protections.gid = record.value;
       break;
-    case Report::kExitStatus:
+    case Report::exit_status:
       reports.exited = true;
       reports.status = record.value;
       break;
-    case Report::kCpuMillis:
+    case Report::cpu_millis:
       outcome.cpu = std::chrono::milliseconds(record.value);
       break;
-    case Report::kTimedOut:
+    case Report::timed_out:
       outcome.timed_out = true;
       break;
-    case Report::kExecErrno:
+    case Report::exec_errno:
       reports.exec_errno = record.value;
       break;
-    case Report::kSetupFailed:
+    case Report::setup_failed:
       reports.setup_errno = record.value;
       break;
     default:
@@ -201,7 +208,7 @@ std::string signal_name(int signal) {
 
 Result<ProcessOutcome> run_sandboxed(const ProcessSpec& spec) {
   if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/')
-    return fail("sandbox: argv[0] must be an absolute path");
+    return fail(ErrorCode::invalid_argument, "sandbox: argv[0] must be an absolute path");
   const ProcessLimits& limits = spec.limits;
   bool root = ::geteuid() == 0;
   uid_t uid = root ? kNobody : ::getuid();
@@ -250,7 +257,7 @@ Result<ProcessOutcome> run_sandboxed(const ProcessSpec& spec) {
 
   auto start = Clock::now();
   pid_t keeper = ::fork();
-  if (keeper < 0) return fail(std::string("sandbox: fork: ") + std::strerror(errno));
+  if (keeper < 0) return syscall_error("fork", errno);
   if (keeper == 0) sandbox::run_keeper(plan);
   out->second.reset();
   err->second.reset();

@@ -57,8 +57,8 @@ std::string check_work_file_name(std::string_view name) {
 Result<WorkDir> WorkDir::create(const std::filesystem::path& root) {
   std::string pattern = (root / "recur-code-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr)
-    return fail("code: cannot create a work directory in " + root.string() + ": " +
-                std::strerror(errno));
+    return fail(ErrorCode::io, "code: cannot create a work directory in " + root.string() + ": " +
+                                   std::strerror(errno));
   ::chmod(pattern.c_str(), 0700);
   return WorkDir(std::filesystem::path(pattern));
 }
@@ -80,7 +80,8 @@ WorkDir::~WorkDir() {
 
 Status WorkDir::write(std::string_view name, std::string_view content) {
   std::string problem = check_work_file_name(name);
-  if (!problem.empty()) return fail("files: '" + std::string(name) + "': " + problem);
+  if (!problem.empty())
+    return fail(ErrorCode::invalid_argument, "files: '" + std::string(name) + "': " + problem);
   auto parts = components(name);
   std::string relative;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -88,17 +89,18 @@ Status WorkDir::write(std::string_view name, std::string_view content) {
     if (std::find(entries_.begin(), entries_.end(), relative) != entries_.end()) continue;
     if (std::find(entries_.begin(), entries_.end(), relative.substr(0, relative.size() - 1)) !=
         entries_.end())
-      return fail("files: '" + std::string(name) + "': a file has the name of its directory");
+      return fail(ErrorCode::invalid_argument,
+                  "files: '" + std::string(name) + "': a file has the name of its directory");
     if (::mkdir((path_ / relative).c_str(), 0700) != 0)
-      return fail("files: '" + std::string(name) + "': " + std::strerror(errno));
+      return fail(ErrorCode::io, "files: '" + std::string(name) + "': " + std::strerror(errno));
     entries_.push_back(relative);
   }
   std::string file(name);
   if (std::find(entries_.begin(), entries_.end(), file + "/") != entries_.end())
-    return fail("files: '" + file + "': already a directory");
+    return fail(ErrorCode::invalid_argument, "files: '" + file + "': already a directory");
   int fd =
       ::open((path_ / file).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return fail("files: '" + file + "': " + std::strerror(errno));
+  if (fd < 0) return fail(ErrorCode::io, "files: '" + file + "': " + std::strerror(errno));
   bool ok = true;
   for (std::size_t done = 0; ok && done < content.size();) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
@@ -107,7 +109,7 @@ Status WorkDir::write(std::string_view name, std::string_view content) {
     if (ok) done += static_cast<std::size_t>(n);
   }
   ::close(fd);
-  if (!ok) return fail("files: '" + file + "': write failed");
+  if (!ok) return fail(ErrorCode::io, "files: '" + file + "': write failed");
   entries_.push_back(file);
   return Status::success();
 }

@@ -98,9 +98,11 @@ class Converter {
 
   Status convert(int index, Json& out, int depth) {
     if (depth > kMaxJsonDepth)
-      return fail(path_ + ": nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      return fail(ErrorCode::invalid_argument,
+                  path_ + ": nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     if (++elements_ > kMaxJsonElements)
-      return fail(path_ + ": more than " + std::to_string(kMaxJsonElements) + " values");
+      return fail(ErrorCode::invalid_argument,
+                  path_ + ": more than " + std::to_string(kMaxJsonElements) + " values");
     switch (lua_type(L_, index)) {
       case LUA_TNIL:
         out = nullptr;
@@ -113,13 +115,15 @@ class Converter {
           out = static_cast<std::int64_t>(lua_tointeger(L_, index));
           return Status::success();
         }
-        if (!std::isfinite(lua_tonumber(L_, index))) return fail(path_ + ": number is not finite");
+        if (!std::isfinite(lua_tonumber(L_, index)))
+          return fail(ErrorCode::invalid_argument, path_ + ": number is not finite");
         out = static_cast<double>(lua_tonumber(L_, index));
         return Status::success();
       case LUA_TSTRING: {
         std::size_t n = 0;
         const char* s = lua_tolstring(L_, index, &n);
-        if (!valid_utf8(s, n)) return fail(path_ + ": string is not valid UTF-8");
+        if (!valid_utf8(s, n))
+          return fail(ErrorCode::invalid_argument, path_ + ": string is not valid UTF-8");
         out = std::string(s, n);
         return Status::success();
       }
@@ -134,14 +138,15 @@ class Converter {
       default:
         break;
     }
-    return fail(path_ + ": a " + luaL_typename(L_, index) + " cannot be converted to JSON");
+    return fail(ErrorCode::invalid_argument,
+                path_ + ": a " + luaL_typename(L_, index) + " cannot be converted to JSON");
   }
 
  private:
   Status convert_table(int index, Json& out, int depth) {
     const void* id = lua_topointer(L_, index);
     if (std::find(open_.begin(), open_.end(), id) != open_.end())
-      return fail(path_ + ": table contains a cycle");
+      return fail(ErrorCode::invalid_argument, path_ + ": table contains a cycle");
     luaL_checkstack(L_, 4, "JSON conversion");
     open_.push_back(id);
     Status status = convert_open_table(index, out, depth);
@@ -165,7 +170,8 @@ class Converter {
         if (lua_isinteger(L_, -1))
           key = std::string("integer ") + std::to_string(lua_tointeger(L_, -1));
         lua_pop(L_, 1);
-        return fail(path_ + ": table key (" + key + ") is neither a string nor a positive integer");
+        return fail(ErrorCode::invalid_argument,
+                    path_ + ": table key (" + key + ") is neither a string nor a positive integer");
       }
     }
     bool marked = false;
@@ -175,7 +181,7 @@ class Converter {
       lua_pop(L_, 2);
     }
     if (strings != 0 && strings != count)
-      return fail(path_ + ": table mixes integer and string keys");
+      return fail(ErrorCode::invalid_argument, path_ + ": table mixes integer and string keys");
     if (strings == 0 && (count > 0 || marked))
       return convert_array(index, out, depth, count, largest);
     return convert_object(index, out, depth);
@@ -183,8 +189,9 @@ class Converter {
 
   Status convert_array(int index, Json& out, int depth, std::size_t count, lua_Integer largest) {
     if (static_cast<std::size_t>(largest) != count)
-      return fail(path_ + ": array has holes (largest index " + std::to_string(largest) + ", " +
-                  std::to_string(count) + " elements)");
+      return fail(ErrorCode::invalid_argument, path_ + ": array has holes (largest index " +
+                                                   std::to_string(largest) + ", " +
+                                                   std::to_string(count) + " elements)");
     out = Json::array();
     std::size_t base = path_.size();
     for (std::size_t i = 0; i < count; ++i) {
@@ -211,7 +218,7 @@ class Converter {
       const char* key = lua_tolstring(L_, -2, &n);
       if (!valid_utf8(key, n)) {
         lua_pop(L_, 2);
-        return fail(path_ + ": table key is not valid UTF-8");
+        return fail(ErrorCode::invalid_argument, path_ + ": table key is not valid UTF-8");
       }
       std::string name(key, n);
       path_ += std::string(".") + name;

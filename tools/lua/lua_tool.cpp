@@ -29,7 +29,8 @@ Status run_declaration(LuaSandbox& sandbox, const std::string& source, const std
   if (!status.ok()) return status;
   if (lua_type(sandbox.state(), -1) != LUA_TTABLE) {
     lua_pop(sandbox.state(), 1);
-    return fail(chunk + ": must return a table with name, description, inputSchema and handler");
+    return fail(ErrorCode::invalid_argument,
+                chunk + ": must return a table with name, description, inputSchema and handler");
   }
   return Status::success();
 }
@@ -43,8 +44,9 @@ Status check_fields(lua_State* L, const std::string& chunk) {
     if (lua_type(L, -1) != LUA_TSTRING || known.count(lua_tostring(L, -1)) == 0) {
       std::string key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1);
       lua_pop(L, 1);
-      return fail(chunk + ": unknown declaration field '" + key +
-                  "' (expected name, description, inputSchema, handler)");
+      return fail(ErrorCode::invalid_argument,
+                  chunk + ": unknown declaration field '" + key +
+                      "' (expected name, description, inputSchema, handler)");
     }
   }
   return Status::success();
@@ -57,7 +59,7 @@ Result<std::string> string_field(LuaSandbox& sandbox, const char* key, const std
   lua_State* L = sandbox.state();
   if (lua_type(L, -1) != LUA_TSTRING) {
     lua_pop(L, 1);
-    return fail(chunk + ": field '" + key + "' must be a string");
+    return fail(ErrorCode::invalid_argument, chunk + ": field '" + key + "' must be a string");
   }
   std::string value = lua_tostring(L, -1);
   lua_pop(L, 1);
@@ -72,23 +74,28 @@ Result<ToolDescription> read_declaration(LuaSandbox& sandbox, const std::string&
   auto name = string_field(sandbox, "name", chunk);
   if (!name.ok()) return name.error();
   if (!valid_tool_name(*name))
-    return fail(chunk + ": name '" + *name + "' must be 1-64 characters of a-z, 0-9, _ and -");
+    return fail(ErrorCode::invalid_argument,
+                chunk + ": name '" + *name + "' must be 1-64 characters of a-z, 0-9, _ and -");
   auto text = string_field(sandbox, "description", chunk);
   if (!text.ok()) return text.error();
-  if (unicode::find_invalid_utf8(*text)) return fail(chunk + ": description is not valid UTF-8");
+  if (unicode::find_invalid_utf8(*text))
+    return fail(ErrorCode::invalid_argument, chunk + ": description is not valid UTF-8");
   status = sandbox.get_field(-1, "handler");
   if (!status.ok()) return status.error();
   bool callable = lua_type(L, -1) == LUA_TFUNCTION;
   lua_pop(L, 1);
-  if (!callable) return fail(chunk + ": field 'handler' must be a function");
+  if (!callable)
+    return fail(ErrorCode::invalid_argument, chunk + ": field 'handler' must be a function");
   status = sandbox.get_field(-1, "inputSchema");
   if (!status.ok()) return status.error();
   bool table = lua_type(L, -1) == LUA_TTABLE;
   auto schema = table ? sandbox.to_json(-1, "inputSchema") : Result<Json>(Json());
   lua_pop(L, 1);
-  if (!table) return fail(chunk + ": field 'inputSchema' must be a table");
-  if (!schema.ok()) return fail(chunk + ": " + schema.error().message);
-  if (!schema->is_object()) return fail(chunk + ": inputSchema must be a JSON object");
+  if (!table)
+    return fail(ErrorCode::invalid_argument, chunk + ": field 'inputSchema' must be a table");
+  if (!schema.ok()) return schema.error().context(chunk);
+  if (!schema->is_object())
+    return fail(ErrorCode::invalid_argument, chunk + ": inputSchema must be a JSON object");
   description.name = std::move(*name);
   description.description = std::move(*text);
   description.input_schema = std::move(*schema);
@@ -101,12 +108,15 @@ Result<std::unique_ptr<LuaTool>> LuaTool::load(const std::filesystem::path& path
                                                const LuaLimits& limits) {
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
-  if (ec) return fail(path.string() + ": cannot read: " + ec.message());
+  if (ec)
+    return fail(ec == std::errc::no_such_file_or_directory ? ErrorCode::not_found : ErrorCode::io,
+                path.string() + ": cannot read: " + ec.message());
   if (size > kMaxScriptBytes)
-    return fail(path.string() + ": larger than " + std::to_string(kMaxScriptBytes) + " bytes");
+    return fail(ErrorCode::invalid_argument,
+                path.string() + ": larger than " + std::to_string(kMaxScriptBytes) + " bytes");
   std::ifstream in(path, std::ios::binary);
   std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) return fail(path.string() + ": cannot read");
+  if (!in.good() && !in.eof()) return fail(ErrorCode::io, path.string() + ": cannot read");
   return from_source(std::move(source), path.filename().string(), limits);
 }
 
@@ -122,7 +132,7 @@ Result<std::unique_ptr<LuaTool>> LuaTool::from_source(std::string source, std::s
     return std::unique_ptr<LuaTool>(
         new LuaTool(std::move(source), std::move(chunk_name), limits, std::move(*description)));
   } catch (const std::exception& e) {
-    return fail(chunk_name + ": " + e.what());
+    return fail(ErrorCode::internal, chunk_name + ": " + e.what());
   }
 }
 
@@ -155,7 +165,8 @@ ToolResult LuaTool::run_handler(const Json& arguments, const CallContext& contex
   Status status = run_declaration(box, source_, chunk_name_);
   if (status.ok()) status = box.get_field(-1, "handler");
   if (status.ok() && lua_type(L, -1) != LUA_TFUNCTION)
-    status = fail(chunk_name_ + ": field 'handler' must be a function");
+    status =
+        fail(ErrorCode::invalid_argument, chunk_name_ + ": field 'handler' must be a function");
   if (status.ok()) status = box.push(arguments);
   if (status.ok()) status = box.call(1, 2);
   if (!status.ok()) return ToolResult::error(name + ": " + status.error().message);

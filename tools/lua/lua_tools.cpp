@@ -19,8 +19,9 @@ Status read_limit(const Json& config, const char* key, std::uint64_t lo, std::ui
   bool integral =
       value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0);
   if (!integral || value.get<std::uint64_t>() < lo || value.get<std::uint64_t>() > hi)
-    return fail(std::string("lua tools config: '") + key + "' must be an integer from " +
-                std::to_string(lo) + " to " + std::to_string(hi));
+    return fail(ErrorCode::invalid_argument, std::string("lua tools config: '") + key +
+                                                 "' must be an integer from " + std::to_string(lo) +
+                                                 " to " + std::to_string(hi));
   out = value.get<std::uint64_t>();
   return Status::success();
 }
@@ -28,15 +29,17 @@ Status read_limit(const Json& config, const char* key, std::uint64_t lo, std::ui
 }  // namespace
 
 Result<LuaLimits> lua_limits_from_config(const Json& config) {
-  if (!config.is_object()) return fail("lua tools config: must be a JSON object");
+  if (!config.is_object())
+    return fail(ErrorCode::invalid_argument, "lua tools config: must be a JSON object");
   static const std::set<std::string> known = {"type", "dir", "memory_bytes", "instructions",
                                               "timeout_ms"};
   for (const auto& [key, value] : config.items())
     if (known.count(key) == 0)
-      return fail("lua tools config: unknown field '" + key +
-                  "' (expected type, dir, memory_bytes, instructions, timeout_ms)");
+      return fail(ErrorCode::invalid_argument,
+                  "lua tools config: unknown field '" + key +
+                      "' (expected type, dir, memory_bytes, instructions, timeout_ms)");
   if (config.contains("type") && config["type"] != "lua")
-    return fail("lua tools config: 'type' must be \"lua\"");
+    return fail(ErrorCode::invalid_argument, "lua tools config: 'type' must be \"lua\"");
   LuaLimits limits;
   std::uint64_t memory = limits.memory_bytes, instructions = limits.instructions,
                 timeout = static_cast<std::uint64_t>(limits.timeout.count());
@@ -56,16 +59,21 @@ Result<std::vector<std::unique_ptr<Tool>>> make_lua_tools(const Json& config,
   auto limits = lua_limits_from_config(config);
   if (!limits.ok()) return limits.error();
   if (!config.contains("dir") || !config["dir"].is_string())
-    return fail("lua tools config: 'dir' must be a string (a directory of .lua files)");
+    return fail(ErrorCode::invalid_argument,
+                "lua tools config: 'dir' must be a string (a directory of .lua files)");
   std::filesystem::path dir = config["dir"].get<std::string>();
   if (dir.is_relative()) dir = base_dir / dir;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
-    return fail("lua tools config: dir '" + dir.string() + "' is not a directory");
+    return fail(
+        std::filesystem::exists(dir, ec) ? ErrorCode::invalid_argument : ErrorCode::not_found,
+        "lua tools config: dir '" + dir.string() + "' is not a directory");
   std::vector<std::filesystem::path> scripts;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
     if (it->path().extension() == ".lua" && it->is_regular_file(ec)) scripts.push_back(it->path());
-  if (ec) return fail("lua tools config: cannot list '" + dir.string() + "': " + ec.message());
+  if (ec)
+    return fail(ErrorCode::io,
+                "lua tools config: cannot list '" + dir.string() + "': " + ec.message());
   std::sort(scripts.begin(), scripts.end());
 
   std::vector<std::unique_ptr<Tool>> tools;
@@ -75,8 +83,8 @@ Result<std::vector<std::unique_ptr<Tool>>> make_lua_tools(const Json& config,
     if (!tool.ok()) return tool.error();
     const std::string& name = (*tool)->description().name;
     if (!names.insert(name).second)
-      return fail(script.string() + ": a tool named '" + name + "' is already declared in " +
-                  dir.string());
+      return fail(ErrorCode::already_exists, script.string() + ": a tool named '" + name +
+                                                 "' is already declared in " + dir.string());
     tools.push_back(std::move(*tool));
   }
   return tools;

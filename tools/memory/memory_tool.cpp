@@ -35,23 +35,27 @@ const std::vector<OpFields>& op_fields() {
 Status check_fields(const Json& args, const std::string& op) {
   auto it = std::find_if(op_fields().begin(), op_fields().end(),
                          [&](const OpFields& f) { return f.op == op; });
-  if (it == op_fields().end()) return fail("arguments.op: unknown op '" + op + "'");
+  if (it == op_fields().end())
+    return fail(ErrorCode::invalid_argument, "arguments.op: unknown op '" + op + "'");
   for (auto field : it->required)
     if (!args.contains(field))
-      return fail("arguments." + std::string(field) + ": is required by op " + op);
+      return fail(ErrorCode::invalid_argument,
+                  "arguments." + std::string(field) + ": is required by op " + op);
   for (const auto& [name, unused] : args.items()) {
     if (name == "op") continue;
     bool known = std::find(it->required.begin(), it->required.end(), name) != it->required.end() ||
                  std::find(it->optional.begin(), it->optional.end(), name) != it->optional.end();
-    if (!known) return fail("arguments." + name + ": is not used by op " + op);
+    if (!known)
+      return fail(ErrorCode::invalid_argument, "arguments." + name + ": is not used by op " + op);
   }
   return {};
 }
 
 Status check_size(const std::string& field, const std::string& text, std::size_t limit) {
   if (text.size() <= limit) return {};
-  return fail("arguments." + field + ": is " + std::to_string(text.size()) +
-              " bytes, the limit is " + std::to_string(limit));
+  return fail(ErrorCode::invalid_argument, "arguments." + field + ": is " +
+                                               std::to_string(text.size()) +
+                                               " bytes, the limit is " + std::to_string(limit));
 }
 
 std::string dump(const Json& value) {
@@ -61,13 +65,15 @@ std::string dump(const Json& value) {
 Result<std::vector<float>> read_vector(const Json& args) {
   const Json& v = args.at("vector");
   if (!v.is_array() || v.empty())
-    return fail("arguments.vector: must be a non-empty array of numbers");
+    return fail(ErrorCode::invalid_argument,
+                "arguments.vector: must be a non-empty array of numbers");
   std::vector<float> out;
   out.reserve(v.size());
   for (std::size_t i = 0; i < v.size(); ++i) {
     float x = v[i].is_number() ? static_cast<float>(v[i].get<double>()) : NAN;
     if (!std::isfinite(x))
-      return fail("arguments.vector[" + std::to_string(i) + "]: must be a finite 32-bit float");
+      return fail(ErrorCode::invalid_argument,
+                  "arguments.vector[" + std::to_string(i) + "]: must be a finite 32-bit float");
     out.push_back(x);
   }
   return out;
@@ -146,7 +152,7 @@ class MemoryTool final : public Tool {
   Result<std::string> key(const Json& args) const {
     const Json& k = args.at("key");
     if (!k.is_string() || k.get_ref<const std::string&>().empty())
-      return fail("arguments.key: must be a non-empty string");
+      return fail(ErrorCode::invalid_argument, "arguments.key: must be a non-empty string");
     std::string key = k.get<std::string>();
     if (Status s = check_size("key", key, config_.limits.max_key_bytes); !s) return s.error();
     return key;
@@ -260,7 +266,7 @@ class MemoryTool final : public Tool {
     auto vector = read_vector(args);
     if (!vector) return ToolResult::error(vector.error().message);
     auto added = vectors_->add(scope, id, *vector);
-    if (!added) return ToolResult::error(prefixed(added.error()));
+    if (!added) return ToolResult::error(vector_error(added.error()));
     return ToolResult::json({{"id", id}, {"dims", added->dims}, {"count", added->count}});
   }
 
@@ -272,15 +278,16 @@ class MemoryTool final : public Tool {
       return ToolResult::error("arguments.k: must be between 1 and " +
                                std::to_string(config_.limits.max_k));
     auto found = vectors_->search(scope, *vector, k, args.value("exact", false));
-    if (!found) return ToolResult::error(prefixed(found.error()));
+    if (!found) return ToolResult::error(vector_error(found.error()));
     Json matches = Json::array();
     for (const auto& m : found->matches) matches.push_back({{"id", m.id}, {"score", m.score}});
     return ToolResult::json({{"matches", std::move(matches)}, {"exact", found->exhaustive}});
   }
 
-  // VectorMemory's argument errors start "vector: "; they concern arguments.vector.
-  static std::string prefixed(const Error& e) {
-    return e.message.rfind("vector: ", 0) == 0 ? "arguments." + e.message : e.message;
+  // The text of a VectorMemory error: its invalid_argument errors concern arguments.vector (their
+  // messages start "vector: "); every other code is a failure of the store.
+  static std::string vector_error(const Error& e) {
+    return e.code == ErrorCode::invalid_argument ? "arguments." + e.message : e.message;
   }
 
   MemoryToolConfig config_;

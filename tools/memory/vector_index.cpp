@@ -50,14 +50,17 @@ void VectorIndex::set_ef_search(std::size_t ef) {
 
 Status VectorIndex::check(std::span<const float> vector) const {
   if (vector.size() != dims_)
-    return fail("has " + std::to_string(vector.size()) + " dimensions, the index has " +
-                std::to_string(dims_));
+    return fail(ErrorCode::invalid_argument, "has " + std::to_string(vector.size()) +
+                                                 " dimensions, the index has " +
+                                                 std::to_string(dims_));
   double norm = 0;
   for (std::size_t i = 0; i < vector.size(); ++i) {
-    if (!std::isfinite(vector[i])) return fail("component " + std::to_string(i) + " is not finite");
+    if (!std::isfinite(vector[i]))
+      return fail(ErrorCode::invalid_argument, "component " + std::to_string(i) + " is not finite");
     norm += static_cast<double>(vector[i]) * vector[i];
   }
-  if (!(norm > 0) || !std::isfinite(norm)) return fail("has zero or non-finite length");
+  if (!(norm > 0) || !std::isfinite(norm))
+    return fail(ErrorCode::invalid_argument, "has zero or non-finite length");
   return {};
 }
 

@@ -79,7 +79,8 @@ Result<VectorMemory::Scope*> VectorMemory::open_scope(std::string_view name) {
   });
   if (!read) return read.error();
   if (!damaged.empty())
-    return fail("store " + store_.dir().string() + ": " + damaged + " is damaged");
+    return fail(ErrorCode::data_loss,
+                "store " + store_.dir().string() + ": " + damaged + " is damaged");
   scope->index = std::move(index);
   scope->loaded = true;
   return scope;
@@ -92,16 +93,16 @@ Result<VectorMemory::Added> VectorMemory::add(std::string_view name, const std::
   Scope& s = **scope;
   std::unique_lock lock(s.mutex);
   if (s.index) {
-    if (Status ok = s.index->check(vector); !ok) return fail("vector: " + ok.error().message);
+    if (Status ok = s.index->check(vector); !ok) return ok.error().context("vector");
   } else {
     if (Status ok = VectorIndex(vector.size(), options_).check(vector); !ok)
-      return fail("vector: " + ok.error().message);
+      return ok.error().context("vector");
   }
   std::string record = encode_record(id, vector);
   if (auto appended = s.log.append("", std::span<const std::string>(&record, 1)); !appended)
     return appended.error();
   if (!s.index) s.index.emplace(vector.size(), options_);
-  if (Status ok = s.index->upsert(id, vector); !ok) return ok.error();
+  if (Status ok = s.index->upsert(id, vector); !ok) return ok.error().context("vector");
   return Added{s.index->dims(), s.index->size()};
 }
 
@@ -115,7 +116,7 @@ Result<VectorMemory::Found> VectorMemory::search(std::string_view name,
   std::unique_lock lock(s.mutex);
   if (!s.index) return Found{};
   auto matches = s.index->search(query, k, exact);
-  if (!matches) return fail("vector: " + matches.error().message);
+  if (!matches) return matches.error().context("vector");
   return Found{std::move(*matches), exact || !s.index->uses_hnsw()};
 }
 

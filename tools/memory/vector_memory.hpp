@@ -31,14 +31,17 @@ class VectorMemory {
   };
   // Adds or replaces the vector `id` of `scope`, durably, then in memory. The first vector of a
   // scope fixes its dimension; a vector of another dimension, with a non-finite component or of
-  // zero length is refused with a message that starts "vector: ".
+  // zero length is refused as invalid_argument, with a message that starts "vector: ". Only the
+  // vector is refused so: a damaged record in the store is data_loss, and the store's own failures
+  // keep their codes.
   Result<Added> add(std::string_view scope, const std::string& id, std::span<const float> vector);
 
   struct Found {
     std::vector<VectorMatch> matches;
     bool exhaustive = true;  // false when the HNSW graph answered
   };
-  // The k nearest vectors of `scope` to `query` (an empty scope finds nothing).
+  // The k nearest vectors of `scope` to `query` (an empty scope finds nothing). A query the scope
+  // refuses is invalid_argument, "vector: ...", as in add.
   Result<Found> search(std::string_view scope, std::span<const float> query, std::size_t k,
                        bool exact);
 

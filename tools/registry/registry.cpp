@@ -76,18 +76,23 @@ std::vector<std::string> ToolFactories::types() const {
 Result<Registry> Registry::load(const std::filesystem::path& config_file,
                                 const RegistryOptions& options, const ToolFactories& factories) {
   std::ifstream in(config_file, std::ios::binary);
-  if (!in) return fail(config_file.string() + ": cannot open the tool configuration");
+  if (!in) {
+    std::error_code ec;
+    return fail(std::filesystem::exists(config_file, ec) ? ErrorCode::io : ErrorCode::not_found,
+                config_file.string() + ": cannot open the tool configuration");
+  }
   std::stringstream text;
   text << in.rdbuf();
   Json config;
   try {
     config = Json::parse(text.str());
   } catch (const Json::parse_error& e) {
-    return fail(config_file.string() + ": not valid JSON: " + e.what());
+    return fail(ErrorCode::invalid_argument,
+                config_file.string() + ": not valid JSON: " + e.what());
   }
   std::error_code ec;
   std::filesystem::path absolute = std::filesystem::absolute(config_file, ec);
-  if (ec) return fail(config_file.string() + ": " + ec.message());
+  if (ec) return fail(ErrorCode::io, config_file.string() + ": " + ec.message());
   return from_json(config, absolute.parent_path().parent_path(), options, factories,
                    config_file.string());
 }
@@ -96,7 +101,7 @@ Result<Registry> Registry::from_json(const Json& config, const std::filesystem::
                                      const RegistryOptions& options, const ToolFactories& factories,
                                      const std::string& source) {
   if (Status s = validate_json(config, config_schema(), "config"); !s)
-    return fail(source + ": " + s.error().message);
+    return s.error().context(source);
   Registry registry;
   for (std::size_t i = 0; i < config["tools"].size(); ++i) {
     Json entry = config["tools"][i];
@@ -108,32 +113,34 @@ Result<Registry> Registry::from_json(const Json& config, const std::filesystem::
       continue;
     const ToolFactory* factory = factories.find(type);
     if (!factory)
-      return fail(where + ": unknown tool type '" + type +
-                  "' (known: " + joined(factories.types(), ", ") + ")");
+      return fail(ErrorCode::invalid_argument, where + ": unknown tool type '" + type +
+                                                   "' (known: " + joined(factories.types(), ", ") +
+                                                   ")");
     if (type == "memory" && options.store_dir)
       entry["store"] = std::filesystem::absolute(*options.store_dir).string();
-    Result<Tools> made = fail("the factory threw");
+    Result<Tools> made = fail(ErrorCode::internal, "the factory threw");
     try {
       made = (*factory)(entry, base_dir);
     } catch (const std::exception& e) {
-      made = fail(std::string("the factory threw: ") + e.what());
+      made = fail(ErrorCode::internal, std::string("the factory threw: ") + e.what());
     }
-    if (!made) return fail(where + ": " + made.error().message);
+    if (!made) return made.error().context(where);
     for (auto& tool : *made)
-      if (Status s = registry.add(std::move(tool)); !s)
-        return fail(where + ": " + s.error().message);
+      if (Status s = registry.add(std::move(tool)); !s) return s.error().context(where);
   }
   return registry;
 }
 
 Status Registry::add(std::unique_ptr<Tool> tool) {
-  if (!tool) return fail("no tool");
+  if (!tool) return fail(ErrorCode::invalid_argument, "no tool");
   const ToolDescription& d = tool->description();
-  if (d.name.empty()) return fail("a tool has an empty name");
-  if (by_name_.count(d.name)) return fail("two tools are named '" + d.name + "'");
+  if (d.name.empty()) return fail(ErrorCode::invalid_argument, "a tool has an empty name");
+  if (by_name_.count(d.name))
+    return fail(ErrorCode::already_exists, "two tools are named '" + d.name + "'");
   if (Status s = check_schema(d.input_schema, d.name + ".inputSchema"); !s) return s;
   if (!d.input_schema.is_object() || d.input_schema.value("type", Json()) != "object")
-    return fail(d.name + ".inputSchema: must be a schema of type object");
+    return fail(ErrorCode::invalid_argument,
+                d.name + ".inputSchema: must be a schema of type object");
   by_name_[d.name] = tool.get();
   tools_.push_back(std::move(tool));
   return {};
@@ -155,7 +162,8 @@ Result<ToolDescription> Registry::describe(std::string_view name) const {
   if (!tool) {
     std::vector<std::string> names;
     for (const auto& [n, unused] : by_name_) names.push_back(n);
-    return fail("unknown tool '" + std::string(name) + "' (tools: " + joined(names, ", ") + ")");
+    return fail(ErrorCode::not_found,
+                "unknown tool '" + std::string(name) + "' (tools: " + joined(names, ", ") + ")");
   }
   return tool->description();
 }
@@ -163,7 +171,8 @@ Result<ToolDescription> Registry::describe(std::string_view name) const {
 Result<ToolResult> Registry::call(const ToolCall& call, const CallContext& context) const {
   Tool* tool = find(call.name);
   if (!tool) return describe(call.name).error();
-  if (!call.arguments.is_object()) return fail("arguments: must be a JSON object");
+  if (!call.arguments.is_object())
+    return fail(ErrorCode::invalid_argument, "arguments: must be a JSON object");
   if (Status s = validate_json(call.arguments, tool->description().input_schema, "arguments"); !s)
     return ToolResult::error(s.error().message);
   try {
@@ -182,7 +191,7 @@ Result<ToolResult> Registry::call(std::string_view name, std::string_view argume
   try {
     c.arguments = Json::parse(arguments_json);
   } catch (const Json::exception& e) {
-    return fail(std::string("arguments: not valid JSON: ") + e.what());
+    return fail(ErrorCode::invalid_argument, std::string("arguments: not valid JSON: ") + e.what());
   }
   return call(c, context);
 }

@@ -66,7 +66,8 @@ class Registry {
   Registry() = default;
 
   // Reads a configuration file; errors name the file and the entry ("configs/tools.json:
-  // tools[1]: unknown tool type 'x' (known: code, lua, memory)").
+  // tools[1]: unknown tool type 'x' (known: code, lua, memory)"): not_found for a missing file,
+  // invalid_argument for a malformed one, a factory's own code for a tool it could not make.
   static Result<Registry> load(const std::filesystem::path& config_file,
                                const RegistryOptions& options = {},
                                const ToolFactories& factories = ToolFactories::builtin());
@@ -76,16 +77,19 @@ class Registry {
                                     const ToolFactories& factories = ToolFactories::builtin(),
                                     const std::string& source = "config");
 
-  // Adds a tool. Fails when the name is taken or its inputSchema is not a valid schema.
+  // Adds a tool. Fails when the name is taken (already_exists) or its inputSchema is not a valid
+  // schema (invalid_argument).
   Status add(std::unique_ptr<Tool> tool);
 
   // Every tool's description, in configuration order.
   std::vector<ToolDescription> list() const;
+  // The tool's description; not_found for an unknown name.
   Result<ToolDescription> describe(std::string_view name) const;
   // The tool, or nullptr.
   Tool* find(std::string_view name) const;
 
-  // Validates the arguments and runs the tool. Safe to call from several threads at once.
+  // Validates the arguments and runs the tool. Safe to call from several threads at once. Errors:
+  // not_found for an unknown tool, invalid_argument for arguments that are not a JSON object.
   Result<ToolResult> call(const ToolCall& call, const CallContext& context) const;
   // The same with the arguments as JSON text.
   Result<ToolResult> call(std::string_view name, std::string_view arguments_json,

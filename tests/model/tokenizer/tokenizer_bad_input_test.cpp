@@ -22,7 +22,9 @@ using namespace tokenizer_testing;
 std::string parse_error(const json& j) {
   auto t = Tokenizer::parse(j, "tokenizer.json");
   EXPECT_FALSE(t) << "parsed a tokenizer.json that should be refused";
-  return t ? std::string() : t.error().message;
+  if (t) return std::string();
+  EXPECT_EQ(t.error().code, ErrorCode::invalid_argument) << t.error().message;
+  return t.error().message;
 }
 
 // --- Errors ---------------------------------------------------------------------------------
@@ -119,6 +121,7 @@ TEST(TokenizerErrors, UnreadableOrNonJsonFilesAreNamed) {
   const auto missing = dir / "recur-no-such-tokenizer.json";
   auto t = Tokenizer::load(missing);
   ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, ErrorCode::not_found);
   EXPECT_NE(t.error().message.find(missing.string() + ": cannot open"), std::string::npos);
 
   const auto garbage = dir / ("recur-tokenizer-test-" + std::to_string(::getpid()) + ".json");
@@ -126,6 +129,7 @@ TEST(TokenizerErrors, UnreadableOrNonJsonFilesAreNamed) {
   t = Tokenizer::load(garbage);
   std::filesystem::remove(garbage);
   ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, ErrorCode::invalid_argument);
   EXPECT_NE(t.error().message.find(garbage.string() + ": not valid JSON"), std::string::npos)
       << t.error().message;
 }
@@ -138,6 +142,8 @@ TEST(TokenizerErrors, WordLevelWithoutItsUnkTokenRefusesUnknownWords) {
   EXPECT_EQ(encode_ok(*t, "the quick"), (std::vector<TokenId>{3, 6}));
   auto ids = t->encode("the zzzz");
   ASSERT_FALSE(ids);
+  EXPECT_EQ(ids.error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(ids.error().message.rfind("encode: ", 0), 0u) << ids.error().message;
   EXPECT_NE(ids.error().message.find("<missing>"), std::string::npos) << ids.error().message;
 }
 

@@ -4,6 +4,8 @@
 #include <random>
 
 #include "memory_fixture.hpp"
+#include "store/store.hpp"
+#include "tools/memory/vector_memory.hpp"
 
 namespace recur::tools {
 namespace {
@@ -48,6 +50,50 @@ TEST(MemoryVectors, BadVectorsAreErrorResults) {
             "arguments.vector[1]: must be a number");
   EXPECT_EQ(m.error({{"op", "vec_search"}, {"vector", {1, 0, 0, 0}}, {"k", 0}}),
             "arguments.k: must be >= 1");
+}
+
+// VectorMemory tells a refused vector (invalid_argument, "vector: ...") from a failure of the
+// store by code, so the tool can name arguments.vector for the first kind only.
+TEST(MemoryVectors, ARefusedVectorIsInvalidArgumentAndADamagedRecordIsDataLoss) {
+  recur::testing::TempDir dir;
+  auto store = Store::open(dir / "store");
+  ASSERT_TRUE(store) << store.error().message;
+  {
+    VectorMemory vectors(*store, {});
+    ASSERT_TRUE(vectors.add("s", "x", std::vector<float>{1, 0}));
+    auto wrong = vectors.add("s", "y", std::vector<float>{1, 0, 0});
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error().code, ErrorCode::invalid_argument);
+    EXPECT_EQ(wrong.error().message, "vector: has 3 dimensions, the index has 2");
+    auto query = vectors.search("s", std::vector<float>{0, 0}, 1, true);
+    ASSERT_FALSE(query);
+    EXPECT_EQ(query.error().code, ErrorCode::invalid_argument);
+    EXPECT_EQ(query.error().message, "vector: has zero or non-finite length");
+  }
+  const std::string log = key_prefix({"s", "vectors"});
+  ASSERT_TRUE(store->put(log + ordered_key(1), "xy"));  // shorter than a record's length field
+  VectorMemory reopened(*store, {});
+  auto damaged = reopened.search("s", std::vector<float>{1, 0}, 1, true);
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().code, ErrorCode::data_loss);
+  EXPECT_NE(damaged.error().message.find("vector record 1 is damaged"), std::string::npos)
+      << damaged.error().message;
+}
+
+TEST(MemoryVectors, ADamagedRecordIsNotBlamedOnTheArguments) {
+  MemoryFixture m;
+  m.ok({{"op", "vec_add"}, {"id", "x"}, {"vector", {1, 0}}}, "s");
+  {
+    // The tool's own database, shared within this process.
+    auto store = Store::open(m.store_dir());
+    ASSERT_TRUE(store) << store.error().message;
+    const std::string log = key_prefix({"memory"}) + key_prefix({"s", "vectors"});
+    ASSERT_TRUE(store->put(log + ordered_key(1), "xy"));
+  }
+  m.reopen();
+  const std::string e = m.error({{"op", "vec_search"}, {"vector", {1, 0}}}, "s");
+  EXPECT_EQ(e.rfind("store ", 0), 0u) << e;
+  EXPECT_NE(e.find("vector record 1 is damaged"), std::string::npos) << e;
 }
 
 TEST(MemoryVectors, NanComponentsAreRefusedEvenWithoutSchemaValidation) {

@@ -98,8 +98,10 @@ TEST(Registry, UnknownToolIsAProtocolError) {
   Registry r = f.registry(echo_config());
   auto result = r.call({"1", "nope", {{"text", "hi"}}}, {});
   ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::not_found);
   EXPECT_EQ(result.error().message, "unknown tool 'nope' (tools: echo)");
-  EXPECT_FALSE(r.describe("nope"));
+  ASSERT_FALSE(r.describe("nope"));
+  EXPECT_EQ(r.describe("nope").error().code, ErrorCode::not_found);
 }
 
 TEST(Registry, ArgumentsThatAreNotAnObjectAreAProtocolError) {
@@ -107,6 +109,7 @@ TEST(Registry, ArgumentsThatAreNotAnObjectAreAProtocolError) {
   Registry r = f.registry(echo_config());
   auto result = r.call({"1", "echo", Json::array({1})}, {});
   ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::invalid_argument);
   EXPECT_EQ(result.error().message, "arguments: must be a JSON object");
   EXPECT_EQ(f.calls, 0);
 }
@@ -116,6 +119,7 @@ TEST(Registry, ArgumentTextThatIsNotJsonIsAProtocolError) {
   Registry r = f.registry(echo_config());
   auto result = r.call("echo", "{\"text\": ", {});
   ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::invalid_argument);
   EXPECT_EQ(result.error().message.rfind("arguments: not valid JSON", 0), 0u)
       << result.error().message;
   EXPECT_FALSE(r.call("echo", "\"text\"", {}));  // JSON, but not an object
@@ -160,6 +164,7 @@ TEST(Registry, UnknownTypeNamesTheEntryAndTheKnownTypes) {
   auto r = Registry::from_json({{"tools", {{{"type", "echo"}}, {{"type", "ghost"}}}}}, "/base", {},
                                f.factories(), "test.json");
   ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::invalid_argument);
   EXPECT_EQ(r.error().message, "test.json: tools[1]: unknown tool type 'ghost' (known: echo)");
 }
 
@@ -167,6 +172,7 @@ TEST(Registry, MalformedConfigurationIsRefused) {
   Fixture f;
   auto no_tools = Registry::from_json(Json::object(), "/", {}, f.factories(), "test.json");
   ASSERT_FALSE(no_tools);
+  EXPECT_EQ(no_tools.error().code, ErrorCode::invalid_argument);
   EXPECT_EQ(no_tools.error().message, "test.json: config.tools: is required");
   auto no_type = Registry::from_json({{"tools", {{{"dir", "x"}}}}}, "/", {}, f.factories(), "t");
   ASSERT_FALSE(no_type);
@@ -178,6 +184,7 @@ TEST(Registry, DuplicateNamesAreRefused) {
   auto r = Registry::from_json({{"tools", {{{"type", "echo"}}, {{"type", "echo"}}}}}, "/", {},
                                f.factories(), "test.json");
   ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::already_exists);  // the code of Registry::add's error
   EXPECT_EQ(r.error().message, "test.json: tools[1]: two tools are named 'echo'");
 }
 
@@ -197,9 +204,11 @@ TEST(Registry, ConfigFileErrorsNameTheFile) {
   dir.write("bad.json", "{\"tools\": [");
   auto bad = Registry::load(dir / "bad.json");
   ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::invalid_argument);
   EXPECT_NE(bad.error().message.find("bad.json: not valid JSON"), std::string::npos);
   auto missing = Registry::load(dir / "missing.json");
   ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::not_found);
   EXPECT_NE(missing.error().message.find("missing.json: cannot open"), std::string::npos);
 }
 
