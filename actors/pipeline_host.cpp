@@ -138,10 +138,14 @@ pipeline_host_impl::behavior_type pipeline_host(Self self, PipelineHostSetup set
         s.started = true;
         s.promise = self->make_response_promise<PipelineOutcome>();
         auto promise = s.promise;
-        if (s.setup.max_wall.count() > 0)
-          self->delayed_send(self, s.setup.max_wall, deadline_atom::value);
-        s.setup.script->start();
-        pump(self);
+        // The script's own deadline ends it while it computes (this thread cannot take messages
+        // then); the timer ends it while it waits for calls.
+        auto& script = *s.setup.script;
+        script.limit_wall(s.setup.max_wall);
+        const std::chrono::milliseconds max_wall(script.budgets().max_wall_ms);
+        if (max_wall.count() > 0) self->delayed_send(self, max_wall, deadline_atom::value);
+        script.start();
+        pump(self);  // delivers the outcome when the script already ended, by itself or stopped
         return promise;
       },
       [=](cancel_atom) {
@@ -149,10 +153,7 @@ pipeline_host_impl::behavior_type pipeline_host(Self self, PipelineHostSetup set
         if (self->state.started) finish(self);
       },
       [=](deadline_atom) {
-        auto& s = self->state;
-        s.setup.script->stop(JobStatus::over_budget,
-                             "budget: the pipeline ran past its time budget of " +
-                                 std::to_string(s.setup.max_wall.count()) + " ms (max_wall_ms)");
+        self->state.setup.script->stop_past_time_budget();
         finish(self);
       },
   };

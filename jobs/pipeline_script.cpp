@@ -5,11 +5,36 @@
 #include "jobs/pipeline_api.hpp"
 
 namespace recur::jobs {
+namespace {
+
+// Until start() gives the run its time budget, the script has none.
+constexpr std::chrono::hours kNoTimeBudget{24 * 365};
+
+// "512 MiB", or "1000000 bytes" for a size that is not a whole number of MiB.
+std::string memory_size(std::uint64_t bytes) {
+  constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+  if (bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+tools::LuaLimits lua_limits(const PipelineBudgets& budgets) {
+  tools::LuaLimits limits;
+  limits.memory_bytes = static_cast<std::size_t>(budgets.max_memory_bytes);
+  limits.instructions = budgets.max_instructions;
+  limits.timeout = kNoTimeBudget;
+  limits.coroutines = false;
+  return limits;
+}
+
+}  // namespace
 
 PipelineScript::PipelineScript(PipelineOptions options, CallJournal record)
     : options_(std::move(options)), record_(std::move(record)) {
   record_end_ = record_.end();
   for (const auto& [name, value] : options_.params) params_read_[name] = false;
+  PipelineBudgets& b = options_.budgets;
+  if (b.max_instructions == 0) b.max_instructions = PipelineBudgets::kDefaultMaxInstructions;
+  if (b.max_memory_bytes == 0) b.max_memory_bytes = PipelineBudgets::kDefaultMaxMemoryBytes;
 }
 
 PipelineScript::~PipelineScript() = default;
@@ -19,7 +44,7 @@ Result<std::unique_ptr<PipelineScript>> PipelineScript::open(std::string source,
                                                              PipelineOptions options,
                                                              CallJournal record) {
   std::unique_ptr<PipelineScript> script(new PipelineScript(std::move(options), std::move(record)));
-  auto sandbox = tools::LuaSandbox::open(script->options_.limits);
+  auto sandbox = tools::LuaSandbox::open(lua_limits(script->options_.budgets));
   if (!sandbox) return sandbox.error();
   script->sandbox_ = std::move(*sandbox);
   if (auto s = PipelineApi::install(*script); !s) return s.error();
@@ -40,8 +65,21 @@ PipelineOutcome PipelineScript::outcome() const {
   return {status_, error_, calls_used_, tokens_used_, replayed_};
 }
 
+void PipelineScript::limit_wall(std::chrono::milliseconds max_wall) {
+  if (max_wall.count() <= 0) return;
+  auto& current = options_.budgets.max_wall_ms;
+  const auto ms = static_cast<std::uint64_t>(max_wall.count());
+  if (current == 0 || ms < current) current = ms;
+}
+
 void PipelineScript::start() {
-  if (!ended() && !waiting_ && !halted_) resume();
+  if (take_interrupt() || ended() || waiting_ || halted_) return;
+  if (options_.budgets.max_wall_ms > 0) {
+    const std::chrono::milliseconds max_wall(options_.budgets.max_wall_ms);
+    deadline_ = std::chrono::steady_clock::now() + max_wall;
+    sandbox_->set_timeout(max_wall);
+  }
+  resume();
 }
 
 std::vector<PipelineCall> PipelineScript::take_calls() {
@@ -56,17 +94,46 @@ void PipelineScript::resume() {
   if (status == LUA_YIELD) {
     lua_pop(thread_, results);
     waiting_ = true;
+    take_interrupt();  // one that came while the script computed, before a hook saw it
     return;
   }
   if (status == LUA_OK) {
     lua_pop(thread_, results);
     status_ = JobStatus::finished;
   } else {
-    Error e = sandbox_->failure_of(thread_, status);
-    status_ = JobStatus::failed;
-    error_ = e.message;
+    end_in_error(status);
   }
   if (halted_) status_ = halted_->first, error_ = halted_->second;
+}
+
+void PipelineScript::end_in_error(int status) {
+  Error e = sandbox_->failure_of(thread_, status);
+  const tools::LuaStop stop = sandbox_->stopped();
+  status_ = JobStatus::failed;
+  error_ = e.message;
+  if (stop == tools::LuaStop::halted && !halted_ && interrupted_.load(std::memory_order_acquire)) {
+    std::lock_guard lock(interrupt_mutex_);
+    status_ = interrupt_->first;
+    error_ = interrupt_->second;
+  } else if (stop == tools::LuaStop::instructions || stop == tools::LuaStop::memory ||
+             stop == tools::LuaStop::deadline) {
+    status_ = JobStatus::over_budget;
+    error_ = lua_budget_message(stop);
+  }
+}
+
+std::string PipelineScript::lua_budget_message(tools::LuaStop stop) const {
+  const PipelineBudgets& b = options_.budgets;
+  if (stop == tools::LuaStop::deadline)
+    return "budget: the pipeline ran past its time budget of " + std::to_string(b.max_wall_ms) +
+           " ms (max_wall_ms)";
+  const std::string& where = sandbox_->stop_position();
+  const std::string at = where.empty() ? std::string() : " at " + where;
+  if (stop == tools::LuaStop::memory)
+    return "budget: the pipeline's Lua code ran past its memory budget of " +
+           memory_size(b.max_memory_bytes) + " (max_memory_mb)" + at;
+  return "budget: the pipeline's Lua code ran past its budget of " +
+         std::to_string(b.max_instructions) + " instructions (max_instructions)" + at;
 }
 
 bool PipelineScript::wait_satisfied() const {
@@ -88,7 +155,8 @@ void PipelineScript::account(const PipelineCall::Kind* kind, const nlohmann::jso
 }
 
 void PipelineScript::complete(std::uint64_t seq, nlohmann::json outcome) {
-  if (ended()) return;
+  if (ended() || take_interrupt()) return;
+  if (deadline_ && std::chrono::steady_clock::now() > *deadline_) return stop_past_time_budget();
   auto p = pending_.find(seq);
   if (p == pending_.end()) return;
   nlohmann::json entry = p->second;
@@ -113,17 +181,50 @@ void PipelineScript::complete(std::uint64_t seq, nlohmann::json outcome) {
 }
 
 void PipelineScript::halt(JobStatus status, std::string why) {
-  if (!halted_) halted_ = {status, why};
-  sandbox_->halt(thread_, std::move(why));
+  if (!halted_) {
+    if (interrupted_.load(std::memory_order_acquire)) {  // the first stop wins
+      std::lock_guard lock(interrupt_mutex_);
+      halted_ = interrupt_;
+    } else {
+      halted_.emplace(status, std::move(why));
+    }
+  }
+  sandbox_->halt(thread_, halted_->second);
 }
 
 void PipelineScript::stop(JobStatus status, std::string why) {
   if (ended()) return;
-  halt(status, why);
-  status_ = status;
+  halt(status, std::move(why));
+  status_ = halted_->first;
+  error_ = halted_->second;
   waiting_ = false;
-  error_ = std::move(why);
   wait_.reset();
+  calls_.clear();  // made, but not taken by the host: they will not run
+}
+
+void PipelineScript::stop_past_time_budget() {
+  stop(JobStatus::over_budget, lua_budget_message(tools::LuaStop::deadline));
+}
+
+void PipelineScript::interrupt(JobStatus status, std::string why) {
+  {
+    std::lock_guard lock(interrupt_mutex_);
+    if (interrupt_) return;
+    interrupt_.emplace(status, why);
+  }
+  interrupted_.store(true, std::memory_order_release);
+  sandbox_->interrupt(std::move(why));
+}
+
+bool PipelineScript::take_interrupt() {
+  if (!interrupted_.load(std::memory_order_acquire)) return false;
+  std::pair<JobStatus, std::string> request;
+  {
+    std::lock_guard lock(interrupt_mutex_);
+    request = *interrupt_;
+  }
+  stop(request.first, std::move(request.second));
+  return true;
 }
 
 std::vector<std::string> PipelineScript::unread_params() const {

@@ -19,14 +19,21 @@
 //
 // Errors: a Lua error ends the script as failed with "frontier.lua:12: message"; a failed call is a
 // value the script handles (nil, message); a budget that runs out ends it as over_budget with a
-// message naming the budget, and keeps the record.
+// message naming the budget, and keeps the record. The script's own Lua computation is budgeted
+// too (instructions, memory, wall time), and a pcall cannot catch any budget's error.
+//
+// Threads: every function but interrupt() is called on one thread at a time, the owning thread
+// (the pipeline host's). interrupt() may be called from any thread, at any time.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,9 +59,26 @@ struct PipelineCall {
   nlohmann::json request;
 };
 
+// The budgets of a run; each that runs out ends it as over_budget with a message naming it
+// ("budget: ... (max_calls)"). The script's own Lua work has three, each with a default that a job
+// can raise: 0 means the default for max_instructions and max_memory_bytes, never "unlimited".
+//  - max_instructions: Lua VM instructions, plus the steps of library functions that loop in C
+//    (string patterns, table.insert/remove/move, calls made by table.sort and table.concat). The
+//    default, 50 billion, is a few minutes of pure Lua computation: a 2-core Xeon server ran
+//    210-330 million instructions a second in loops of arithmetic, table stores and function
+//    calls (2.5 to 4 minutes for the default), fewer where each instruction allocates.
+//  - max_memory_bytes: everything the script's Lua state allocates; default 512 MiB. The command
+//    line and job options give it in MiB (max_memory_mb), as do the messages.
+//  - max_wall_ms: wall time from start(), both computing and waiting for calls; 0: none.
 struct PipelineBudgets {
-  std::uint64_t max_calls = 0;   // agent and tool calls; 0: no limit
-  std::uint64_t max_tokens = 0;  // tokens of finished agents; 0: no limit
+  static constexpr std::uint64_t kDefaultMaxInstructions = 50'000'000'000;
+  static constexpr std::uint64_t kDefaultMaxMemoryBytes = std::uint64_t{512} << 20;
+
+  std::uint64_t max_calls = 0;    // agent and tool calls; 0: no limit
+  std::uint64_t max_tokens = 0;   // tokens of finished agents; 0: no limit
+  std::uint64_t max_wall_ms = 0;  // wall time of the run; 0: no limit
+  std::uint64_t max_instructions = kDefaultMaxInstructions;  // 0: the default
+  std::uint64_t max_memory_bytes = kDefaultMaxMemoryBytes;   // 0: the default
 };
 
 struct PipelineEvents {
@@ -67,7 +91,6 @@ struct PipelineOptions {
   std::map<std::string, std::string> params;  // --param k=v
   std::uint64_t seed = 0;                     // math.random and agents' sampling seeds
   PipelineBudgets budgets;
-  tools::LuaLimits limits{512u << 20, 100'000'000'000, std::chrono::hours(24 * 365), false};
   std::filesystem::path data_dir;  // data.read and data.csv read files under it
   PipelineEvents events;           // called on the thread that runs the script
 };
@@ -84,7 +107,13 @@ class PipelineScript {
   PipelineScript(const PipelineScript&) = delete;
   PipelineScript& operator=(const PipelineScript&) = delete;
 
-  // Runs the script until it waits for an answer or ends.
+  // Tightens the time budget to `max_wall` when that is shorter than budgets.max_wall_ms or there
+  // was none (0: no change). For hosts that hold the run's time budget; call before start().
+  void limit_wall(std::chrono::milliseconds max_wall);
+  // The budgets in force: the options' with the defaults filled in and limit_wall applied.
+  const PipelineBudgets& budgets() const { return options_.budgets; }
+
+  // Runs the script until it waits for an answer or ends. Its time budget starts now.
   void start();
   // The calls made since the last take, in the order the script made them.
   std::vector<PipelineCall> take_calls();
@@ -94,6 +123,18 @@ class PipelineScript {
   void complete(std::uint64_t seq, nlohmann::json outcome);
   // Ends the script from outside (a time budget, a cancelled job) unless it already ended.
   void stop(JobStatus status, std::string why);
+  // Ends the script as over its time budget, with the message of that budget; for a host whose
+  // timer fires while the script waits for calls (while it computes, its own deadline ends it).
+  void stop_past_time_budget();
+
+  // Ends the script from any thread, whatever it is doing; the first of interrupt() and stop()
+  // wins, and later calls change nothing. A script that computes stops at its next hook (within
+  // 1000 Lua instructions, or a budgeted step of a library loop): the owning thread's start() or
+  // complete() returns with the script ended as `status` with `why`. A script that waits for a
+  // call ends when the owning thread next calls start(), complete() or stop(); so that it ends at
+  // once, the caller should also have the owning thread call stop(status, why), as the pipeline
+  // host does on its cancel message.
+  void interrupt(JobStatus status, std::string why);
 
   // running until the script ends, then how it ended.
   JobStatus status() const { return status_; }
@@ -127,8 +168,16 @@ class PipelineScript {
   bool resolved(std::uint64_t seq) const { return outcomes_.count(seq) != 0; }
   bool wait_satisfied() const;
   void account(const PipelineCall::Kind* kind, const nlohmann::json& outcome);
-  // Ends the script with `state`: every further instruction raises `why`.
+  // Ends the script with `status` and `why`, or with what an earlier interrupt() asked: every
+  // further instruction raises the message.
   void halt(JobStatus status, std::string why);
+  // On the owning thread: ends the script as interrupt() asked, if it did; true then.
+  bool take_interrupt();
+  // How the script ended after its coroutine stopped in error: why the sandbox stopped it (a
+  // budget, a halt, an interrupt) or the error itself.
+  void end_in_error(int status);
+  // The over_budget message of the Lua budget that stopped the script.
+  std::string lua_budget_message(tools::LuaStop stop) const;
 
   PipelineOptions options_;
   CallJournal record_;
@@ -138,6 +187,11 @@ class PipelineScript {
   bool waiting_ = false;
   std::string error_;
   std::optional<std::pair<JobStatus, std::string>> halted_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;  // start + max_wall_ms
+  // What interrupt() asked for: set once, from any thread.
+  std::atomic<bool> interrupted_{false};
+  std::mutex interrupt_mutex_;
+  std::optional<std::pair<JobStatus, std::string>> interrupt_;  // guarded by interrupt_mutex_
 
   std::uint64_t next_seq_ = 0;
   std::uint64_t record_end_ = 0;  // one past the highest recorded seq at open

@@ -1,11 +1,13 @@
 // Pipeline hosts on the actor runtime: several pipelines share one supervisor's worker, each keeps
-// to its bound of concurrent agents, their tool calls reach the supervisor's tool hosts, and a
-// cancelled pipeline ends as cancelled with its agents cancelled.
+// to its bound of concurrent agents, their tool calls reach the supervisor's tool hosts, a
+// cancelled pipeline ends as cancelled with its agents cancelled, and a script that computes
+// without end is stopped by its time budget or an interrupt.
 #include "actors/pipeline_host.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "support/plain_loop.hpp"
@@ -52,6 +54,21 @@ class PipelineHostTest : public ::testing::Test {
     return std::move(*s);
   }
 
+  // Runs `host` and returns its outcome, or fails the test when none comes within 30 s (then
+  // interrupts `s`, so that the host ends).
+  std::optional<jobs::PipelineOutcome> outcome_within_watchdog(
+      pipeline_host_actor host, const std::shared_ptr<jobs::PipelineScript>& s) {
+    std::optional<jobs::PipelineOutcome> outcome;
+    caf::scoped_actor self{system};
+    self->request(host, 30s, run_atom::value)
+        .receive([&](jobs::PipelineOutcome& o) { outcome = o; },
+                 [&](caf::error& e) {
+                   ADD_FAILURE() << "no outcome within 30 s: " << system.render(e);
+                 });
+    if (!outcome) s->interrupt(jobs::JobStatus::cancelled, "the test gave up");
+    return outcome;
+  }
+
   pipeline_host_actor host(std::shared_ptr<jobs::PipelineScript> s, std::size_t concurrency,
                            const std::string& name) {
     PipelineHostSetup setup;
@@ -62,8 +79,11 @@ class PipelineHostTest : public ::testing::Test {
     setup.scope = "pipeline/" + name;
     setup.session_prefix = name + "/agent";
     setup.concurrency = concurrency;
+    setup.max_wall = max_wall;
     return spawn_pipeline_host(system, std::move(setup));
   }
+
+  std::chrono::milliseconds max_wall{0};
 
   testing::LoadedBundle bundle;
   RuntimeConfig config{2};
@@ -141,6 +161,32 @@ TEST_F(PipelineHostTest, AnAgentPoolErrorIsAFailedCallTheScriptHandles) {
           },
           [&](caf::error& e) { ADD_FAILURE() << system.render(e); });
   EXPECT_EQ(s->report().rows()[0]["err"], "no bundle in nowhere");
+}
+
+TEST_F(PipelineHostTest, AScriptComputingWithoutEndIsStoppedByItsTimeBudget) {
+  auto s = script("while true do end");
+  max_wall = 500ms;
+  auto outcome = outcome_within_watchdog(host(s, 1, "w"), s);
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->status, jobs::JobStatus::over_budget);
+  EXPECT_EQ(outcome->error,
+            "budget: the pipeline ran past its time budget of 500 ms (max_wall_ms)");
+}
+
+TEST_F(PipelineHostTest, AnInterruptStopsAScriptComputingWithoutEnd) {
+  auto s = script("while true do pcall(function() while true do end end) end");
+  auto h = host(s, 1, "i");
+  std::thread canceller([s, h] {
+    std::this_thread::sleep_for(200ms);
+    // What a cancel does: the interrupt ends the computation, the message a wait for calls.
+    s->interrupt(jobs::JobStatus::cancelled, "cancelled");
+    caf::anon_send(h, cancel_atom::value);
+  });
+  auto outcome = outcome_within_watchdog(h, s);
+  canceller.join();
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->status, jobs::JobStatus::cancelled);
+  EXPECT_EQ(outcome->error, "cancelled");
 }
 
 }  // namespace

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <functional>
+#include <future>
+#include <thread>
 
 #include "jobs/job_store.hpp"
 #include "support/temp_dir.hpp"
@@ -14,6 +17,22 @@ namespace recur::jobs {
 namespace {
 
 using nlohmann::json;
+
+// How long a script that must stop may run before the test gives up on it.
+constexpr auto kWatchdog = std::chrono::seconds(30);
+
+// Runs s->start() on a thread of its own; true when it returned within kWatchdog. Otherwise the
+// script cannot be stopped: its thread is left behind, keeping the script alive, and the test
+// fails instead of hanging.
+bool start_within_watchdog(std::shared_ptr<PipelineScript> s) {
+  auto returned = std::make_shared<std::promise<void>>();
+  auto done = returned->get_future();
+  std::thread([s, returned] {
+    s->start();
+    returned->set_value();
+  }).detach();
+  return done.wait_for(kWatchdog) == std::future_status::ready;
+}
 
 class PipelineScriptTest : public ::testing::Test {
  protected:
@@ -269,6 +288,120 @@ TEST_F(PipelineScriptTest, StopFromOutsideEndsAWaitingScript) {
   EXPECT_TRUE(s->report().empty());
 }
 
+TEST_F(PipelineScriptTest, AComputingLoopEndsAtTheTimeBudget) {
+  PipelineOptions options;
+  options.budgets.max_wall_ms = 300;
+  for (const char* source : {"while true do end",
+                             "local ok = pcall(function() while true do end end)\n"
+                             "report.row{escaped = true}"}) {
+    std::shared_ptr<PipelineScript> s = open(source, {}, options);
+    ASSERT_TRUE(start_within_watchdog(s)) << source;
+    EXPECT_EQ(s->status(), JobStatus::over_budget) << source;
+    EXPECT_EQ(s->error(), "budget: the pipeline ran past its time budget of 300 ms (max_wall_ms)");
+    EXPECT_TRUE(s->report().empty());
+  }
+}
+
+TEST_F(PipelineScriptTest, AComputingLoopEndsAtTheInstructionBudget) {
+  PipelineOptions options;
+  options.budgets.max_instructions = 5'000'000;
+  std::shared_ptr<PipelineScript> s = open("local n = 0\nwhile true do n = n + 1 end", {}, options);
+  ASSERT_TRUE(start_within_watchdog(s));
+  EXPECT_EQ(s->status(), JobStatus::over_budget);
+  EXPECT_EQ(s->error(),
+            "budget: the pipeline's Lua code ran past its budget of 5000000 instructions "
+            "(max_instructions) at t.lua:2");
+}
+
+TEST_F(PipelineScriptTest, GrowingTablesEndAtTheMemoryBudgetEvenInsidePcall) {
+  PipelineOptions options;
+  options.budgets.max_memory_bytes = 16u << 20;
+  for (const char* source :
+       {"local t = {} while true do t[#t + 1] = string.rep('x', 1000) end",
+        "pcall(function() local t = {} while true do t[#t + 1] = string.rep('x', 1000) end end)\n"
+        "report.row{escaped = true}"}) {
+    std::shared_ptr<PipelineScript> s = open(source, {}, options);
+    ASSERT_TRUE(start_within_watchdog(s)) << source;
+    EXPECT_EQ(s->status(), JobStatus::over_budget) << source;
+    EXPECT_EQ(s->error(),
+              "budget: the pipeline's Lua code ran past its memory budget of 16 MiB "
+              "(max_memory_mb) at t.lua:1");
+    EXPECT_TRUE(s->report().empty());
+  }
+  // The budget is the cap: a string of 24 MiB fits in 64 MiB, not in 16.
+  const char* big = "local s = string.rep('x', 24 << 20) report.row{n = #s}";
+  auto too_big = open(big, {}, options);
+  drive(*too_big);
+  EXPECT_EQ(too_big->status(), JobStatus::over_budget);
+  options.budgets.max_memory_bytes = 64u << 20;
+  auto fits = open(big, {}, options);
+  drive(*fits);
+  EXPECT_EQ(fits->status(), JobStatus::finished) << fits->error();
+}
+
+TEST_F(PipelineScriptTest, LuaBudgetsOfZeroMeanTheDefaults) {
+  PipelineOptions options;
+  options.budgets.max_instructions = 0;
+  options.budgets.max_memory_bytes = 0;
+  auto s = open("report.row{x = 1}", {}, options);
+  EXPECT_EQ(s->budgets().max_instructions, PipelineBudgets::kDefaultMaxInstructions);
+  EXPECT_EQ(s->budgets().max_memory_bytes, PipelineBudgets::kDefaultMaxMemoryBytes);
+  EXPECT_EQ(PipelineBudgets{}.max_instructions, 50'000'000'000u);
+  EXPECT_EQ(PipelineBudgets{}.max_memory_bytes, 512u << 20);
+  drive(*s);
+  EXPECT_EQ(s->status(), JobStatus::finished) << s->error();
+}
+
+TEST_F(PipelineScriptTest, InterruptFromAnotherThreadEndsAComputingScript) {
+  std::shared_ptr<PipelineScript> s =
+      open("while true do pcall(function() while true do end end) end");
+  std::thread canceller([s] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    s->interrupt(JobStatus::cancelled, "cancelled");
+  });
+  const bool returned = start_within_watchdog(s);
+  canceller.join();
+  ASSERT_TRUE(returned);
+  EXPECT_EQ(s->status(), JobStatus::cancelled);
+  EXPECT_EQ(s->error(), "cancelled");
+  s->stop(JobStatus::failed, "too late");  // the first stop wins
+  EXPECT_EQ(s->status(), JobStatus::cancelled);
+}
+
+TEST_F(PipelineScriptTest, InterruptOfAWaitingScriptEndsItWithoutRunningMore) {
+  auto s = open("agent.run{prompt = 'p'}; report.row{after = true}");
+  s->start();
+  ASSERT_TRUE(s->waiting());
+  std::thread([&s] { s->interrupt(JobStatus::cancelled, "cancelled: the runtime closed"); }).join();
+  s->complete(0, {{"ok", {{"status", "finished"}, {"output", ""}, {"tokens", 1}}}});
+  EXPECT_TRUE(s->ended());
+  EXPECT_EQ(s->status(), JobStatus::cancelled);
+  EXPECT_EQ(s->error(), "cancelled: the runtime closed");
+  EXPECT_TRUE(s->report().empty());
+
+  // The owning thread's stop after the interrupt ends it at once, with the interrupt's words.
+  auto t = open("agent.run{prompt = 'p'}; report.row{after = true}");
+  t->start();
+  t->interrupt(JobStatus::cancelled, "cancelled");
+  t->stop(JobStatus::over_budget, "budget: the pipeline ran past its time budget");
+  EXPECT_TRUE(t->ended());
+  EXPECT_EQ(t->status(), JobStatus::cancelled);
+  EXPECT_EQ(t->error(), "cancelled");
+}
+
+TEST_F(PipelineScriptTest, TheTimeBudgetCoversWaitingForCalls) {
+  PipelineOptions options;
+  options.budgets.max_wall_ms = 100;
+  auto s = open("agent.run{prompt = 'p'}; report.row{after = true}", {}, options);
+  s->start();
+  ASSERT_TRUE(s->waiting());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  s->complete(0, {{"ok", {{"status", "finished"}, {"output", ""}, {"tokens", 1}}}});
+  EXPECT_EQ(s->status(), JobStatus::over_budget);
+  EXPECT_EQ(s->error(), "budget: the pipeline ran past its time budget of 100 ms (max_wall_ms)");
+  EXPECT_TRUE(s->report().empty());
+}
+
 TEST_F(PipelineScriptTest, ParamsConvertToTheTypeOfTheirDefaultAndUnreadOnesAreNamed) {
   PipelineOptions options;
   options.params = {{"n", "12"}, {"rate", "0.5"}, {"on", "true"}, {"typo", "1"}, {"bad", "x"}};
@@ -342,11 +475,11 @@ TEST(JobStore, NumbersJobsAndQueuesThemByPriorityThenAge) {
   j.priority = 5;
   EXPECT_EQ(*jobs.create(j), "job-000002");
   EXPECT_EQ(*jobs.create(j), "job-000003");
-  EXPECT_EQ((*jobs.next_queued())->id, "job-000002");
+  EXPECT_EQ(jobs.next_queued(1)->front().id, "job-000002");
   auto second = *jobs.get("job-000002");
   second.status = JobStatus::finished;
   ASSERT_TRUE(jobs.update(second).ok());
-  EXPECT_EQ((*jobs.next_queued())->id, "job-000003");
+  EXPECT_EQ(jobs.next_queued(1)->front().id, "job-000003");
   EXPECT_EQ(jobs.list()->size(), 3u);
   EXPECT_FALSE(jobs.get("job-000009").ok());
   EXPECT_EQ(jobs.get("job-000002")->status, JobStatus::finished);

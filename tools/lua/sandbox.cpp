@@ -8,15 +8,14 @@
 
 #include "tools/lua/lua_budget.hpp"
 #include "tools/lua/lua_json.hpp"
+#include "tools/lua/lua_loops.hpp"
 #include "tools/lua/lua_pattern.hpp"
+#include "tools/lua/lua_safe_calls.hpp"
 
 namespace recur::tools {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The count hook runs every kHookInterval instructions; once a budget is exhausted, every one.
-constexpr int kHookInterval = 1000;
 
 void* limited_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize) {
   auto* budget = static_cast<LuaBudget*>(ud);
@@ -32,46 +31,6 @@ void* limited_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize) {
   if (block == nullptr) return nullptr;
   budget->memory_used = budget->memory_used - old + nsize;
   return block;
-}
-
-std::string exhaustion_message(const LuaBudget& budget) {
-  if (budget.instructions_used > budget.instruction_limit)
-    return std::string("instruction budget of ") + std::to_string(budget.instruction_limit) +
-           " exceeded";
-  return std::string("time limit of ") + std::to_string(budget.timeout.count()) + " ms exceeded";
-}
-
-bool over_budget(const LuaBudget& budget) {
-  return budget.instructions_used > budget.instruction_limit || Clock::now() > budget.deadline;
-}
-
-void count_hook(lua_State* L, lua_Debug* ar) {
-  LuaBudget& budget = budget_of(L);
-  budget.instructions_used += budget.exhausted.empty() ? kHookInterval : 1;
-  if (lua_getinfo(L, "Sl", ar) != 0) {
-    budget.last_source = ar->short_src;
-    budget.last_line = ar->currentline;
-  }
-  if (budget.exhausted.empty() && !over_budget(budget)) return;
-  if (budget.exhausted.empty())
-    budget.exhausted = budget.last_source + ":" + std::to_string(budget.last_line) + ": " +
-                       exhaustion_message(budget);
-  lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-  lua_pushstring(L, budget.exhausted.c_str());
-  lua_error(L);
-}
-
-// "chunk:line: " of the innermost running Lua function, or of the last hook when none is.
-std::string script_position(lua_State* L) {
-  lua_Debug ar;
-  for (int level = 0; lua_getstack(L, level, &ar) != 0; ++level) {
-    if (lua_getinfo(L, "Sl", &ar) != 0 && ar.currentline > 0)
-      return std::string(ar.short_src) + ":" + std::to_string(ar.currentline) + ": ";
-  }
-  const LuaBudget& budget = budget_of(L);
-  if (budget.last_line > 0)
-    return budget.last_source + ":" + std::to_string(budget.last_line) + ": ";
-  return std::string();
 }
 
 int safe_collectgarbage(lua_State* L) {
@@ -117,12 +76,14 @@ int open_safe_library(lua_State* L) {
     clear_global(L, name);
   lua_register(L, "collectgarbage", safe_collectgarbage);
   lua_register(L, "setmetatable", safe_setmetatable);
+  install_safe_calls(L);
 
   // The string library: string methods index a private table; the global `string` is a copy.
   luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
   lua_pushnil(L);
   lua_setfield(L, -2, "dump");
   install_budgeted_patterns(L, lua_absindex(L, -1));
+  install_budgeted_string_loops(L, lua_absindex(L, -1));
   lua_newtable(L);
   lua_pushnil(L);
   while (lua_next(L, -3) != 0) {
@@ -144,10 +105,12 @@ int open_safe_library(lua_State* L) {
   lua_call(L, 1, 0);
   lua_pop(L, 1);
   luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+  install_budgeted_table_loops(L, lua_absindex(L, -1));
   luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
   lua_pop(L, 2);
   if (coroutines) {
     luaL_requiref(L, LUA_COLIBNAME, luaopen_coroutine, 1);
+    install_safe_coroutines(L, lua_absindex(L, -1));
     lua_pop(L, 1);
   }
   open_json_library(L);
@@ -193,22 +156,6 @@ int convert_protected(lua_State* L) {
 
 }  // namespace
 
-LuaBudget& budget_of(lua_State* L) {
-  void* ud = nullptr;
-  lua_getallocf(L, &ud);
-  return *static_cast<LuaBudget*>(ud);
-}
-
-void charge_steps(lua_State* L, std::uint64_t steps) {
-  LuaBudget& budget = budget_of(L);
-  budget.instructions_used += steps;
-  if (budget.exhausted.empty() && !over_budget(budget)) return;
-  if (budget.exhausted.empty()) budget.exhausted = script_position(L) + exhaustion_message(budget);
-  lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-  lua_pushstring(L, budget.exhausted.c_str());
-  lua_error(L);
-}
-
 Result<std::unique_ptr<LuaSandbox>> LuaSandbox::open(const LuaLimits& limits,
                                                      Clock::time_point deadline) {
   auto budget = std::make_unique<LuaBudget>();
@@ -222,7 +169,7 @@ Result<std::unique_ptr<LuaSandbox>> LuaSandbox::open(const LuaLimits& limits,
   if (L == nullptr)
     return fail(std::string("lua sandbox: cannot create a state within ") +
                 std::to_string(limits.memory_bytes) + " bytes");
-  lua_sethook(L, count_hook, LUA_MASKCOUNT, kHookInterval);
+  arm_budget_hook(L);
   std::unique_ptr<LuaSandbox> sandbox(new LuaSandbox(std::move(budget), L));
   lua_pushcfunction(L, open_safe_library);
   lua_pushboolean(L, limits.coroutines ? 1 : 0);
@@ -238,8 +185,9 @@ LuaSandbox::LuaSandbox(std::unique_ptr<LuaBudget> budget, lua_State* L)
     : budget_(std::move(budget)), L_(L) {}
 
 LuaSandbox::~LuaSandbox() {
-  // Nothing a script left behind may run at close: finalizers are refused by setmetatable, and
-  // __close handlers of a dead script already ran.
+  // Closing runs no script code: no finalizer of the script exists (setmetatable refuses __gc), the
+  // main thread has no pending __close handler (every call on it is a finished protected call), and
+  // those of other threads are dropped.
   if (L_ != nullptr) lua_close(L_);
 }
 
@@ -255,11 +203,16 @@ Status LuaSandbox::run(std::string_view source, std::string_view chunk_name, int
 
 Status LuaSandbox::call(int args, int results) {
   if (!lua_checkstack(L_, results + 2)) return fail("lua sandbox: stack overflow");
+  if (take_stop()) {
+    lua_pop(L_, args + 1);
+    return stop_error();
+  }
+  arm_budget_hook(L_);  // from a full interval, and without what an error may have left
   int status = lua_pcall(L_, args, results, 0);
   if (status != LUA_OK) return failure(status);
-  if (!budget_->exhausted.empty()) {
+  if (take_stop()) {
     lua_pop(L_, results);
-    return fail(budget_->exhausted);
+    return stop_error();
   }
   return Status::success();
 }
@@ -308,19 +261,64 @@ std::uint64_t LuaSandbox::instructions_used() const {
 }
 
 void LuaSandbox::halt(lua_State* thread, std::string message) {
-  if (budget_->exhausted.empty()) budget_->exhausted = std::move(message);
-  lua_sethook(thread, count_hook, LUA_MASKCOUNT, 1);
+  if (budget_->stop == LuaStop::none) {
+    budget_->stop = LuaStop::halted;
+    budget_->exhausted = std::move(message);
+  }
+  arm_budget_hook(thread);
+}
+
+void LuaSandbox::interrupt(std::string message) {
+  std::lock_guard lock(budget_->interrupt_mutex);
+  if (budget_->interrupt_requested.load(std::memory_order_relaxed)) return;
+  budget_->interrupt_message = std::move(message);
+  budget_->interrupt_requested.store(true, std::memory_order_release);
+}
+
+void LuaSandbox::set_timeout(std::chrono::milliseconds timeout) {
+  budget_->timeout = timeout;
+  budget_->deadline = Clock::now() + timeout;
+}
+
+LuaStop LuaSandbox::stopped() const {
+  return budget_->stop;
+}
+
+const std::string& LuaSandbox::stop_position() const {
+  return budget_->stop_position;
+}
+
+bool LuaSandbox::take_stop() {
+  if (budget_->stop == LuaStop::none &&
+      budget_->interrupt_requested.load(std::memory_order_acquire)) {
+    std::lock_guard lock(budget_->interrupt_mutex);
+    budget_->stop = LuaStop::halted;
+    budget_->exhausted = budget_->interrupt_message;
+  }
+  return budget_->stop != LuaStop::none;
+}
+
+Error LuaSandbox::stop_error() const {
+  switch (budget_->stop) {
+    case LuaStop::instructions:
+    case LuaStop::memory:
+      return fail(ErrorCode::resource_exhausted, budget_->exhausted);
+    case LuaStop::deadline:
+      return fail(ErrorCode::deadline_exceeded, budget_->exhausted);
+    case LuaStop::halted:
+      return fail(ErrorCode::cancelled, budget_->exhausted);
+    case LuaStop::none:
+      break;
+  }
+  return fail(ErrorCode::internal, "lua sandbox: the script has not stopped");
 }
 
 Error LuaSandbox::failure_of(lua_State* L, int status) {
   std::string message;
-  if (!budget_->exhausted.empty()) {
-    message = budget_->exhausted;
-  } else if (status == LUA_ERRMEM) {
-    message = (budget_->last_source.empty() ? std::string("lua") : budget_->last_source) +
-              ": memory limit of " + std::to_string(budget_->memory_limit) + " bytes exceeded";
-    if (budget_->last_line > 0)
-      message += std::string(" (near line ") + std::to_string(budget_->last_line) + ")";
+  if (status == LUA_ERRMEM) stop_for_memory(*budget_);
+  if (budget_->stop != LuaStop::none) {
+    lua_pop(L, 1);
+    return stop_error();
   } else if (lua_type(L, -1) == LUA_TSTRING) {
     message = lua_tostring(L, -1);
   } else if (lua_type(L, -1) == LUA_TNUMBER) {
@@ -330,7 +328,7 @@ Error LuaSandbox::failure_of(lua_State* L, int status) {
     message = std::string("error object is a ") + luaL_typename(L, -1) + " value";
   }
   lua_pop(L, 1);
-  return fail(message);
+  return fail(ErrorCode::invalid_argument, message);
 }
 
 }  // namespace recur::tools

@@ -1,12 +1,17 @@
 // The Lua sandbox against the checklist of shared/reference/sandbox.md §2.2: only safe globals, no
 // bytecode, no debug or string.dump, a protected string metatable, collectgarbage("count") only,
-// and budgets (instructions, deadline, memory) that stop loops in Lua, in coroutines and in C.
+// and budgets (instructions, deadline, memory) that stop loops in Lua, in coroutines and in C,
+// wherever script code can run (message handlers, __close handlers, error objects' __tostring,
+// library loops) and also when another thread interrupts the script.
 #include "tools/lua/sandbox.hpp"
 
 #include <chrono>
+#include <functional>
+#include <future>
 #include <iterator>
 #include <random>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <lua.hpp>
@@ -26,6 +31,35 @@ LuaLimits small_budget() {
   limits.instructions = 2'000'000;
   limits.memory_bytes = 8u << 20;
   limits.timeout = std::chrono::milliseconds(2000);
+  return limits;
+}
+
+// How long a script that must stop may run before the test gives up on it.
+constexpr auto kWatchdog = std::chrono::seconds(30);
+constexpr const char* kStillRunning = "(still running when the watchdog gave up)";
+
+// Runs `run` on a thread of its own and returns what it returns, or kStillRunning when it has not
+// returned within kWatchdog: a script that cannot be stopped fails the test instead of hanging it
+// (its thread is left behind, spinning, until the test binary exits).
+std::string within_watchdog(std::function<std::string()> run) {
+  std::packaged_task<std::string()> task(std::move(run));
+  auto result = task.get_future();
+  std::thread thread(std::move(task));
+  if (result.wait_for(kWatchdog) == std::future_status::timeout) {
+    thread.detach();
+    return kStillRunning;
+  }
+  thread.join();
+  return result.get();
+}
+
+// lua_error() under the watchdog, the sandbox closed before it returns (closing runs finalizers).
+std::string stopped_error(const std::string& source, const LuaLimits& limits = small_budget()) {
+  return within_watchdog([source, limits] { return lua_error(source, limits); });
+}
+
+LuaLimits with_coroutines(LuaLimits limits) {
+  limits.coroutines = true;
   return limits;
 }
 
@@ -147,6 +181,184 @@ TEST(LuaSandbox, PcallCannotSwallowTheBudgetError) {
   EXPECT_EQ(lua_error("local ok = pcall(function() while true do end end)\nreturn 'escaped'",
                       small_budget()),
             "test.lua:1: instruction budget of 2000000 exceeded");
+}
+
+TEST(LuaSandbox, XpcallWithALoopingMessageHandlerStops) {
+  EXPECT_EQ(stopped_error("xpcall(function() while true do end end, function() while true do end "
+                          "end)"),
+            "test.lua:1: instruction budget of 2000000 exceeded");
+  LuaLimits limits;
+  limits.instructions = 1'000'000'000'000;
+  limits.timeout = std::chrono::milliseconds(200);
+  EXPECT_EQ(stopped_error("xpcall(function() while true do end end,\n"
+                          "       function(e) while true do end end)",
+                          limits),
+            "test.lua:1: time limit of 200 ms exceeded");
+}
+
+TEST(LuaSandbox, XpcallStillHandlesOrdinaryErrors) {
+  auto result = run_lua(
+      "local ok, e = xpcall(function(a) error('bad ' .. a, 0) end, function(m) return 'handled: ' "
+      ".. m end, 'input') "
+      "local ok2, a, b = xpcall(function(x, y) return x + y, x * y end, tostring, 3, 4) "
+      "local ok3, e3 = xpcall(error, function(m) error('in handler', 0) end, 'first', 0) "
+      "return {ok, e, ok2, a, b, ok3, e3}");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(*result, Json::parse(R"([false, "handled: bad input", true, 7, 12, false,
+                                    "in handler"])"));
+}
+
+TEST(LuaSandbox, LoopInAnErrorObjectsTostringStops) {
+  const std::string object =
+      "local obj = setmetatable({}, {__tostring = function() while true do end end})\n";
+  EXPECT_EQ(stopped_error(object + "local ok, e = pcall(error, obj)\nreturn tostring(e)"),
+            "test.lua:1: instruction budget of 2000000 exceeded");
+  EXPECT_EQ(stopped_error(object + "return xpcall(error, function(e) return tostring(e) end, obj)"),
+            "test.lua:1: instruction budget of 2000000 exceeded");
+  EXPECT_EQ(
+      stopped_error(object + "return xpcall(error, function() return tostring(obj) end, obj)"),
+      "test.lua:1: instruction budget of 2000000 exceeded");
+  // __name is read, never run.
+  auto result = run_lua("return tostring(setmetatable({}, {__name = 'Point'})):sub(1, 7)");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(*result, "Point: ");
+}
+
+TEST(LuaSandbox, LoopInACloseHandlerStops) {
+  const std::string handle =
+      "local function handle() return setmetatable({}, {__close = function() while true do end "
+      "end}) end\n";
+  EXPECT_EQ(stopped_error(handle + "do local x <close> = handle() end"),
+            "test.lua:1: instruction budget of 2000000 exceeded");
+  EXPECT_EQ(stopped_error(handle + "do local x <close> = handle()\nerror('unwinding') end"),
+            "test.lua:1: instruction budget of 2000000 exceeded");
+  EXPECT_EQ(stopped_error(handle + "pcall(function() local x <close> = handle()\n"
+                                   "while true do end end)"),
+            "test.lua:3: instruction budget of 2000000 exceeded");
+}
+
+TEST(LuaSandbox, CloseHandlersOfACoroutineStoppedByTheBudgetNeverRun) {
+  const std::string body =
+      "local function body() local x <close> = setmetatable({}, {__close = function() while true "
+      "do end end})\nwhile true do end end\n";
+  LuaLimits limits = with_coroutines(small_budget());
+  EXPECT_EQ(stopped_error(body + "coroutine.wrap(body)()", limits),
+            "test.lua:2: instruction budget of 2000000 exceeded");
+  EXPECT_EQ(stopped_error(body + "local co = coroutine.create(body)\ncoroutine.resume(co)\n"
+                                 "coroutine.close(co)",
+                          limits),
+            "test.lua:2: instruction budget of 2000000 exceeded");
+}
+
+TEST(LuaSandbox, NoFinalizerEverRuns) {
+  EXPECT_EQ(stopped_error("setmetatable({}, {__gc = function() while true do end end})"),
+            "test.lua:1: setmetatable: __gc metamethods are not allowed");
+  // A __gc added to the metatable afterwards does not mark the table for finalization: neither
+  // collections during the run nor closing the state call it.
+  EXPECT_EQ(stopped_error("local mt = {}\n"
+                          "for i = 1, 1000 do setmetatable({}, mt) end\n"
+                          "mt.__gc = function() while true do end end\n"
+                          "for i = 1, 100000 do local garbage = {i} end\n"
+                          "error('ran to the end', 0)"),
+            "ran to the end");
+}
+
+TEST(LuaSandbox, MemoryErrorsCannotBeCaughtAndGoneOn) {
+  EXPECT_EQ(stopped_error("local ok = pcall(function() local t = {} while true do "
+                          "t[#t + 1] = ('x'):rep(1000) end end)\n"
+                          "error('went on after the memory cap')"),
+            "test.lua: memory limit of 8388608 bytes exceeded (near line 1)");
+}
+
+TEST(LuaSandbox, LibraryLoopsOverHugeCountsAreBudgeted) {
+  // A table whose border (#t) is 2^61 + 1 though it holds 124 entries.
+  const std::string sparse =
+      "local t = {} for i = 0, 61 do t[1 << i] = 1 t[(1 << i) + 1] = 1 end\n";
+  EXPECT_EQ(stopped_error(sparse + "table.insert(t, 1, 'x')"),
+            "test.lua:2: instruction budget of 2000000 exceeded");
+  EXPECT_EQ(stopped_error(sparse + "table.remove(t, 1)"),
+            "test.lua:2: instruction budget of 2000000 exceeded");
+  EXPECT_EQ(stopped_error("table.move({}, 1, 1 << 62, 2, {})"),
+            "test.lua:1: instruction budget of 2000000 exceeded");
+  // C functions as metamethods and comparators: no Lua instruction runs between their calls.
+  EXPECT_EQ(stopped_error("local t = setmetatable({}, {__index = table.concat})\n"
+                          "return table.concat(t, '', 1, 1 << 62)"),
+            "test.lua:2: instruction budget of 2000000 exceeded");
+  LuaLimits slow_calls = small_budget();  // each failing pcall takes a while
+  slow_calls.timeout = std::chrono::minutes(1);
+  EXPECT_EQ(stopped_error("local t = {} for i = 0, 29 do t[1 << i] = 1 t[(1 << i) + 1] = 1 end\n"
+                          "table.sort(t, pcall)",
+                          slow_calls),
+            "test.lua:2: instruction budget of 2000000 exceeded");
+  // An empty string repeated any number of times is empty, at once.
+  auto result = within_watchdog([] {
+    auto r = run_lua("return #string.rep('', 1 << 62) + #(''):rep(1 << 62, '')");
+    return r.ok() ? r->dump() : r.error().message;
+  });
+  EXPECT_EQ(result, "0");
+}
+
+TEST(LuaSandbox, ALoopOfLongSortsStopsAtTheFirstSortPastTheDeadline) {
+  // Each sort takes a large part of a second in one call: without a look at the clock after each,
+  // the next hook would come 200 sorts later.
+  LuaLimits limits;
+  limits.instructions = 1'000'000'000'000;
+  limits.memory_bytes = 256u << 20;
+  limits.timeout = std::chrono::milliseconds(500);
+  EXPECT_EQ(stopped_error("local t = {} for i = 1, 3e6 do t[i] = i end\n"
+                          "while true do table.sort(t) end",
+                          limits),
+            "test.lua:2: time limit of 500 ms exceeded");
+}
+
+TEST(LuaSandbox, LibraryLoopsKeepTheirResults) {
+  auto result = run_lua(
+      "local t = {1, 2, 3} table.insert(t, 1, 0) table.insert(t, 4) "
+      "local removed = table.remove(t, 2) local last = table.remove(t) "
+      "local moved = table.move({1, 2, 3}, 2, 3, 1) "
+      "local sorted = {5, 3, 4} table.sort(sorted, function(a, b) return a > b end) "
+      "local proxy = setmetatable({}, {__index = function(_, i) return 'p' .. i end}) "
+      "return {t, removed, last, moved, sorted, table.concat(proxy, ',', 1, 3), "
+      "table.concat({1, 'a', 2.5}, '-'), ('ab'):rep(3, '.'), #(''):rep(5, ',')}");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(*result, Json::parse(R"([[0, 2, 3], 1, 4, [2, 3, 3], [5, 4, 3], "p1,p2,p3",
+                                    "1-a-2.5", "ab.ab.ab", 4])"));
+  EXPECT_EQ(lua_error("table.insert({}, 5, 'x')"),
+            "test.lua:1: bad argument #2 to 'insert' (position out of bounds)");
+  EXPECT_NE(lua_error("table.concat({1, {}, 3})").find("at index 2 in table for 'concat'"),
+            std::string::npos);
+  EXPECT_NE(lua_error("table.sort({3, 'a', 1})").find("attempt to compare"), std::string::npos);
+}
+
+TEST(LuaSandbox, InterruptFromAnotherThreadEndsARunningScript) {
+  for (const char* source :
+       {"while true do end", "while true do pcall(function() while true do end end) end",
+        "xpcall(function() while true do end end, function() while true do "
+        "end end)",
+        "local co = coroutine.wrap(function() while true do end end)\nco()"}) {
+    LuaLimits limits;
+    limits.instructions = 1'000'000'000'000;
+    limits.timeout = std::chrono::minutes(10);
+    limits.coroutines = true;
+    auto sandbox = LuaSandbox::open(limits);
+    ASSERT_TRUE(sandbox.ok());
+    std::shared_ptr<LuaSandbox> box(std::move(*sandbox));
+    std::thread canceller([box] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      box->interrupt("stopped: the job was cancelled");
+    });
+    std::string message = within_watchdog([box, script = std::string(source)] {
+      Status status = box->run(script, "loop.lua", 0);
+      return status.ok() ? std::string("finished") : status.error().message;
+    });
+    canceller.join();
+    EXPECT_EQ(message, "stopped: the job was cancelled") << source;
+    if (message == kStillRunning) continue;
+    // Nothing runs after an interrupt.
+    Status again = box->run("return 1", "again.lua", 0);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().message, "stopped: the job was cancelled");
+  }
 }
 
 TEST(LuaSandbox, LoopsInsideLibraryCallbacksAreBudgeted) {
