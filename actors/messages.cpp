@@ -1,5 +1,8 @@
 #include "actors/messages.hpp"
 
+#include <caf/io/middleman.hpp>
+#include "actors/message_types.hpp"
+
 namespace recur::actors {
 
 std::string error_text(const caf::error& error) {
@@ -13,14 +16,14 @@ caf::error runtime_error(std::string text) {
   return caf::make_error(caf::sec::runtime_error, std::move(text));
 }
 
-RuntimeConfig::RuntimeConfig(unsigned threads) {
+RuntimeConfig::RuntimeConfig(unsigned threads, Transport transport) {
   set("logger.verbosity", caf::atom("quiet"));
   if (threads > 0) set("scheduler.max-threads", threads);
   // Work sharing wakes an idle scheduler thread as soon as a message arrives; work stealing lets
   // idle threads sleep between polls, which adds up to milliseconds to a tool call's round trip.
   set("scheduler.policy", caf::atom("sharing"));
-  add_message_type<WorkerStatus>("WorkerStatus");
-  add_message_type<agent::OutputChunk>("OutputChunk");
+  register_message_types(*this);
+  if (transport == Transport::network) load<caf::io::middleman>();
 }
 
 }  // namespace recur::actors

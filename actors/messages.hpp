@@ -2,8 +2,10 @@
 // system that runs them uses. The interfaces themselves are in each actor's header: tool_host.hpp,
 // model_worker.hpp, supervisor.hpp, agent_session.hpp.
 //
-// Messages that carry JSON values (tool calls and results, session specs and outcomes) stay inside
-// one process; a transport between nodes would carry them as JSON text.
+// Every message type can cross a network: each has an inspect() overload (those of the types of
+// lower layers are in wire_agent.hpp, wire_tools.hpp, wire_jobs.hpp and wire_model.hpp; JSON, enum
+// and deadline fields as wire_fields.hpp describes) and a type name registered by
+// register_message_types() (message_types.hpp).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,9 @@
 #include <vector>
 
 #include <caf/all.hpp>
+#include "actors/wire_agent.hpp"
+#include "actors/wire_jobs.hpp"
+#include "actors/wire_tools.hpp"
 #include "agent/continuous_batcher.hpp"
 #include "agent/session_outcome.hpp"
 #include "tools/tool.hpp"
@@ -43,6 +48,16 @@ struct ToolBatch {
   std::vector<ToolRequest> requests;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ToolRequest& x) {
+  return f(caf::meta::type_name("ToolRequest"), x.call, x.scope, x.deadline_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ToolBatch& x) {
+  return f(caf::meta::type_name("ToolBatch"), x.requests);
+}
+
 // The answer to one call: the tool's result, an error result for a protocol error (unknown tool,
 // bad arguments), or an error result when the deadline passed first. `ms`: from the batch's
 // arrival at the host to the answer.
@@ -55,6 +70,16 @@ struct ToolReplies {
   std::vector<ToolReply> replies;  // in the order of the batch's requests
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ToolReply& x) {
+  return f(caf::meta::type_name("ToolReply"), x.call_id, x.result, x.ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ToolReplies& x) {
+  return f(caf::meta::type_name("ToolReplies"), x.replies);
+}
+
 // Receives a session's output as it is generated: (output_atom, OutputChunk) messages.
 using output_listener = caf::typed_actor<caf::reacts_to<output_atom, agent::OutputChunk>>;
 
@@ -65,6 +90,13 @@ struct SessionOrder {
   agent::Admission admission = agent::Admission::fresh;
   output_listener listener;
 };
+
+// The listener travels as an actor handle: on another node it arrives as a proxy of the listener.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SessionOrder& x) {
+  auto admission = agent::wire_code(x.admission);
+  return f(caf::meta::type_name("SessionOrder"), x.spec, admission, x.listener);
+}
 
 // A model worker's counters since it started.
 struct WorkerStatus {
@@ -95,26 +127,16 @@ std::string error_text(const caf::error& error);
 // An error of category "system" (sec::runtime_error) whose context is `text`.
 caf::error runtime_error(std::string text);
 
-// The actor system configuration for recur's actors: message types registered, the logger quiet,
-// the work-sharing scheduler with `threads` threads (0: CAF's default, one per core).
+// Whether an actor system reaches other actor systems: `network` loads CAF's middleman
+// (caf::io), so that its actors can be published on a port and actors of other systems reached.
+enum class Transport { in_process, network };
+
+// The actor system configuration for recur's actors: message types registered
+// (register_message_types), the logger quiet, the work-sharing scheduler with `threads` threads
+// (0: CAF's default, one per core), and the middleman loaded for Transport::network.
 class RuntimeConfig : public caf::actor_system_config {
  public:
-  explicit RuntimeConfig(unsigned threads = 0);
+  explicit RuntimeConfig(unsigned threads = 0, Transport transport = Transport::in_process);
 };
 
 }  // namespace recur::actors
-
-namespace recur::agent {
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, OutputChunk& x) {
-  return f(caf::meta::type_name("OutputChunk"), x.session, x.offset, x.tokens);
-}
-
-}  // namespace recur::agent
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::ToolBatch)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::ToolReplies)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::ToolReply)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::actors::SessionOrder)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::agent::SessionOutcome)

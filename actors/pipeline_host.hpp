@@ -49,5 +49,3 @@ Json agent_outcome(const agent::SessionOutcome& outcome);
 Json tool_outcome(const tools::ToolResult& result);
 
 }  // namespace recur::actors
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(recur::jobs::PipelineOutcome)
