@@ -1,8 +1,9 @@
 // recur plot: accuracy against length of several evaluation reports in one SVG, a line each (the
 // tool-using model beside its ablations and baselines). A report is what `recur eval --out` writes,
 // or any JSON of the same shape: {"label"?, "model"?, "task"?, "rows": [{"length", "accuracy",
-// "n" | "wilson_low" and "wilson_high"}]}. A line is named by the report's "label", else by its
-// model's folder and its task.
+// "n" | "wilson_low" and "wilson_high", ...}]}. A row's other fields, such as the "failures" that
+// eval lists, are not plotted and may hold anything. A line is named by the report's "label", else
+// by its model's folder and its task.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "jobs/report.hpp"
+#include "tasks/scoring.hpp"
 
 namespace recur::cli {
 namespace {
@@ -73,7 +75,7 @@ Status add_report(jobs::Report& table, const std::string& file, const std::strin
     } else if (const auto* n = number("n"); n && n->is_number_integer() && n->get<long>() > 0) {
       const auto trials = static_cast<std::size_t>(n->get<long>());
       const auto k = static_cast<std::size_t>(std::llround(value->get<double>() * trials));
-      std::tie(low, high) = wilson_interval(k, trials);
+      std::tie(low, high) = tasks::wilson_interval(k, trials);
     } else {
       return fail(where +
                   ": needs a positive integer \"n\" (or \"wilson_low\" and \"wilson_high\")");

@@ -1,5 +1,6 @@
 // A pipeline's report: the rows it adds with report.row{...}, printed by recur as an aligned table
-// and written as CSV and JSON, with line plots (SVG) of columns against a column when asked.
+// and written as CSV and JSON, with line plots (SVG, jobs/plot_svg.hpp) of columns against a
+// column when asked.
 //
 // Everything here is a function of the rows alone (no times, no paths), so a job resumed after a
 // crash writes byte for byte the report of an uninterrupted run.
@@ -11,22 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.hpp"
+#include "jobs/plot_svg.hpp"
 
 namespace recur::jobs {
-
-// report.plot{x = "length", y = "accuracy", low = "low", high = "high", xlog = true,
-//             title = "...", file = "frontier.svg"}: y against x, one point per row that has both,
-// in the order of x, with an interval bar from `low` to `high` when they are named. The y axis
-// always shows 0. With `series` named, the rows are split by that column's value into lines of
-// their own colour, in the order each value first appears, with a legend.
-struct PlotSpec {
-  std::string x, y, low, high, title, file, series;
-  bool xlog = false;
-
-  nlohmann::json to_json() const;
-  // Reads the table given to report.plot; errors name the field ("report.plot: x: ...").
-  static Result<PlotSpec> from_json(const nlohmann::json& j);
-};
 
 class Report {
  public:
@@ -48,7 +36,8 @@ class Report {
   std::string csv() const;
   // Columns aligned for a terminal; numbers with 6 significant digits.
   std::string table() const;
-  std::string plot_svg(const PlotSpec& plot) const;
+  // The SVG picture of `plot` drawn from the rows (jobs::plot_svg).
+  std::string plot_svg(const PlotSpec& plot) const { return jobs::plot_svg(rows_, plot); }
 
  private:
   std::vector<std::string> columns_;
