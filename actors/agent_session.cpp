@@ -45,10 +45,11 @@ Result<agent::SessionOutcome> run_session(caf::actor_system& system,
   output_listener_impl listener;
   if (on_output) listener = spawn_listener(system, std::move(on_output));
   SessionOrder order{std::move(spec), admission, listener};
-  Result<agent::SessionOutcome> out = fail("session: no answer from the supervisor");
+  Result<agent::SessionOutcome> out =
+      fail(ErrorCode::internal, "session: no answer from the supervisor");
   self->request(supervisor, caf::infinite, run_atom::value, std::move(order))
       .receive([&](agent::SessionOutcome& outcome) { out = std::move(outcome); },
-               [&](caf::error& error) { out = fail(error_text(error)); });
+               [&](caf::error& error) { out = fail(ErrorCode::unavailable, error_text(error)); });
   if (listener) {
     // The worker sent every chunk before the outcome; once the listener answers, all are handled.
     self->request(listener, caf::infinite, flush_atom::value)

@@ -1,8 +1,8 @@
 #include "actors/model_worker.hpp"
 
-#include "base/text.hpp"
-
 #include <exception>
+
+#include "base/text.hpp"
 
 namespace recur::actors {
 namespace {

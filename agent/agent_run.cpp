@@ -1,8 +1,8 @@
 #include "agent/agent_run.hpp"
 
-#include "base/text.hpp"
-
 #include <algorithm>
+
+#include "base/text.hpp"
 
 namespace recur::agent {
 
@@ -75,7 +75,7 @@ Result<SessionSpec> SessionSpec::from_json(const Json& j) {
     s.tools = j.at("tools").get<std::vector<std::string>>();
     return s;
   } catch (const Json::exception& e) {
-    return recur::fail(std::string("session spec: ") + e.what());
+    return recur::fail(ErrorCode::invalid_argument, std::string("session spec: ") + e.what());
   }
 }
 
@@ -98,15 +98,16 @@ Json SessionResult::to_json() const {
 
 Result<std::unique_ptr<AgentRun>> AgentRun::start(SessionSpec spec, const Model& model,
                                                   const Tokenizer& tokenizer, SlotId slot) {
-  if (spec.id.empty()) return recur::fail("session: an id is required");
+  if (spec.id.empty())
+    return recur::fail(ErrorCode::invalid_argument, "session: an id is required");
   auto prompt = tokenizer.encode(spec.prompt);
-  if (!prompt) return recur::fail("session " + spec.id + ": prompt: " + prompt.error().message);
+  if (!prompt) return prompt.error().context("session " + spec.id + ": prompt");
   if (prompt->empty())
-    return recur::fail("session " + spec.id + ": the prompt encodes to no tokens");
+    return recur::fail(ErrorCode::invalid_argument,
+                       "session " + spec.id + ": the prompt encodes to no tokens");
   auto protocol =
       make_protocol(model.config().recur, tokenizer, model.config().eos_token_id, spec.id);
-  if (!protocol)
-    return recur::fail(model.dir().string() + "/config.json: " + protocol.error().message);
+  if (!protocol) return protocol.error().context(model.dir().string() + "/config.json");
   auto run = std::unique_ptr<AgentRun>(new AgentRun());
   run->spec_ = std::move(spec);
   run->slot_ = slot;
@@ -268,18 +269,19 @@ Result<std::unique_ptr<AgentRun>> AgentRun::resume(const Checkpoint& checkpoint,
   const Json& m = checkpoint.meta;
   try {
     if (m.at("version").get<int>() != 1)
-      return recur::fail("checkpoint: version " + m.at("version").dump() +
-                         " is not readable by this build");
+      return recur::fail(
+          ErrorCode::failed_precondition,
+          "checkpoint: version " + m.at("version").dump() + " is not readable by this build");
     auto spec = SessionSpec::from_json(m.at("spec"));
     if (!spec) return spec.error();
     auto protocol =
         make_protocol(model.config().recur, tokenizer, model.config().eos_token_id, spec->id);
-    if (!protocol)
-      return recur::fail(model.dir().string() + "/config.json: " + protocol.error().message);
+    if (!protocol) return protocol.error().context(model.dir().string() + "/config.json");
     if ((*protocol)->name() != m.at("protocol").get<std::string>())
-      return recur::fail("checkpoint of session " + spec->id + ": written with protocol " +
-                         m.at("protocol").dump() + ", the bundle now uses " +
-                         std::string((*protocol)->name()));
+      return recur::fail(ErrorCode::failed_precondition,
+                         "checkpoint of session " + spec->id + ": written with protocol " +
+                             m.at("protocol").dump() + ", the bundle now uses " +
+                             std::string((*protocol)->name()));
     auto run = std::unique_ptr<AgentRun>(new AgentRun());
     run->spec_ = std::move(*spec);
     run->slot_ = slot;
@@ -290,13 +292,15 @@ Result<std::unique_ptr<AgentRun>> AgentRun::resume(const Checkpoint& checkpoint,
     run->prompt_ = m.at("prompt_tokens").get<std::vector<TokenId>>();
     if (Tape* t = run->protocol_->tape()) {
       if (!tape)
-        return recur::fail("checkpoint of session " + run->spec_.id +
-                           ": the pointer protocol's tape is missing");
+        return recur::fail(ErrorCode::data_loss, "checkpoint of session " + run->spec_.id +
+                                                     ": the pointer protocol's tape is missing");
       *t = std::move(*tape);
     }
     if (auto s = run->protocol_->restore(m.at("protocol_state")); !s) return s.error();
     auto status = status_from(m.at("status").get<std::string>());
-    if (!status) return recur::fail("checkpoint: unknown status " + m.at("status").dump());
+    if (!status)
+      return recur::fail(ErrorCode::data_loss,
+                         "checkpoint: unknown status " + m.at("status").dump());
     run->status_ = *status;
     run->error_ = m.at("error").get<std::string>();
     run->generated_ = m.at("generated").get<std::vector<TokenId>>();
@@ -321,7 +325,7 @@ Result<std::unique_ptr<AgentRun>> AgentRun::resume(const Checkpoint& checkpoint,
     run->resumed_ = true;
     return run;
   } catch (const Json::exception& e) {
-    return recur::fail(std::string("checkpoint: damaged: ") + e.what());
+    return recur::fail(ErrorCode::data_loss, std::string("checkpoint: damaged: ") + e.what());
   }
 }
 

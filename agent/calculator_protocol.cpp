@@ -20,15 +20,18 @@ Result<std::unique_ptr<Protocol>> CalculatorProtocol::create(const Json& config,
   p->answer_ = m.get("answer");
   p->stop_ = m.get("stop");
   if (config.contains("tool") && !config["tool"].is_string())
-    return fail("protocol calculator: field 'tool' must name a tool (a string)");
+    return fail(ErrorCode::invalid_argument,
+                "protocol calculator: field 'tool' must name a tool (a string)");
   p->tool_ = config.value("tool", "bigint");
   if (!config.contains("operators") || !config["operators"].is_object() ||
       config["operators"].empty())
     return fail(
+        ErrorCode::invalid_argument,
         "protocol calculator: field 'operators' must map operator tokens to the tool's ops");
   for (const auto& [token, op] : config["operators"].items()) {
     if (!op.is_string())
-      return fail("protocol calculator: operator '" + token + "' must name an op (a string)");
+      return fail(ErrorCode::invalid_argument,
+                  "protocol calculator: operator '" + token + "' must name an op (a string)");
     const TokenId id = m.token(token, "operator");
     if (id >= 0) p->operators_[id] = op.get<std::string>();
   }
@@ -126,7 +129,8 @@ Status CalculatorProtocol::restore(const Json& saved) {
     call_tokens_ = saved.at("call_tokens").get<std::vector<TokenId>>();
     calls_made_ = saved.at("calls_made").get<std::uint64_t>();
   } catch (const Json::exception& e) {
-    return fail(std::string("protocol calculator: saved state is damaged: ") + e.what());
+    return fail(ErrorCode::data_loss,
+                std::string("protocol calculator: saved state is damaged: ") + e.what());
   }
   return {};
 }

@@ -34,18 +34,21 @@ Status write_checkpoint(const Store& store, AgentRun& run, std::vector<std::uint
 Result<StoredSession> read_checkpoint(const Store& store, const std::string& id) {
   auto meta = store.get(key(id, "checkpoint"));
   if (!meta) return meta.error();
-  if (!*meta) return fail("session " + id + ": no checkpoint in " + store.dir().string());
+  if (!*meta)
+    return fail(ErrorCode::not_found,
+                "session " + id + ": no checkpoint in " + store.dir().string());
   auto snapshot = store.get(key(id, "snapshot"));
   if (!snapshot) return snapshot.error();
-  if (!*snapshot) return fail("session " + id + ": the checkpoint has no snapshot");
+  if (!*snapshot)
+    return fail(ErrorCode::data_loss, "session " + id + ": the checkpoint has no snapshot");
   StoredSession s;
   s.checkpoint.meta = Json::parse(**meta, nullptr, false);
   if (s.checkpoint.meta.is_discarded())
-    return fail("session " + id + ": the checkpoint is not valid JSON");
+    return fail(ErrorCode::data_loss, "session " + id + ": the checkpoint is not valid JSON");
   s.checkpoint.snapshot.assign((*snapshot)->begin(), (*snapshot)->end());
   if (s.checkpoint.meta.value("protocol", "") == "pointer") {
     auto tape = load_tape(store, tape_key(id));
-    if (!tape) return fail("session " + id + ": " + tape.error().message);
+    if (!tape) return tape.error().context("session " + id);
     s.tape = std::move(*tape);
   }
   return s;

@@ -57,7 +57,8 @@ std::size_t ContinuousBatcher::capacity() const {
 }
 
 Status ContinuousBatcher::admit(const SessionSpec& spec, Admission admission, bool stream) {
-  if (runs_.count(spec.id)) return fail("session '" + spec.id + "' is already on this backend");
+  if (runs_.count(spec.id))
+    return fail(ErrorCode::already_exists, "session '" + spec.id + "' is already on this backend");
   switch (admission) {
     case Admission::fresh:
       return admit_fresh(spec, stream);
@@ -68,12 +69,12 @@ Status ContinuousBatcher::admit(const SessionSpec& spec, Admission admission, bo
       if (options_.store && admit_from_checkpoint(spec, stream)) return {};
       return admit_fresh(spec, stream);
   }
-  return fail("session '" + spec.id + "': unknown admission");
+  return fail(ErrorCode::internal, "session '" + spec.id + "': unknown admission");
 }
 
 Status ContinuousBatcher::admit_fresh(const SessionSpec& spec, bool stream) {
   auto slot = backend_->allocate();
-  if (!slot) return fail("session '" + spec.id + "': " + slot.error().message);
+  if (!slot) return slot.error().context("session '" + spec.id + "'");
   auto run = AgentRun::start(spec, *model_, *tokenizer_, *slot);
   if (!run) {
     backend_->release(*slot);
@@ -89,11 +90,13 @@ Status ContinuousBatcher::admit_fresh(const SessionSpec& spec, bool stream) {
 }
 
 Status ContinuousBatcher::admit_from_checkpoint(const SessionSpec& spec, bool stream) {
-  if (!options_.store) return fail("session '" + spec.id + "': resuming needs a store");
+  if (!options_.store)
+    return fail(ErrorCode::failed_precondition,
+                "session '" + spec.id + "': resuming needs a store");
   auto stored = read_checkpoint(*options_.store, spec.id);
   if (!stored) return stored.error();
   auto slot = backend_->allocate();
-  if (!slot) return fail("session '" + spec.id + "': " + slot.error().message);
+  if (!slot) return slot.error().context("session '" + spec.id + "'");
   auto run =
       AgentRun::resume(stored->checkpoint, *model_, *tokenizer_, *slot, std::move(stored->tape));
   if (!run) {
@@ -103,7 +106,7 @@ Status ContinuousBatcher::admit_from_checkpoint(const SessionSpec& spec, bool st
   if (auto s = restore_session(*backend_, *slot, (*run)->sampler(), stored->checkpoint.snapshot);
       !s) {
     backend_->release(*slot);
-    return fail("session '" + spec.id + "': " + s.error().message);
+    return s.error().context("session '" + spec.id + "'");
   }
   auto e = std::make_unique<Entry>();
   e->run = std::move(*run);
@@ -221,7 +224,7 @@ TickReport ContinuousBatcher::tick() {
     report.sequences = chunks.size();
     const auto t0 = Clock::now();
     const Status s = greedy ? backend_->forward_argmax(chunks, vocab_limit_, next_)
-                            : backend_->forward(chunks, LogitsFor::Last, logits_);
+                            : backend_->forward(chunks, LogitsFor::last, logits_);
     report.forward_ms = ms_since(t0);
     if (!s) {
       report.backend_error = "forward pass on " + backend_->name() + ": " + s.error().message;

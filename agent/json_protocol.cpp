@@ -88,7 +88,8 @@ Status JsonProtocol::restore(const Json& saved) {
     call_tokens_ = saved.at("call_tokens").get<std::vector<TokenId>>();
     calls_made_ = saved.at("calls_made").get<std::uint64_t>();
   } catch (const Json::exception& e) {
-    return fail(std::string("protocol json: saved state is damaged: ") + e.what());
+    return fail(ErrorCode::data_loss,
+                std::string("protocol json: saved state is damaged: ") + e.what());
   }
   return {};
 }

@@ -7,15 +7,17 @@ TokenId Markers::get(const std::string& field, const char* fallback) {
   if (config_.contains(field)) {
     if (!config_[field].is_string()) {
       if (error_)
-        error_ =
-            fail("protocol " + protocol_ + ": field '" + field + "' must be a token (a string)");
+        error_ = fail(ErrorCode::invalid_argument, "protocol " + protocol_ + ": field '" + field +
+                                                       "' must be a token (a string)");
       return -1;
     }
     text = config_[field].get<std::string>();
   } else if (fallback) {
     text = fallback;
   } else {
-    if (error_) error_ = fail("protocol " + protocol_ + ": field '" + field + "' is missing");
+    if (error_)
+      error_ = fail(ErrorCode::invalid_argument,
+                    "protocol " + protocol_ + ": field '" + field + "' is missing");
     return -1;
   }
   return token(text, "field '" + field + "'");
@@ -25,8 +27,9 @@ TokenId Markers::token(const std::string& text, const std::string& where) {
   const auto id = tokenizer_.token_to_id(text);
   if (!id) {
     if (error_)
-      error_ = fail("protocol " + protocol_ + ": " + where + " names '" + text +
-                    "', which is not a token of the bundle's tokenizer");
+      error_ = fail(ErrorCode::invalid_argument,
+                    "protocol " + protocol_ + ": " + where + " names '" + text +
+                        "', which is not a token of the bundle's tokenizer");
     return -1;
   }
   return *id;

@@ -13,20 +13,24 @@ Result<std::unique_ptr<Protocol>> PointerProtocol::create(const Json& config,
   p->answer_ = m.get("answer");
   p->stop_ = m.get("stop");
   if (!config.contains("pointers") || !config["pointers"].is_object() || config["pointers"].empty())
-    return fail("protocol pointer: field 'pointers' must be an object naming at least one pointer");
+    return fail(ErrorCode::invalid_argument,
+                "protocol pointer: field 'pointers' must be an object naming at least one pointer");
   for (const auto& [name, actions] : config["pointers"].items()) {
     if (!actions.is_object())
-      return fail("protocol pointer: pointer '" + name + "' must be an object");
+      return fail(ErrorCode::invalid_argument,
+                  "protocol pointer: pointer '" + name + "' must be an object");
     p->pointer_names_.push_back(name);
     for (const auto& [key, action] :
          {std::pair{"left", Action::left}, std::pair{"right", Action::right},
           std::pair{"read", Action::read}}) {
       if (!actions.contains(key) || !actions[key].is_string())
-        return fail("protocol pointer: pointer '" + name + "' needs a '" + key + "' command token");
+        return fail(ErrorCode::invalid_argument,
+                    "protocol pointer: pointer '" + name + "' needs a '" + key + "' command token");
       const TokenId id = m.token(actions[key].get<std::string>(), "pointer '" + name + "' " + key);
       if (id >= 0 && !p->commands_.emplace(id, Command{action, name}).second)
-        return fail("protocol pointer: token '" + actions[key].get<std::string>() +
-                    "' is two commands");
+        return fail(
+            ErrorCode::invalid_argument,
+            "protocol pointer: token '" + actions[key].get<std::string>() + "' is two commands");
     }
   }
   if (!m.error()) return m.error().error();
@@ -83,12 +87,14 @@ Json PointerProtocol::save() const {
 
 Status PointerProtocol::restore(const Json& saved) {
   if (!saved.is_object() || !saved.contains("answered") || !saved["answered"].is_boolean())
-    return fail("protocol pointer: saved state lacks 'answered'");
+    return fail(ErrorCode::data_loss, "protocol pointer: saved state lacks 'answered'");
   answered_ = saved["answered"].get<bool>();
   pointers_.clear();
   for (const auto& name : pointer_names_) {
     auto p = tape_.find_pointer(name);
-    if (!p) return fail("protocol pointer: the restored tape has no pointer '" + name + "'");
+    if (!p)
+      return fail(ErrorCode::data_loss,
+                  "protocol pointer: the restored tape has no pointer '" + name + "'");
     pointers_[name] = *p;
   }
   return {};

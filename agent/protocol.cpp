@@ -40,7 +40,8 @@ Result<std::unique_ptr<Protocol>> make_protocol(const Json& recur_section,
     return std::unique_ptr<Protocol>(std::make_unique<PlainProtocol>(eos_token_id));
   const Json& p = recur_section["protocol"];
   if (!p.is_object() || !p.contains("type") || !p["type"].is_string())
-    return fail("config.json: field 'recur.protocol' must be an object with a string 'type'");
+    return fail(ErrorCode::invalid_argument,
+                "config.json: field 'recur.protocol' must be an object with a string 'type'");
   const std::string type = p["type"].get<std::string>();
   if (type == "pointer") return PointerProtocol::create(p, tokenizer);
   if (type == "search") return SearchProtocol::create(p, tokenizer);
@@ -50,15 +51,19 @@ Result<std::unique_ptr<Protocol>> make_protocol(const Json& recur_section,
     TokenId stop = eos_token_id;
     if (p.contains("stop")) {
       if (!p["stop"].is_string())
-        return fail("protocol plain: field 'stop' must be a token (a string)");
+        return fail(ErrorCode::invalid_argument,
+                    "protocol plain: field 'stop' must be a token (a string)");
       auto id = tokenizer.token_to_id(p["stop"].get<std::string>());
-      if (!id) return fail("protocol plain: field 'stop' names a token the tokenizer lacks");
+      if (!id)
+        return fail(ErrorCode::invalid_argument,
+                    "protocol plain: field 'stop' names a token the tokenizer lacks");
       stop = *id;
     }
     return std::unique_ptr<Protocol>(std::make_unique<PlainProtocol>(stop));
   }
-  return fail("config.json: field 'recur.protocol.type' is \"" + type +
-              "\"; known: pointer, search, json, calculator, plain");
+  return fail(ErrorCode::invalid_argument,
+              "config.json: field 'recur.protocol.type' is \"" + type +
+                  "\"; known: pointer, search, json, calculator, plain");
 }
 
 }  // namespace recur::agent

@@ -20,7 +20,8 @@ Result<std::unique_ptr<Protocol>> SearchProtocol::create(const Json& config,
   if (config.contains("truncated")) p->truncated_ = m.get("truncated");
   if (config.contains("max_lines")) {
     if (!config["max_lines"].is_number_integer() || config["max_lines"].get<long long>() <= 0)
-      return fail("protocol search: field 'max_lines' must be a positive integer");
+      return fail(ErrorCode::invalid_argument,
+                  "protocol search: field 'max_lines' must be a positive integer");
     p->max_lines_ = config["max_lines"].get<std::size_t>();
   }
   if (!m.error()) return m.error().error();
@@ -131,10 +132,12 @@ Status SearchProtocol::restore(const Json& saved) {
     value_tokens_ = saved.at("value").get<std::vector<TokenId>>();
     const int mode = saved.at("mode").get<int>();
     if (mode < 0 || mode > 2)
-      return fail("protocol search: saved mode " + std::to_string(mode) + " is unknown");
+      return fail(ErrorCode::data_loss,
+                  "protocol search: saved mode " + std::to_string(mode) + " is unknown");
     mode_ = static_cast<Mode>(mode);
   } catch (const Json::exception& e) {
-    return fail(std::string("protocol search: saved state is damaged: ") + e.what());
+    return fail(ErrorCode::data_loss,
+                std::string("protocol search: saved state is damaged: ") + e.what());
   }
   return {};
 }

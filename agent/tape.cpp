@@ -22,8 +22,9 @@ std::string tokens_key(std::string_view session) {
 Status check_ids(std::span<const TokenId> tokens) {
   for (std::size_t i = 0; i < tokens.size(); ++i)
     if (tokens[i] < 0)
-      return fail("tape: token " + std::to_string(i) + " has the negative id " +
-                  std::to_string(tokens[i]));
+      return fail(
+          ErrorCode::invalid_argument,
+          "tape: token " + std::to_string(i) + " has the negative id " + std::to_string(tokens[i]));
   return {};
 }
 
@@ -62,7 +63,7 @@ Result<std::optional<StoredMeta>> read_meta(const Store& store, std::string_view
   if (!j.is_object() || !j.contains("size") || !j["size"].is_number_unsigned() ||
       !j.contains("input") || !j["input"].is_number_unsigned() || !j.contains("pointers") ||
       !j["pointers"].is_array())
-    return fail(where + " has a damaged meta record");
+    return fail(ErrorCode::data_loss, where + " has a damaged meta record");
   return std::optional<StoredMeta>(
       StoredMeta{j["size"].get<std::size_t>(), j["input"].get<std::size_t>(), j["pointers"]});
 }
@@ -106,11 +107,12 @@ Status add_tape_changes(const Store& store, std::string_view session, const Tape
   if (*meta) {
     const StoredMeta& m = **meta;
     if (m.size > tape.size() || m.input != tape.input_size())
-      return fail("store " + store.dir().string() + ": the stored tape of session '" +
-                  std::string(session) + "' (" + std::to_string(m.size) + " tokens, input " +
-                  std::to_string(m.input) + ") is not a prefix of this one (" +
-                  std::to_string(tape.size()) + " tokens, input " +
-                  std::to_string(tape.input_size()) + ")");
+      return fail(ErrorCode::failed_precondition,
+                  "store " + store.dir().string() + ": the stored tape of session '" +
+                      std::string(session) + "' (" + std::to_string(m.size) + " tokens, input " +
+                      std::to_string(m.input) + ") is not a prefix of this one (" +
+                      std::to_string(tape.size()) + " tokens, input " +
+                      std::to_string(tape.input_size()) + ")");
     stored = m.size;
   }
   if (tape.size() > stored)
@@ -136,8 +138,9 @@ Result<Tape> load_tape(const Store& store, std::string_view session) {
   auto meta = read_meta(store, session);
   if (!meta) return meta.error();
   if (!*meta)
-    return fail("store " + store.dir().string() + ": no tape saved for session '" +
-                std::string(session) + "'");
+    return fail(ErrorCode::not_found, "store " + store.dir().string() +
+                                          ": no tape saved for session '" + std::string(session) +
+                                          "'");
   const StoredMeta& m = **meta;
   Tape tape;
   tape.tokens_.reserve(m.size);
@@ -153,16 +156,17 @@ Result<Tape> load_tape(const Store& store, std::string_view session) {
     return tape.tokens_.size() < m.size;
   });
   if (!read) return read.error();
-  if (!damage.empty()) return fail(where + damage);
+  if (!damage.empty()) return fail(ErrorCode::data_loss, where + damage);
   if (tape.tokens_.size() != m.size || m.input > m.size)
-    return fail(where + " holds " + std::to_string(tape.tokens_.size()) +
-                " tokens, its meta record says " + std::to_string(m.size));
-  if (Status s = check_ids(tape.tokens_); !s) return fail(where + ": " + s.error().message);
+    return fail(ErrorCode::data_loss, where + " holds " + std::to_string(tape.tokens_.size()) +
+                                          " tokens, its meta record says " +
+                                          std::to_string(m.size));
+  if (Status s = check_ids(tape.tokens_); !s) return s.error().context(where);
   tape.input_size_ = m.input;
   for (const auto& entry : m.pointers) {
     if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string() ||
         !entry[1].is_number_integer() || entry[1].get<std::int64_t>() < -1)
-      return fail(where + " has a damaged pointer record");
+      return fail(ErrorCode::data_loss, where + " has a damaged pointer record");
     tape.names_.push_back(entry[0].get<std::string>());
     tape.positions_.push_back(entry[1].get<std::int64_t>());
   }

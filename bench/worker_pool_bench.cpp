@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/worker_pool.hpp"
+#include "actors/worker_pool.hpp"
 #include "model/random_model.hpp"
 
 namespace {
@@ -60,11 +60,11 @@ struct PoolRun {
 PoolRun run_pool(caf::actor_system& system, std::shared_ptr<const Model> model,
                  std::shared_ptr<const Tokenizer> tokenizer, const std::string& devices,
                  std::size_t sessions, std::uint64_t tokens) {
-  cli::DeviceOptions options;
+  actors::DeviceOptions options;
   options.devices = devices;
-  const std::size_t gpus = cli::worker_devices(options)->size();
+  const std::size_t gpus = actors::worker_devices(options)->size();
   options.slots = (sessions + gpus - 1) / gpus;
-  auto setup = cli::make_worker_pool(model, tokenizer, options);
+  auto setup = actors::make_worker_pool(model, tokenizer, options);
   if (!setup) {
     std::fprintf(stderr, "%s\n", setup.error().message.c_str());
     std::exit(1);

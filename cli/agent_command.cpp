@@ -1,9 +1,10 @@
-// recur agent: one tool-using session on the actor runtime (a supervisor with a model worker per
-// device and a host per configured tool). It starts a session, or continues one from its last
-// checkpoint, prints its output as it comes with --stream, and prints the outcome as JSON: the
+// recur agent: one tool-using session on the runtime (a model worker per device and a host per
+// configured tool). It starts a session, or continues one from its last checkpoint, prints its
+// output to stderr as it comes with --stream, and prints the outcome as JSON on stdout: the
 // session's result with its timings. With --store every checkpoint goes to that store (and the
 // memory tool keeps its data there), so a session whose process was killed goes on with --resume
-// --session ID --store DIR.
+// --session ID --store DIR; one killed before its first checkpoint starts afresh when its prompt
+// is given again.
 //
 // Exit status: 0 when the session ended (finished, or stopped by a budget), 1 when it failed or the
 // input was bad (one line on stderr names what), 2 for usage errors.
@@ -12,13 +13,12 @@
 #include <random>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
-#include "actors/agent_session.hpp"
+#include "actors/runtime.hpp"
+#include "agent/agent_run.hpp"
+#include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "cli/worker_pool.hpp"
-#include "tools/registry/registry.hpp"
+#include "cli/device_options.hpp"
 
 namespace recur::cli {
 namespace {
@@ -41,7 +41,7 @@ struct AgentOptions {
   std::uint64_t max_wall_ms = 0;
   std::uint64_t checkpoint_every = 256;
   std::uint64_t tool_deadline_ms = 30000;
-  DeviceOptions devices;
+  actors::DeviceOptions devices;
   std::string config;
 };
 
@@ -52,7 +52,8 @@ std::string new_session_id() {
   return s.str();
 }
 
-// Prints decoded output as tokens arrive: the text of everything so far, less what is printed.
+// Prints decoded output to stderr as tokens arrive (stdout holds only the outcome's JSON): the text
+// of everything so far, less what is printed.
 class StreamPrinter {
  public:
   explicit StreamPrinter(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
@@ -61,7 +62,7 @@ class StreamPrinter {
     tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
     auto text = tokenizer_.decode(tokens_);
     if (!text || text->size() <= printed_ || text->compare(0, printed_, printed_text_) != 0) return;
-    std::cout << text->substr(printed_) << std::flush;
+    std::cerr << text->substr(printed_) << std::flush;
     printed_text_ = *text;
     printed_ = text->size();
   }
@@ -80,8 +81,8 @@ int run_agent(const AgentOptions& o) {
   if (o.resume && (o.session.empty() || o.store.empty()))
     return report_error(cmd, "--resume needs --session ID and --store DIR");
   if (!o.resume && o.prompt.empty()) return report_error(cmd, "--prompt is required (or --resume)");
-  if (auto devices = worker_devices(o.devices); !devices)
-    return report_error(cmd, devices.error().message);
+  if (auto devices = actors::worker_devices(o.devices); !devices)
+    return report_error(cmd, device_error(o.devices, devices.error()).message);
 
   std::optional<Store> store;
   if (!o.store.empty()) {
@@ -90,26 +91,49 @@ int run_agent(const AgentOptions& o) {
     store = std::move(*opened);
   }
   const std::string id = o.session.empty() ? new_session_id() : o.session;
+  agent::Admission admission = o.resume ? agent::Admission::resume : agent::Admission::fresh;
   if (store) {
     auto stored = agent::read_checkpoint(*store, id);
-    if (o.resume && !stored) return report_error(cmd, "--resume: " + stored.error().message);
+    if (o.resume && !stored) {
+      // A session killed before its first checkpoint left nothing to resume: with its prompt given
+      // again it starts afresh.
+      if (stored.error().code != ErrorCode::not_found || o.prompt.empty())
+        return report_error(cmd, "--resume: " + stored.error().message +
+                                     (stored.error().code == ErrorCode::not_found
+                                          ? " (give --prompt to start it afresh)"
+                                          : ""));
+      std::cerr << "recur agent: session " << id
+                << " has no checkpoint yet; starting it afresh from the prompt" << std::endl;
+      admission = agent::Admission::fresh;
+    }
     if (!o.resume && stored)
       return report_error(cmd, "--session: session '" + id + "' already exists in " + o.store +
                                    " (continue it with --resume)");
+    if (o.resume && stored && !o.prompt.empty() &&
+        stored->checkpoint.meta["spec"].value("prompt", "") != o.prompt)
+      return report_error(cmd,
+                          "--prompt: session '" + id +
+                              "' was started with another prompt (resume it without --prompt)");
   }
 
-  tools::RegistryOptions registry_options;
-  if (!o.store.empty()) registry_options.store_dir = o.store;
-  auto registry = tools::Registry::load(
-      o.config.empty() ? tools::default_config_path() : std::filesystem::path(o.config),
-      registry_options);
-  if (!registry) return report_error(cmd, registry.error().message);
+  actors::RuntimeOptions options;
+  options.devices = o.devices;
+  options.tools = actors::ToolSetup{o.config, {}};
+  if (!o.store.empty()) options.tools->registry.store_dir = o.store;
+  options.store = store;
+  options.checkpoint_every = o.checkpoint_every;
+  options.tool_deadline = std::chrono::milliseconds(o.tool_deadline_ms);
+  auto runtime = actors::Runtime::open(options);
+  if (!runtime) return report_error(cmd, runtime.error().message);
   for (const auto& name : o.tools)
-    if (!registry->find(name)) {
-      std::string known;
-      for (const auto& d : registry->list()) known += (known.empty() ? "" : ", ") + d.name;
-      return report_error(cmd, "--tools: no tool '" + name + "' (configured: " + known + ")");
+    if (!(*runtime)->tools().find(name)) {
+      std::vector<std::string> known;
+      for (const auto& d : (*runtime)->tools().list()) known.push_back(d.name);
+      return report_error(
+          cmd, "--tools: no tool '" + name + "' (configured: " + joined(known, ", ") + ")");
     }
+  auto loaded = (*runtime)->model(o.model);
+  if (!loaded) return report_error(cmd, loaded.error().message);
 
   agent::SessionSpec spec;
   spec.id = id;
@@ -118,30 +142,14 @@ int run_agent(const AgentOptions& o) {
   spec.budgets = {o.max_tokens, o.max_calls, o.max_wall_ms};
   spec.tools = o.tools;
 
-  actors::WorkerSetup base;
-  base.batcher.checkpoint_every = o.checkpoint_every;
-  base.batcher.store = store;
-  base.tool_deadline = std::chrono::milliseconds(o.tool_deadline_ms);
-  auto setup = make_worker_pool(o.model, o.devices, base);
-  if (!setup) return report_error(cmd, setup.error().message);
-  setup->registry = std::make_shared<const tools::Registry>(std::move(*registry));
-  setup->tool_hosts.deadline = base.tool_deadline;
-  const auto tokenizer = setup->workers.front().tokenizer;
-
-  actors::RuntimeConfig config;
-  caf::actor_system system{config};
-  auto supervisor = actors::spawn_supervisor(system, std::move(*setup));
-  StreamPrinter printer(*tokenizer);
+  StreamPrinter printer(*loaded->tokenizer);
   actors::OutputHandler on_output;
   if (o.stream) on_output = [&printer](std::span<const TokenId> t) { printer.add(t); };
-  auto outcome =
-      actors::run_session(system, supervisor, spec,
-                          o.resume ? agent::Admission::resume : agent::Admission::fresh, on_output);
-  caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+  auto outcome = (*runtime)->run_session(o.model, spec, admission, on_output);
+  (*runtime)->close();
   if (!outcome) return report_error(cmd, outcome.error().message);
-  if (printer.printed()) std::cout << std::endl;
-  std::cout << outcome->to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-            << std::endl;
+  if (printer.printed()) std::cerr << std::endl;
+  print_json(outcome->to_json());
   if (outcome->result.status == agent::SessionStatus::failed)
     return report_error(cmd, "session " + id + " failed: " + outcome->result.error);
   return 0;
@@ -159,7 +167,7 @@ void add_agent_command(CLI::App& app, int& exit_code) {
   c->add_option("--store", o->store, "Store directory: checkpoints and the memory tool's data");
   c->add_option("--session", o->session, "Session id (default: a new random one)");
   c->add_flag("--resume", o->resume, "Continue the session from its last checkpoint");
-  c->add_flag("--stream", o->stream, "Print the output as it is generated");
+  c->add_flag("--stream", o->stream, "Print the output to stderr as it is generated");
   c->add_flag("--json", o->json, "The outcome is always printed as JSON; accepted for uniformity");
   c->add_option("--seed", o->seed, "Sampling seed");
   c->add_option("--temperature", o->temperature, "0 for greedy decoding")

@@ -16,6 +16,10 @@ int report_error(const std::string& command, const std::string& message) {
   return 1;
 }
 
+void print_json(const Json& value) {
+  std::cout << value.dump(-1, ' ', false, Json::error_handler_t::replace) << std::endl;
+}
+
 Result<std::vector<TokenId>> parse_ids(const std::string& text, const std::string& option) {
   std::vector<TokenId> ids;
   std::size_t start = 0;
@@ -36,15 +40,6 @@ Result<std::vector<TokenId>> parse_ids(const std::string& text, const std::strin
     ++index;
   }
   return ids;
-}
-
-std::pair<double, double> wilson_interval(std::size_t k, std::size_t n) {
-  if (n == 0) return {0, 0};
-  const double z = 1.959963984540054, p = static_cast<double>(k) / n, nn = static_cast<double>(n);
-  const double denom = 1 + z * z / nn;
-  const double center = (p + z * z / (2 * nn)) / denom;
-  const double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
-  return {std::max(0.0, center - half), std::min(1.0, center + half)};
 }
 
 Status write_accuracy_plot(const jobs::Report& table, const std::string& title, bool series,

@@ -1,13 +1,13 @@
-// Pieces shared by the commands: loading a bundle onto a device, parsing id lists, reporting
-// errors.
+// Pieces shared by the commands: printing JSON and errors, parsing id lists, loading a bundle onto
+// a device, plots of accuracy.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "base/json.hpp"
 #include "base/result.hpp"
 #include "jobs/report.hpp"
 #include "model/backend.hpp"
@@ -18,11 +18,11 @@ namespace recur::cli {
 // Prints "recur <command>: <message>" on one line to stderr and returns 1.
 int report_error(const std::string& command, const std::string& message);
 
+// Prints `value` as one line of compact JSON on stdout (invalid UTF-8 replaced).
+void print_json(const Json& value);
+
 // "1,2,3" -> ids; an error names the first element that is not an integer.
 Result<std::vector<TokenId>> parse_ids(const std::string& text, const std::string& option);
-
-// The 95% Wilson score interval of k successes in n trials.
-std::pair<double, double> wilson_interval(std::size_t k, std::size_t n);
 
 // Writes `table`'s accuracy (rows: length, accuracy, wilson_low, wilson_high) against length on a
 // log axis as SVG into `file`, one line per value of the "series" column when `series` is set.

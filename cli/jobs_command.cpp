@@ -4,11 +4,10 @@
 #include <iomanip>
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "cli/pipeline_store.hpp"
+#include "cli/job_store_dir.hpp"
+#include "jobs/cancel_requests.hpp"
 #include "jobs/job_store.hpp"
 
 namespace recur::cli {
@@ -22,53 +21,64 @@ struct JobsOptions {
 };
 
 int list_jobs(const JobsOptions& o) {
-  auto store = open_job_store(o.store, true);
+  auto store = jobs::open_job_store(job_store_dir(o.store), jobs::JobStoreAccess::read_when_held);
   if (!store) return report_error("jobs list", store.error().message);
-  auto jobs = jobs::JobStore(*store).list();
-  if (!jobs) return report_error("jobs list", jobs.error().message);
+  auto all = jobs::JobStore(*store).list();
+  if (!all) return report_error("jobs list", all.error().message);
   if (o.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& j : *jobs) out.push_back(j.to_json());
-    std::cout << nlohmann::json{{"jobs", out}}.dump() << std::endl;
+    Json out = Json::array();
+    for (const auto& j : *all) out.push_back(j.to_json());
+    print_json({{"jobs", out}});
     return 0;
   }
   std::cout << std::left << std::setw(12) << "job" << std::setw(13) << "status" << std::setw(10)
             << "priority" << std::setw(6) << "runs" << std::setw(8) << "calls"
             << "script" << std::endl;
-  for (const auto& j : *jobs)
+  for (const auto& j : *all)
     std::cout << std::setw(12) << j.id << std::setw(13) << jobs::job_status_name(j.status)
               << std::setw(10) << j.priority << std::setw(6) << j.runs << std::setw(8)
-              << j.summary.value("calls", std::uint64_t{0}) << j.script << std::endl;
+              << j.summary.calls << j.script << std::endl;
   return 0;
 }
 
 int show_job(const JobsOptions& o) {
-  auto store = open_job_store(o.store, true);
+  auto store = jobs::open_job_store(job_store_dir(o.store), jobs::JobStoreAccess::read_when_held);
   if (!store) return report_error("jobs show", store.error().message);
   auto job = jobs::JobStore(*store).get(o.job);
   if (!job) return report_error("jobs show", job.error().message);
-  std::cout << job->to_json(o.source).dump(o.json ? -1 : 1) << std::endl;
+  if (o.json)
+    print_json(job->to_json(o.source));
+  else
+    std::cout << job->to_json(o.source).dump(1, ' ', false, Json::error_handler_t::replace)
+              << std::endl;
   return 0;
 }
 
 int cancel_job(const JobsOptions& o) {
   const std::string cmd = "jobs cancel";
-  auto store = open_job_store(o.store, true);
+  auto store = jobs::open_job_store(job_store_dir(o.store), jobs::JobStoreAccess::read_when_held);
   if (!store) return report_error(cmd, store.error().message);
-  jobs::JobStore jobs(*store);
-  auto job = jobs.get(o.job);
+  jobs::JobStore queue(*store);
+  auto job = queue.get(o.job);
   if (!job) return report_error(cmd, job.error().message);
   if (jobs::job_ended(job->status))
     return report_error(cmd, job->id + " has ended (" + jobs::job_status_name(job->status) + ")");
   if (store->options().read_only) {  // another process holds the store: the job runs there
-    request_cancel(store->dir(), job->id);
-    std::cout << job->id << ": cancel requested; the running job stops" << std::endl;
+    if (auto s = jobs::request_cancel(store->dir(), job->id); !s)
+      return report_error(cmd, s.error().message);
+    if (o.json)
+      print_json({{"id", job->id}, {"cancel", "requested"}});
+    else
+      std::cout << job->id << ": cancel requested; the running job stops" << std::endl;
     return 0;
   }
   job->status = jobs::JobStatus::cancelled;
   job->error = "cancelled";
-  if (auto s = jobs.update(*job); !s) return report_error(cmd, s.error().message);
-  std::cout << job->id << ": cancelled" << std::endl;
+  if (auto s = queue.update(*job); !s) return report_error(cmd, s.error().message);
+  if (o.json)
+    print_json(job->to_json());
+  else
+    std::cout << job->id << ": cancelled" << std::endl;
   return 0;
 }
 

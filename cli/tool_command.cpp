@@ -5,8 +5,6 @@
 #include <iostream>
 #include <memory>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "tools/registry/registry.hpp"
@@ -20,11 +18,8 @@ struct ToolOptions {
   std::string scope = "default";
   std::string name;
   std::string arguments;
+  bool json = true;  // the output is always JSON
 };
-
-void print(const nlohmann::json& value) {
-  std::cout << value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
-}
 
 Result<tools::Registry> open_registry(const ToolOptions& o) {
   tools::RegistryOptions options;
@@ -37,9 +32,9 @@ Result<tools::Registry> open_registry(const ToolOptions& o) {
 int run_list(const ToolOptions& o) {
   auto registry = open_registry(o);
   if (!registry) return report_error("tool list", registry.error().message);
-  nlohmann::json tools = nlohmann::json::array();
+  Json tools = Json::array();
   for (const auto& d : registry->list()) tools.push_back(d.to_json());
-  print({{"tools", tools}});
+  print_json({{"tools", tools}});
   return 0;
 }
 
@@ -48,7 +43,7 @@ int run_describe(const ToolOptions& o) {
   if (!registry) return report_error("tool describe", registry.error().message);
   auto description = registry->describe(o.name);
   if (!description) return report_error("tool describe", description.error().message);
-  print(description->to_json());
+  print_json(description->to_json());
   return 0;
 }
 
@@ -59,7 +54,7 @@ int run_call(const ToolOptions& o) {
   context.scope = o.scope;
   auto result = registry->call(o.name, o.arguments, context);
   if (!result) return report_error("tool call", result.error().message);
-  print(result->to_json());
+  print_json(result->to_json());
   return 0;
 }
 
@@ -72,6 +67,7 @@ void add_tool_command(CLI::App& app, int& exit_code) {
   auto add_config = [o](CLI::App* c) {
     c->add_option("--config", o->config,
                   "Tool configuration (default: $RECUR_CONFIG, else configs/tools.json)");
+    c->add_flag("--json", o->json, "The output is always JSON; accepted for uniformity");
   };
 
   auto* list = tool->add_subcommand("list", "Print every tool's description as JSON");

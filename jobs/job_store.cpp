@@ -1,10 +1,11 @@
 #include "jobs/job_store.hpp"
 
-#include "base/text.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
+
+#include "base/text.hpp"
 
 namespace recur::jobs {
 namespace {
@@ -15,52 +16,30 @@ std::string job_key(const std::string& id) {
 
 }  // namespace
 
-nlohmann::json Job::to_json(bool with_source) const {
-  nlohmann::json j = {{"id", id},
-                      {"script", script},
-                      {"params", params},
-                      {"options", options},
-                      {"priority", priority},
-                      {"seed", seed},
-                      {"status", job_status_name(status)},
-                      {"runs", runs},
-                      {"created_ms", created_ms},
-                      {"updated_ms", updated_ms},
-                      {"summary", summary}};
-  if (!error.empty()) j["error"] = error;
-  if (with_source) j["source"] = source;
-  return j;
-}
-
-Result<Job> Job::from_json(const nlohmann::json& j) {
-  try {
-    Job job;
-    job.id = j.at("id").get<std::string>();
-    job.script = j.at("script").get<std::string>();
-    job.source = j.value("source", "");
-    job.params = j.at("params").get<std::map<std::string, std::string>>();
-    job.options = j.value("options", nlohmann::json::object());
-    job.priority = j.at("priority").get<std::int64_t>();
-    job.seed = j.at("seed").get<std::uint64_t>();
-    auto status = parse_job_status(j.at("status").get<std::string>());
-    if (!status) return fail("job " + job.id + ": unknown status " + j.at("status").dump());
-    job.status = *status;
-    job.error = j.value("error", "");
-    job.runs = j.value("runs", std::uint64_t{0});
-    job.created_ms = j.value("created_ms", std::uint64_t{0});
-    job.updated_ms = j.value("updated_ms", std::uint64_t{0});
-    job.summary = j.value("summary", nlohmann::json::object());
-    return job;
-  } catch (const std::exception& e) {
-    return fail(std::string("job record: ") + e.what());
-  }
+Result<Store> open_job_store(const std::filesystem::path& dir, JobStoreAccess access) {
+  if (access == JobStoreAccess::write) return Store::open(dir);
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / "CURRENT", ec))
+    return fail(ErrorCode::not_found, "no job store in " + dir.string());
+  StoreOptions existing;
+  existing.create_if_missing = false;
+  auto store = Store::open(dir, existing);
+  if (store) return store;
+  StoreOptions read = existing;
+  read.read_only = true;
+  return Store::open(dir, read);
 }
 
 JobStore::JobStore(Store store) : store_(std::move(store)) {}
 
 Result<std::string> JobStore::create(Job job) {
-  // The id comes from an append-only log of created ids, so two jobs never share one.
-  auto size = store_.log_size(key_prefix({"jobs", "created"}));
+  // Ids come from an append-only log of created ids, so two jobs never share one. The record and
+  // its log entry are one atomic write: a process killed at any point leaves the job whole or
+  // absent. Creations within this process take turns.
+  static std::mutex creating;
+  std::lock_guard lock(creating);
+  const std::string log = key_prefix({"jobs", "created"});
+  auto size = store_.log_size(log);
   if (!size) return size.error();
   char id[32];
   std::snprintf(id, sizeof id, "job-%06llu", static_cast<unsigned long long>(*size + 1));
@@ -69,25 +48,26 @@ Result<std::string> JobStore::create(Job job) {
   job.created_ms = job.updated_ms = unix_ms();
   WriteBatch batch;
   batch.put(job_key(job.id), job.to_json(true).dump());
+  batch.put(log + ordered_key(*size), job.id);
   if (auto s = store_.write(batch); !s) return s.error();
-  auto appended = store_.append(key_prefix({"jobs", "created"}), std::vector<std::string>{job.id});
-  if (!appended) return appended.error();
   return job.id;
 }
 
 Result<Job> JobStore::get(const std::string& id) const {
   auto raw = store_.get(job_key(id));
   if (!raw) return raw.error();
-  if (!*raw) return fail("no job '" + id + "' in " + store_.dir().string());
-  auto j = nlohmann::json::parse(**raw, nullptr, false);
-  if (j.is_discarded()) return fail("job " + id + ": its record is not valid JSON");
+  if (!*raw) return fail(ErrorCode::not_found, "no job '" + id + "' in " + store_.dir().string());
+  auto j = Json::parse(**raw, nullptr, false);
+  if (j.is_discarded())
+    return fail(ErrorCode::data_loss, "job " + id + ": its record is not valid JSON");
   return Job::from_json(j);
 }
 
 Status JobStore::update(Job job) {
   auto old = store_.get(job_key(job.id));
   if (!old) return old.error();
-  if (!*old) return fail("no job '" + job.id + "' in " + store_.dir().string());
+  if (!*old)
+    return fail(ErrorCode::not_found, "no job '" + job.id + "' in " + store_.dir().string());
   job.updated_ms = unix_ms();
   return store_.put(job_key(job.id), job.to_json(true).dump());
 }
@@ -96,9 +76,10 @@ Result<std::vector<Job>> JobStore::list() const {
   std::vector<Job> jobs;
   Status failed;
   auto s = store_.for_each(key_prefix({"jobs", "meta"}), [&](std::string_view, std::string_view v) {
-    auto j = nlohmann::json::parse(v, nullptr, false);
-    auto job =
-        j.is_discarded() ? Result<Job>(fail("a job record is not valid JSON")) : Job::from_json(j);
+    auto j = Json::parse(v, nullptr, false);
+    auto job = j.is_discarded()
+                   ? Result<Job>(fail(ErrorCode::data_loss, "a job record is not valid JSON"))
+                   : Job::from_json(j);
     if (!job) {
       failed = job.error();
       return false;
@@ -112,13 +93,17 @@ Result<std::vector<Job>> JobStore::list() const {
   return jobs;
 }
 
-Result<std::optional<Job>> JobStore::next_queued() const {
+Result<std::vector<Job>> JobStore::next_queued(std::size_t n) const {
   auto jobs = list();
   if (!jobs) return jobs.error();
-  std::optional<Job> best;
+  std::vector<Job> queued;
   for (auto& j : *jobs)
-    if (j.status == JobStatus::queued && (!best || j.priority > best->priority)) best = j;
-  return best;
+    if (j.status == JobStatus::queued) queued.push_back(std::move(j));
+  // list() is in creation order; a stable sort keeps the oldest first among equal priorities.
+  std::stable_sort(queued.begin(), queued.end(),
+                   [](const Job& a, const Job& b) { return a.priority > b.priority; });
+  if (queued.size() > n) queued.resize(n);
+  return queued;
 }
 
 Store JobStore::job_scope(const std::string& id) const {

@@ -1,45 +1,25 @@
-// The job queue of pipelines, in a store (store/store.hpp): every `recur run` is a job with
-// an id, a priority and a status, and keeps its script, parameters and seed so that it can be
-// resumed exactly as it started.
-//
-// Jobs are numbered in the order they were created ("job-000001", ...). The queue order is
-// priority first (higher first), then age. A job's status moves
-//   queued -> running -> finished | failed | over_budget | cancelled
-// and `running` goes back to running when a killed job is resumed.
+// The job queue of pipelines, in a store (store/store.hpp): the records of every job (jobs/job.hpp)
+// and the journal of each job's calls. The queue order is priority first (higher first), then age.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/result.hpp"
-#include "jobs/job_status.hpp"
+#include "jobs/job.hpp"
 #include "store/store.hpp"
 
 namespace recur::jobs {
 
-struct Job {
-  std::string id;
-  std::string script;  // the script's path as given
-  std::string source;  // its text when the job was created
-  std::map<std::string, std::string> params;
-  nlohmann::json options = nlohmann::json::object();  // run options (model, budgets, concurrency)
-  std::int64_t priority = 0;
-  std::uint64_t seed = 0;
-  JobStatus status = JobStatus::queued;
-  std::string error;             // why it failed, went over budget or was cancelled
-  std::uint64_t runs = 0;        // times it was started (1 + resumes)
-  std::uint64_t created_ms = 0;  // since the epoch
-  std::uint64_t updated_ms = 0;
-  nlohmann::json summary = nlohmann::json::object();  // calls, tokens, report rows, outputs
-
-  nlohmann::json to_json(bool with_source = false) const;
-  static Result<Job> from_json(const nlohmann::json& j);
-};
+// How a command opens the job store: to write (the store is created when missing), or to write
+// when it can and else, while another process holds it, to read as of the open (what listing and
+// showing jobs need while a job runs elsewhere; the store must exist).
+enum class JobStoreAccess { write, read_when_held };
+Result<Store> open_job_store(const std::filesystem::path& dir, JobStoreAccess access);
 
 class JobStore {
  public:
@@ -53,8 +33,8 @@ class JobStore {
   Status update(Job job);
   // Every job, in creation order.
   Result<std::vector<Job>> list() const;
-  // The queued job that runs next: highest priority, then oldest.
-  Result<std::optional<Job>> next_queued() const;
+  // The queued jobs that run next, at most `n`: highest priority first, then oldest.
+  Result<std::vector<Job>> next_queued(std::size_t n) const;
 
   // The store under the job's own prefix, for its record of calls.
   Store job_scope(const std::string& id) const;

@@ -2,23 +2,18 @@
 // own. On the CPU it is one worker; on a GPU node one per GPU, and the supervisor spreads sessions
 // over them by free slots: 2,000 sessions go to both GPUs of two and end with the outputs a single
 // GPU gives, and the sessions of a GPU worker that dies go on from their checkpoints on the other.
-#include "cli/worker_pool.hpp"
+#include "actors/worker_pool.hpp"
 
 #include <gtest/gtest.h>
-
-#include <CLI/CLI.hpp>
 
 #include "support/gpus.hpp"
 #include "support/plain_loop.hpp"
 #include "support/session_scripts.hpp"
 #include "support/temp_dir.hpp"
 
-namespace recur::cli {
+namespace recur::actors {
 namespace {
 
-using actors::SessionOrder;
-using actors::supervisor_actor;
-using actors::SupervisorStatus;
 using agent::Admission;
 using agent::SessionOutcome;
 using agent::SessionSpec;
@@ -106,8 +101,7 @@ TEST_F(WorkerPoolTest, TheCpuIsOneWorkerWhoseBackendHoldsItsSlots) {
 TEST_F(WorkerPoolTest, BadDevicesAndBundlesAreErrorsBeforeAnyWorkerStarts) {
   auto b = write_bundle(testing::pointer_copy_script(), dir_ / "copy");
   const std::pair<DeviceOptions, std::string> cases[] = {
-      {on("tpu", 4), "--device: 'tpu' is not a device (cpu, cuda or cuda:N)"},
-      {on("cpu", 4, "0,x"), "--devices: element 1 ('x') is not a GPU number (give 0,1,... or all)"},
+      {on("tpu", 4), "device 'tpu' is not a device name (cpu, cuda or cuda:N)"},
       {on("cpu", 0), "worker pool: a worker needs at least one slot"},
   };
   for (const auto& [options, message] : cases) {
@@ -122,22 +116,9 @@ TEST_F(WorkerPoolTest, BadDevicesAndBundlesAreErrorsBeforeAnyWorkerStarts) {
   if (cuda_device_count() == 0) {
     auto none = make_worker_pool(b.dir, on("cpu", 4, "all"));
     ASSERT_FALSE(none.ok());
-    EXPECT_EQ(none.error().message, "--devices: " + cuda_unavailable_reason());
+    EXPECT_EQ(none.error().message, cuda_unavailable_reason());
+    EXPECT_EQ(none.error().code, ErrorCode::unavailable);
   }
-}
-
-TEST_F(WorkerPoolTest, DeviceOptionsComeFromTheCommandLineAndDevicesExcludesDevice) {
-  CLI::App app;
-  DeviceOptions o;
-  add_device_options(app, o);
-  app.parse("--devices 0,1 --threads 3", false);
-  EXPECT_EQ(o.devices, "0,1");
-  EXPECT_EQ(o.device, "cpu");
-  EXPECT_EQ(o.threads, 3u);
-  CLI::App both;
-  DeviceOptions p;
-  add_device_options(both, p);
-  EXPECT_THROW(both.parse("--device cuda:1 --devices all", false), CLI::ExcludesError);
 }
 
 TEST_F(WorkerPoolTest, ACpuPoolRunsSessionsToTheirOutcomesAlone) {
@@ -236,4 +217,4 @@ TEST_F(WorkerPoolTest, TheSessionsOfACrashedGpuWorkerGoOnFromCheckpointsOnTheOth
 }
 
 }  // namespace
-}  // namespace recur::cli
+}  // namespace recur::actors

@@ -1,0 +1,212 @@
+#include "actors/runtime.hpp"
+
+#include <map>
+#include <mutex>
+
+#include "actors/agent_session.hpp"
+#include "actors/pipeline_host.hpp"
+
+namespace recur::actors {
+
+struct Runtime::Impl {
+  RuntimeOptions options;
+  std::shared_ptr<const tools::Registry> registry;  // null without tools
+  tools::Registry no_tools;
+  RuntimeConfig config;
+  caf::actor_system system;
+
+  struct ModelEntry {
+    LoadedModel loaded;
+    supervisor_actor supervisor;
+  };
+  struct PipelineEntry {
+    pipeline_host_actor host;
+    std::shared_ptr<jobs::PipelineScript> script;
+  };
+  std::mutex mutex;
+  std::map<std::string, ModelEntry> models;
+  std::map<std::string, PipelineEntry> pipelines;  // by run id
+  supervisor_actor tool_supervisor;                // pipelines' tool calls; started at first use
+  bool closed = false;
+
+  explicit Impl(RuntimeOptions o)
+      : options(std::move(o)), config(options.scheduler_threads), system(config) {}
+
+  Result<ModelEntry> entry(const std::string& requested);
+  supervisor_actor tools_supervisor();
+};
+
+Result<Runtime::Impl::ModelEntry> Runtime::Impl::entry(const std::string& requested) {
+  const std::string dir = requested.empty() ? options.default_model : requested;
+  if (dir.empty()) return fail(ErrorCode::invalid_argument, "no model: none was named or set");
+  std::lock_guard lock(mutex);
+  if (closed) return fail(ErrorCode::unavailable, "the runtime is closed");
+  if (auto it = models.find(dir); it != models.end()) return it->second;
+  auto tokenizer = Tokenizer::load(std::filesystem::path(dir) / "tokenizer.json");
+  if (!tokenizer) return tokenizer.error();
+  auto model = Model::load(dir);
+  if (!model) return model.error();
+  LoadedModel loaded{*model, std::make_shared<const Tokenizer>(std::move(*tokenizer))};
+  WorkerSetup base;
+  base.batcher.checkpoint_every = options.checkpoint_every;
+  base.batcher.store = options.store;
+  base.tool_deadline = options.tool_deadline;
+  auto setup = make_worker_pool(loaded.model, loaded.tokenizer, options.devices, base);
+  if (!setup) return setup.error();
+  setup->registry = registry;
+  setup->tool_hosts.deadline = options.tool_deadline;
+  ModelEntry e{loaded, spawn_supervisor(system, std::move(*setup))};
+  models[dir] = e;
+  return e;
+}
+
+supervisor_actor Runtime::Impl::tools_supervisor() {
+  std::lock_guard lock(mutex);
+  if (!tool_supervisor) {
+    SupervisorSetup setup;
+    setup.registry = registry;
+    setup.tool_hosts.deadline = options.tool_deadline;
+    tool_supervisor = spawn_supervisor(system, std::move(setup));
+  }
+  return tool_supervisor;
+}
+
+Result<std::unique_ptr<Runtime>> Runtime::open(RuntimeOptions options) {
+  std::shared_ptr<const tools::Registry> registry;
+  if (options.tools) {
+    const auto& t = *options.tools;
+    auto loaded = tools::Registry::load(t.config.empty() ? tools::default_config_path() : t.config,
+                                        t.registry);
+    if (!loaded) return loaded.error();
+    registry = std::make_shared<const tools::Registry>(std::move(*loaded));
+  }
+  auto impl = std::make_unique<Impl>(std::move(options));
+  impl->registry = std::move(registry);
+  return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
+}
+
+Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Runtime::~Runtime() {
+  close();
+}
+
+const tools::Registry& Runtime::tools() const {
+  return impl_->registry ? *impl_->registry : impl_->no_tools;
+}
+
+Result<LoadedModel> Runtime::model(const std::string& dir) {
+  auto e = impl_->entry(dir);
+  if (!e) return e.error();
+  return e->loaded;
+}
+
+Result<agent::SessionOutcome> Runtime::run_session(const std::string& model,
+                                                   agent::SessionSpec spec,
+                                                   agent::Admission admission,
+                                                   OutputHandler on_output) {
+  auto e = impl_->entry(model);
+  if (!e) return e.error();
+  return actors::run_session(impl_->system, e->supervisor, std::move(spec), admission,
+                             std::move(on_output));
+}
+
+Result<std::vector<agent::SessionOutcome>> Runtime::run_sessions(
+    const std::string& model, std::vector<agent::SessionSpec> specs) {
+  auto e = impl_->entry(model);
+  if (!e) return e.error();
+  // Every session is sent at once; the workers batch them; replies come back in any order and are
+  // collected in the order of the specs.
+  caf::scoped_actor self{impl_->system};
+  using Handle = decltype(self->request(e->supervisor, caf::infinite, run_atom::value,
+                                        std::declval<SessionOrder>()));
+  std::vector<Handle> pending;
+  pending.reserve(specs.size());
+  for (auto& spec : specs)
+    pending.push_back(self->request(e->supervisor, caf::infinite, run_atom::value,
+                                    SessionOrder{std::move(spec), agent::Admission::fresh, {}}));
+  std::vector<agent::SessionOutcome> outcomes(pending.size());
+  std::optional<Error> failure;
+  for (std::size_t i = 0; i < pending.size(); ++i)
+    pending[i].receive([&](agent::SessionOutcome& out) { outcomes[i] = std::move(out); },
+                       [&](caf::error& err) {
+                         if (!failure)
+                           failure = fail(ErrorCode::unavailable,
+                                          "the runtime stopped: " + impl_->system.render(err));
+                       });
+  if (failure) return *failure;
+  return outcomes;
+}
+
+void Runtime::start(jobs::PipelineRun run, std::function<void(jobs::PipelineOutcome)> done) {
+  Impl& impl = *impl_;
+  PipelineHostSetup setup;
+  setup.script = run.script;
+  setup.agents = [&impl, model = run.model](const std::string& m) -> Result<supervisor_actor> {
+    auto e = impl.entry(m.empty() ? model : m);
+    if (!e) return e.error().context("agent.start");
+    return e->supervisor;
+  };
+  setup.tools = impl.tools_supervisor();
+  setup.scope = run.scope;
+  setup.session_prefix = run.session_prefix;
+  setup.concurrency = run.concurrency;
+  setup.max_wall = run.max_wall;
+  setup.tool_deadline = impl.options.tool_deadline;
+  auto host = spawn_pipeline_host(impl.system, std::move(setup));
+  {
+    std::lock_guard lock(impl.mutex);
+    impl.pipelines[run.id] = {host, run.script};
+  }
+  // A small actor waits for the outcome, forgets the run and hands the outcome over.
+  impl.system.spawn(
+      [&impl, host, id = run.id, done = std::move(done)](caf::event_based_actor* self) {
+        auto finish = [&impl, id, done](jobs::PipelineOutcome outcome) {
+          {
+            std::lock_guard lock(impl.mutex);
+            impl.pipelines.erase(id);
+          }
+          done(std::move(outcome));
+        };
+        self->request(host, caf::infinite, run_atom::value)
+            .then([finish](jobs::PipelineOutcome& outcome) { finish(std::move(outcome)); },
+                  [finish, &impl](caf::error& err) {
+                    jobs::PipelineOutcome outcome;
+                    outcome.status = jobs::JobStatus::failed;
+                    outcome.error = "the pipeline host stopped: " + impl.system.render(err);
+                    finish(std::move(outcome));
+                  });
+      });
+}
+
+void Runtime::cancel(const std::string& id) {
+  Impl& impl = *impl_;
+  std::lock_guard lock(impl.mutex);
+  auto it = impl.pipelines.find(id);
+  if (it == impl.pipelines.end()) return;
+  // The interrupt stops a script that computes; the message ends one that waits for calls.
+  it->second.script->interrupt(jobs::JobStatus::cancelled, "cancelled");
+  caf::anon_send(it->second.host, cancel_atom::value);
+}
+
+void Runtime::close() {
+  Impl& impl = *impl_;
+  std::vector<pipeline_host_actor> hosts;
+  std::vector<supervisor_actor> supervisors;
+  {
+    std::lock_guard lock(impl.mutex);
+    if (impl.closed) return;
+    impl.closed = true;
+    for (auto& [id, p] : impl.pipelines) {
+      p.script->interrupt(jobs::JobStatus::cancelled, "cancelled: the runtime closed");
+      hosts.push_back(p.host);
+    }
+    for (auto& [dir, m] : impl.models) supervisors.push_back(m.supervisor);
+    if (impl.tool_supervisor) supervisors.push_back(impl.tool_supervisor);
+  }
+  for (auto& h : hosts) caf::anon_send(h, cancel_atom::value);
+  for (auto& s : supervisors) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  impl.system.await_all_actors_done();
+}
+
+}  // namespace recur::actors
