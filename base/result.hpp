@@ -48,10 +48,6 @@ struct Error {
 inline Error fail(ErrorCode code, std::string message) {
   return Error{code, std::move(message)};
 }
-// An Error of code invalid_argument: bad input, the most common failure.
-inline Error fail(std::string message) {
-  return Error{ErrorCode::invalid_argument, std::move(message)};
-}
 
 template <class T>
 class [[nodiscard]] Result {

@@ -33,8 +33,8 @@ Result<std::vector<TokenId>> parse_ids(const std::string& text, const std::strin
     TokenId v = 0;
     auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
     if (item.empty() || ec != std::errc() || p != item.data() + item.size())
-      return fail(option + ": element " + std::to_string(index) + " ('" + item +
-                  "') is not an integer id");
+      return fail(ErrorCode::invalid_argument, option + ": element " + std::to_string(index) +
+                                                   " ('" + item + "') is not an integer id");
     ids.push_back(v);
     start = end + 1;
     ++index;
@@ -54,7 +54,7 @@ Status write_accuracy_plot(const jobs::Report& table, const std::string& title, 
   if (series) plot.series = "series";
   std::ofstream f(file);
   f << table.plot_svg(plot);
-  if (!f) return fail("cannot write " + file);
+  if (!f) return fail(ErrorCode::io, "cannot write " + file);
   return {};
 }
 
@@ -65,7 +65,8 @@ Result<Tokenizer> load_tokenizer(const std::filesystem::path& dir) {
 Result<std::unique_ptr<Backend>> load_backend(const std::filesystem::path& dir,
                                               const std::string& device, unsigned threads) {
   if (device != "cpu" && device.rfind("cuda", 0) != 0)
-    return fail("--device: '" + device + "' is not a device (cpu, cuda or cuda:N)");
+    return fail(ErrorCode::invalid_argument,
+                "--device: '" + device + "' is not a device (cpu, cuda or cuda:N)");
   auto model = Model::load(dir);
   if (!model) return model.error();
   BackendOptions options;

@@ -43,16 +43,18 @@ std::size_t count_at(const EvalOptions& o, std::size_t i) {
 // The options' errors, before any model is loaded.
 Status check(const EvalOptions& o, const tasks::Task* task) {
   if (!task)
-    return fail("--task: '" + o.task +
-                "' is not a task (known: " + joined(tasks::task_names(), ", ") + ")");
-  if (o.lengths.empty()) return fail("--lengths: give at least one length");
+    return fail(ErrorCode::invalid_argument, "--task: '" + o.task + "' is not a task (known: " +
+                                                 joined(tasks::task_names(), ", ") + ")");
+  if (o.lengths.empty())
+    return fail(ErrorCode::invalid_argument, "--lengths: give at least one length");
   if (o.n.size() != 1 && o.n.size() != o.lengths.size())
-    return fail("--n: give one count or one per length (" + std::to_string(o.lengths.size()) + ")");
+    return fail(ErrorCode::invalid_argument,
+                "--n: give one count or one per length (" + std::to_string(o.lengths.size()) + ")");
   for (auto len : o.lengths) {
-    if (len == 0) return fail("--lengths: lengths must be positive");
+    if (len == 0) return fail(ErrorCode::invalid_argument, "--lengths: lengths must be positive");
     if (task->max_length && len > task->max_length)
-      return fail("--lengths: " + o.task + " problems are at most " +
-                  std::to_string(task->max_length) + " long");
+      return fail(ErrorCode::invalid_argument, "--lengths: " + o.task + " problems are at most " +
+                                                   std::to_string(task->max_length) + " long");
   }
   return {};
 }
@@ -60,12 +62,13 @@ Status check(const EvalOptions& o, const tasks::Task* task) {
 // The bundle must be trained on the task, and know every token of its trajectories.
 Status check_model(const EvalOptions& o, const tasks::Task& task, const actors::LoadedModel& m) {
   if (m.model->config().recur.value("task", "") != o.task)
-    return fail(o.model + "/config.json: field 'recur.task' is not \"" + o.task + "\"");
+    return fail(ErrorCode::invalid_argument,
+                o.model + "/config.json: field 'recur.task' is not \"" + o.task + "\"");
   const auto sample = tasks::draw_problems(task, o.lengths.front(), 1, o.seed);
   for (const auto& w : task.trajectory(sample.front().a, sample.front().b).tokens)
     if (!m.tokenizer->token_to_id(w))
-      return fail(o.model + "/tokenizer.json: the vocabulary lacks '" + w + "', a token of task " +
-                  o.task);
+      return fail(ErrorCode::invalid_argument, o.model + "/tokenizer.json: the vocabulary lacks '" +
+                                                   w + "', a token of task " + o.task);
   return {};
 }
 

@@ -46,14 +46,17 @@ Result<std::vector<float>> compute(Backend& be, const std::vector<TokenId>& ids,
       k = std::stoul(mode.substr(6), &used);
       if (used != mode.size() - 6) throw std::invalid_argument(mode);
     } catch (const std::exception&) {
-      return fail("--mode: '" + mode + "' is not split:K with K a number");
+      return fail(ErrorCode::invalid_argument,
+                  "--mode: '" + mode + "' is not split:K with K a number");
     }
     if (k == 0 || k >= seq.size())
-      return fail("--mode " + mode + ": K must be between 1 and " + std::to_string(seq.size() - 1));
+      return fail(ErrorCode::invalid_argument,
+                  "--mode " + mode + ": K must be between 1 and " + std::to_string(seq.size() - 1));
     if (auto s = run(seq.first(k)); !s) return s.error();
     if (auto s = run(seq.subspan(k)); !s) return s.error();
   } else {
-    return fail("--mode: '" + mode + "' is not forward, step or split:K");
+    return fail(ErrorCode::invalid_argument,
+                "--mode: '" + mode + "' is not forward, step or split:K");
   }
   be.release(*slot);
   return all;

@@ -45,14 +45,15 @@ std::string label_of(const nlohmann::json& report) {
 // Adds the report's rows to `table` as points of one line.
 Status add_report(jobs::Report& table, const std::string& file, const std::string& y) {
   std::ifstream in(file);
-  if (!in) return fail(file + ": cannot read");
+  if (!in) return fail(ErrorCode::not_found, file + ": cannot read");
   std::stringstream text;
   text << in.rdbuf();
   const auto report = nlohmann::json::parse(text.str(), nullptr, false);
-  if (report.is_discarded() || !report.is_object()) return fail(file + ": not a JSON object");
+  if (report.is_discarded() || !report.is_object())
+    return fail(ErrorCode::invalid_argument, file + ": not a JSON object");
   auto rows = report.find("rows");
   if (rows == report.end() || !rows->is_array() || rows->empty())
-    return fail(file + ": needs a non-empty array \"rows\"");
+    return fail(ErrorCode::invalid_argument, file + ": needs a non-empty array \"rows\"");
   std::string label = label_of(report);
   if (label.empty()) label = file;
   for (std::size_t i = 0; i < rows->size(); ++i) {
@@ -62,13 +63,14 @@ Status add_report(jobs::Report& table, const std::string& file, const std::strin
       auto it = row.find(key);
       return it != row.end() && it->is_number() ? &*it : nullptr;
     };
-    if (!row.is_object()) return fail(where + ": not an object");
+    if (!row.is_object()) return fail(ErrorCode::invalid_argument, where + ": not an object");
     const auto* length = number("length");
     const auto* value = number(y.c_str());
     if (!length || length->get<double>() <= 0)
-      return fail(where + ": needs a positive number \"length\"");
+      return fail(ErrorCode::invalid_argument, where + ": needs a positive number \"length\"");
     if (!value || value->get<double>() < 0 || value->get<double>() > 1)
-      return fail(where + ": needs \"" + y + "\", a number from 0 to 1");
+      return fail(ErrorCode::invalid_argument,
+                  where + ": needs \"" + y + "\", a number from 0 to 1");
     double low = 0, high = 0;
     if (y == "accuracy" && number("wilson_low") && number("wilson_high")) {
       low = number("wilson_low")->get<double>(), high = number("wilson_high")->get<double>();
@@ -77,8 +79,9 @@ Status add_report(jobs::Report& table, const std::string& file, const std::strin
       const auto k = static_cast<std::size_t>(std::llround(value->get<double>() * trials));
       std::tie(low, high) = tasks::wilson_interval(k, trials);
     } else {
-      return fail(where +
-                  ": needs a positive integer \"n\" (or \"wilson_low\" and \"wilson_high\")");
+      return fail(
+          ErrorCode::invalid_argument,
+          where + ": needs a positive integer \"n\" (or \"wilson_low\" and \"wilson_high\")");
     }
     auto s = table.add_row({{"length", length->get<double>()},
                             {"accuracy", value->get<double>()},

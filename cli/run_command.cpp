@@ -52,7 +52,7 @@ Result<std::map<std::string, std::string>> parse_params(const std::vector<std::s
   for (const auto& item : items) {
     const auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
-      return fail("--param: '" + item + "' is not NAME=VALUE");
+      return fail(ErrorCode::invalid_argument, "--param: '" + item + "' is not NAME=VALUE");
     params[item.substr(0, eq)] = item.substr(eq + 1);
   }
   return params;

@@ -9,7 +9,8 @@ Result<CallJournal> CallJournal::load(Store scope) {
     auto seq = parse_ordered_key(key);
     auto entry = nlohmann::json::parse(value, nullptr, false);
     if (!seq || entry.is_discarded() || !entry.is_object()) {
-      bad = fail("the record of calls in " + scope.dir().string() + " has a corrupt entry");
+      bad = fail(ErrorCode::data_loss,
+                 "the record of calls in " + scope.dir().string() + " has a corrupt entry");
       return false;
     }
     record.entries_[*seq] = std::move(entry);

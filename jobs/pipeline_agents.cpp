@@ -140,7 +140,7 @@ Status PipelineApi::choose(PipelineScript& s) {
   const auto& w = *s.wait_;
   std::size_t index = 0;
   while (index < w.seqs.size() && !s.resolved(w.seqs[index])) ++index;
-  if (index == w.seqs.size()) return fail("agent.await_any: nothing answered");
+  if (index == w.seqs.size()) return fail(ErrorCode::internal, "agent.await_any: nothing answered");
   json entry = s.pending_.at(w.choice_seq);
   entry["ok"] = index;
   if (auto st = s.record_.add(w.choice_seq, entry); !st) return st;

@@ -53,7 +53,7 @@ Result<std::unique_ptr<PipelineScript>> PipelineScript::open(std::string source,
   luaL_ref(L, LUA_REGISTRYINDEX);  // keeps the coroutine alive
   const std::string name = "=" + chunk_name;
   if (luaL_loadbufferx(script->thread_, source.data(), source.size(), name.c_str(), "t") != LUA_OK)
-    return fail(lua_tostring(script->thread_, -1));
+    return fail(ErrorCode::invalid_argument, lua_tostring(script->thread_, -1));
   return script;
 }
 

@@ -273,11 +273,14 @@ nlohmann::json PlotSpec::to_json() const {
 }
 
 Result<PlotSpec> PlotSpec::from_json(const nlohmann::json& j) {
-  if (!j.is_object()) return fail("report.plot: expects a table {x = ..., y = ..., file = ...}");
+  if (!j.is_object())
+    return fail(ErrorCode::invalid_argument,
+                "report.plot: expects a table {x = ..., y = ..., file = ...}");
   PlotSpec p;
   for (const auto& [key, value] : j.items()) {
     if (key == "xlog") {
-      if (!value.is_boolean()) return fail("report.plot: xlog: must be a boolean");
+      if (!value.is_boolean())
+        return fail(ErrorCode::invalid_argument, "report.plot: xlog: must be a boolean");
       p.xlog = value.get<bool>();
       continue;
     }
@@ -289,14 +292,19 @@ Result<PlotSpec> PlotSpec::from_json(const nlohmann::json& j) {
                          : key == "file"   ? &p.file
                          : key == "series" ? &p.series
                                            : nullptr;
-    if (!field) return fail("report.plot: unknown field '" + key + "'");
-    if (!value.is_string()) return fail("report.plot: " + key + ": must be a string");
+    if (!field)
+      return fail(ErrorCode::invalid_argument, "report.plot: unknown field '" + key + "'");
+    if (!value.is_string())
+      return fail(ErrorCode::invalid_argument, "report.plot: " + key + ": must be a string");
     *field = value.get<std::string>();
   }
-  if (p.x.empty() || p.y.empty()) return fail("report.plot: x and y name columns and are required");
-  if (p.file.empty()) return fail("report.plot: file: a file name (.svg) is required");
+  if (p.x.empty() || p.y.empty())
+    return fail(ErrorCode::invalid_argument, "report.plot: x and y name columns and are required");
+  if (p.file.empty())
+    return fail(ErrorCode::invalid_argument, "report.plot: file: a file name (.svg) is required");
   if (p.file.find('/') != std::string::npos || p.file.find("..") != std::string::npos)
-    return fail("report.plot: file: '" + p.file + "' must be a plain file name");
+    return fail(ErrorCode::invalid_argument,
+                "report.plot: file: '" + p.file + "' must be a plain file name");
   return p;
 }
 

@@ -32,10 +32,12 @@ std::string csv_field(const std::string& s) {
 }  // namespace
 
 Status Report::add_row(nlohmann::json row) {
-  if (!row.is_object()) return fail("report.row: expects a table of column = value");
+  if (!row.is_object())
+    return fail(ErrorCode::invalid_argument, "report.row: expects a table of column = value");
   for (const auto& [key, value] : row.items())
     if (value.is_object() || value.is_array())
-      return fail("report.row: column '" + key + "': values must be numbers, strings or booleans");
+      return fail(ErrorCode::invalid_argument,
+                  "report.row: column '" + key + "': values must be numbers, strings or booleans");
   rows_.push_back(std::move(row));
   return {};
 }

@@ -250,7 +250,7 @@ TEST_F(ModelWorkerTest, AWorkerWhoseBackendCannotBeMadeStopsWithTheError) {
   setup.model = b.model;
   setup.tokenizer = b.tokenizer;
   setup.make_backend = []() -> Result<std::unique_ptr<Backend>> {
-    return fail("cuda:3: no such device");
+    return fail(ErrorCode::not_found, "cuda:3: no such device");
   };
   auto w = spawn_model_worker(system_, setup, caf::actor_cast<session_owner>(owner));
   owner->monitor(w);

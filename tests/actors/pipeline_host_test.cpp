@@ -149,7 +149,7 @@ TEST_F(PipelineHostTest, AnAgentPoolErrorIsAFailedCallTheScriptHandles) {
   PipelineHostSetup setup;
   setup.script = s;
   setup.agents = [](const std::string& model) -> Result<supervisor_actor> {
-    return fail("no bundle in " + model);
+    return fail(ErrorCode::not_found, "no bundle in " + model);
   };
   setup.tools = supervisor;
   auto h = spawn_pipeline_host(system, std::move(setup));

@@ -233,7 +233,7 @@ TEST_F(SupervisorTest, CrashingMoreOftenThanTheIntensityAllowsStopsTheSupervisor
   auto sup = start(setup(b, 1, std::nullopt, limits));
   auto spec = session("forever", "add");
   spec.budgets.max_tokens = 1u << 30;
-  Result<agent::SessionOutcome> outcome = fail("not run");
+  Result<agent::SessionOutcome> outcome = fail(ErrorCode::internal, "not run");
   std::thread client([&] { outcome = run_session(system_, sup, spec, agent::Admission::fresh); });
   // The crashes start once the session runs: a client thread started late would otherwise ask a
   // supervisor that has already stopped, and get told only that it is gone.

@@ -36,7 +36,7 @@ SessionResult drive(AgentRun& run, Backend& backend, const tools::Registry* regi
     for (const auto& c : calls) {
       if (!c.wait) continue;
       auto result = registry ? registry->call(c.call, {.scope = run.spec().id})
-                             : Result<tools::ToolResult>(fail("no registry"));
+                             : Result<tools::ToolResult>(fail(ErrorCode::not_found, "no registry"));
       run.complete_call(c.call.id,
                         result ? *result : tools::ToolResult::error(result.error().message), 0.1);
     }

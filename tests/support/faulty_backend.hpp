@@ -24,12 +24,14 @@ class FaultyBackend : public Backend {
   void release(SlotId slot) override { inner_->release(slot); }
   Status forward(std::span<const SequenceChunk> chunks, LogitsFor which,
                  std::vector<float>& logits) override {
-    if (faulted()) return fail("an illegal memory access was encountered (simulated)");
+    if (faulted())
+      return fail(ErrorCode::unavailable, "an illegal memory access was encountered (simulated)");
     return inner_->forward(chunks, which, logits);
   }
   Status forward_argmax(std::span<const SequenceChunk> chunks, std::size_t vocab_limit,
                         std::vector<TokenId>& next) override {
-    if (faulted()) return fail("an illegal memory access was encountered (simulated)");
+    if (faulted())
+      return fail(ErrorCode::unavailable, "an illegal memory access was encountered (simulated)");
     return inner_->forward_argmax(chunks, vocab_limit, next);
   }
   Result<std::vector<float>> read_state(SlotId slot) const override {

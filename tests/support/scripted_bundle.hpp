@@ -53,7 +53,8 @@ inline Status write_scripted_bundle(const std::filesystem::path& dir,
   std::vector<int> table(words.size(), -1);
   for (const auto& [from, to] : next) {
     if (!id.count(from) || !id.count(to))
-      return fail("scripted bundle: '" + from + "' -> '" + to + "' names an unknown word");
+      return fail(ErrorCode::invalid_argument,
+                  "scripted bundle: '" + from + "' -> '" + to + "' names an unknown word");
     table[id[from]] = id[to];
   }
   MambaConfig config;

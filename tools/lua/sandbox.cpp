@@ -167,8 +167,9 @@ Result<std::unique_ptr<LuaSandbox>> LuaSandbox::open(const LuaLimits& limits,
       deadline <= now || deadline - now < limits.timeout ? deadline : now + limits.timeout;
   lua_State* L = lua_newstate(limited_alloc, budget.get());
   if (L == nullptr)
-    return fail(std::string("lua sandbox: cannot create a state within ") +
-                std::to_string(limits.memory_bytes) + " bytes");
+    return fail(ErrorCode::resource_exhausted,
+                std::string("lua sandbox: cannot create a state within ") +
+                    std::to_string(limits.memory_bytes) + " bytes");
   arm_budget_hook(L);
   std::unique_ptr<LuaSandbox> sandbox(new LuaSandbox(std::move(budget), L));
   lua_pushcfunction(L, open_safe_library);
@@ -176,7 +177,7 @@ Result<std::unique_ptr<LuaSandbox>> LuaSandbox::open(const LuaLimits& limits,
   int status = lua_pcall(L, 1, 0, 0);
   if (status != LUA_OK) {
     Error error = sandbox->failure(status);
-    return fail("lua sandbox: cannot open the library: " + error.message);
+    return fail(ErrorCode::internal, "lua sandbox: cannot open the library: " + error.message);
   }
   return sandbox;
 }
@@ -192,7 +193,8 @@ LuaSandbox::~LuaSandbox() {
 }
 
 Status LuaSandbox::run(std::string_view source, std::string_view chunk_name, int results) {
-  if (!lua_checkstack(L_, results + 2)) return fail("lua sandbox: stack overflow");
+  if (!lua_checkstack(L_, results + 2))
+    return fail(ErrorCode::resource_exhausted, "lua sandbox: stack overflow");
   std::string name = "=";
   name += chunk_name;
   if (budget_->last_line < 0) budget_->last_source = chunk_name;
@@ -202,7 +204,8 @@ Status LuaSandbox::run(std::string_view source, std::string_view chunk_name, int
 }
 
 Status LuaSandbox::call(int args, int results) {
-  if (!lua_checkstack(L_, results + 2)) return fail("lua sandbox: stack overflow");
+  if (!lua_checkstack(L_, results + 2))
+    return fail(ErrorCode::resource_exhausted, "lua sandbox: stack overflow");
   if (take_stop()) {
     lua_pop(L_, args + 1);
     return stop_error();
@@ -218,7 +221,8 @@ Status LuaSandbox::call(int args, int results) {
 }
 
 Status LuaSandbox::push(const nlohmann::json& value) {
-  if (!lua_checkstack(L_, 3)) return fail("lua sandbox: stack overflow");
+  if (!lua_checkstack(L_, 3))
+    return fail(ErrorCode::resource_exhausted, "lua sandbox: stack overflow");
   PushRequest request{&value};
   lua_pushcfunction(L_, push_protected);
   lua_pushlightuserdata(L_, &request);
@@ -229,8 +233,10 @@ Status LuaSandbox::push(const nlohmann::json& value) {
 
 Status LuaSandbox::get_field(int index, const char* key) {
   index = lua_absindex(L_, index);
-  if (lua_type(L_, index) != LUA_TTABLE) return fail(std::string("lua sandbox: not a table"));
-  if (!lua_checkstack(L_, 4)) return fail("lua sandbox: stack overflow");
+  if (lua_type(L_, index) != LUA_TTABLE)
+    return fail(ErrorCode::invalid_argument, std::string("lua sandbox: not a table"));
+  if (!lua_checkstack(L_, 4))
+    return fail(ErrorCode::resource_exhausted, "lua sandbox: stack overflow");
   lua_pushcfunction(L_, get_field_protected);
   lua_pushvalue(L_, index);
   lua_pushlightuserdata(L_, const_cast<char*>(key));
@@ -241,7 +247,8 @@ Status LuaSandbox::get_field(int index, const char* key) {
 
 Result<nlohmann::json> LuaSandbox::to_json(int index, std::string_view what) {
   index = lua_absindex(L_, index);
-  if (!lua_checkstack(L_, 4)) return fail("lua sandbox: stack overflow");
+  if (!lua_checkstack(L_, 4))
+    return fail(ErrorCode::resource_exhausted, "lua sandbox: stack overflow");
   ConvertRequest request{what, nullptr, Status::success()};
   lua_pushcfunction(L_, convert_protected);
   lua_pushvalue(L_, index);
