@@ -36,7 +36,9 @@ struct PipelineHostSetup {
   std::string scope;           // the scope of the script's tool calls (its memory)
   std::string session_prefix;  // agent sessions are named session_prefix + call number
   std::size_t concurrency = 8;
-  std::chrono::milliseconds max_wall{0};  // 0: no time budget
+  // The run's time budget (0: none); the script's own max_wall_ms applies too, and the shorter
+  // one wins. The script's deadline stops it while it computes, the host's timer while it waits.
+  std::chrono::milliseconds max_wall{0};
   std::chrono::milliseconds tool_deadline{30000};
 };
 

@@ -26,6 +26,7 @@ struct PlotOptions {
   std::string out;
   std::string title;
   std::string y = "accuracy";
+  bool json = false;
 };
 
 std::string label_of(const nlohmann::json& report) {
@@ -105,8 +106,11 @@ int run_plot(const PlotOptions& o) {
                                 : "exact trajectories against length (95% Wilson interval)";
   if (auto s = write_accuracy_plot(table, title, true, o.out); !s)
     return report_error("plot", "--out: " + s.error().message);
-  std::cout << o.out << ": " << o.reports.size() << " lines, " << table.rows().size() << " points"
-            << std::endl;
+  if (o.json)
+    print_json({{"out", o.out}, {"lines", o.reports.size()}, {"points", table.rows().size()}});
+  else
+    std::cout << o.out << ": " << o.reports.size() << " lines, " << table.rows().size() << " points"
+              << std::endl;
   return 0;
 }
 
@@ -121,6 +125,7 @@ void add_plot_command(CLI::App& app, int& exit_code) {
   c->add_option("--out", o->out, "The SVG file to write")->required();
   c->add_option("--title", o->title, "Title of the plot");
   c->add_option("--y", o->y, "accuracy (default) or trajectory_accuracy");
+  c->add_flag("--json", o->json, "Print what was written as JSON");
   c->callback([o, &exit_code] { exit_code = run_plot(*o); });
 }
 

@@ -11,7 +11,7 @@
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
 
-namespace recur::actors {
+namespace recur::agent {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -87,5 +87,36 @@ TEST(AgentResume, ASessionKilledAtRandomPointsAndResumedEndsBitIdentical) {
   EXPECT_EQ(*got, expected);
 }
 
+TEST(AgentResume, ASessionWithoutACheckpointStartsAfreshWhenItsPromptIsGivenAgain) {
+  recur::testing::TempDir dir;
+  const auto bundle = write_bundle(testing::pointer_copy_script(), dir / "bundle");
+  const std::vector<std::string> session = {
+      "agent", "--model", bundle.dir.string(), "--session", "s1", "--store", "store", "--resume"};
+  auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = session;
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  // Nothing to resume and no prompt: an error that says how to start it.
+  const Exit bare = run_recur(session, dir.path());
+  EXPECT_EQ(bare.status, 1);
+  EXPECT_NE(bare.err.find("no checkpoint"), std::string::npos) << bare.err;
+  EXPECT_NE(bare.err.find("give --prompt to start it afresh"), std::string::npos) << bare.err;
+  EXPECT_TRUE(bare.out.empty()) << bare.out;
+  // With its prompt it starts afresh, and says so on stderr.
+  const Exit fresh = run_recur(with({"--prompt", testing::copy_prompt(6)}), dir.path());
+  const Json outcome = result_of(fresh);
+  EXPECT_EQ(outcome["status"], "finished");
+  EXPECT_NE(fresh.err.find("session s1 has no checkpoint yet; starting it afresh"),
+            std::string::npos)
+      << fresh.err;
+  // Now it has checkpoints: the same prompt resumes it, another prompt is refused.
+  EXPECT_EQ(result_of(run_recur(with({"--prompt", testing::copy_prompt(6)}), dir.path()))["status"],
+            "finished");
+  const Exit other = run_recur(with({"--prompt", testing::copy_prompt(7)}), dir.path());
+  EXPECT_EQ(other.status, 1);
+  EXPECT_NE(other.err.find("was started with another prompt"), std::string::npos) << other.err;
+}
+
 }  // namespace
-}  // namespace recur::actors
+}  // namespace recur::agent

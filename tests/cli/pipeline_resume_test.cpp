@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <random>
 #include <thread>
 
@@ -195,6 +196,75 @@ TEST_F(PipelineRun, JobsCancelStopsARunningJob) {
   const Exit shown =
       run_recur({"jobs", "show", "job-000001", "--store", "s", "--json"}, dir.path());
   EXPECT_EQ(Json::parse(shown.out)["status"], "cancelled") << shown.out;
+}
+
+// Waits until job-000001 of store `store` runs; false after 10 s.
+bool wait_until_running(const std::filesystem::path& dir, const std::string& store) {
+  for (int i = 0; i < 200; ++i) {
+    const Exit shown = run_recur({"jobs", "show", "job-000001", "--store", store, "--json"}, dir);
+    const Json job = Json::parse(shown.out, nullptr, false);
+    if (shown.status == 0 && !job.is_discarded() && job["status"] == "running") return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST_F(PipelineRun, JobsCancelStopsAJobBusyInItsOwnLua) {
+  // The script never calls out: only an interrupt of its Lua can stop it.
+  dir.write("busy.lua", "local n = 0 while true do n = n + 1 end");
+  std::filesystem::create_directories(dir / "run");
+  const pid_t pid = recur::testing::start_program(
+      RECUR_CLI, {"run", "../busy.lua", "--store", "../s", "--quiet"}, dir / "run");
+  ASSERT_TRUE(wait_until_running(dir.path(), "s"));
+  const auto asked = Clock::now();
+  const Exit cancel = run_recur({"jobs", "cancel", "job-000001", "--store", "s"}, dir.path());
+  EXPECT_EQ(cancel.status, 0) << cancel.err;
+  // A job that ignored the request would run on: the bound only keeps a failure from hanging.
+  const Exit e = recur::testing::wait_program(pid, dir / "run", std::chrono::seconds(60));
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - asked);
+  std::cout << "cancel to exit: " << took.count() << " ms\n";
+  ASSERT_FALSE(e.killed) << "the busy job did not stop when cancelled";
+  EXPECT_EQ(e.status, 1);
+  EXPECT_NE(e.err.find("job-000001 cancelled: cancelled"), std::string::npos) << e.err;
+  const Exit shown =
+      run_recur({"jobs", "show", "job-000001", "--store", "s", "--json"}, dir.path());
+  EXPECT_EQ(Json::parse(shown.out)["status"], "cancelled") << shown.out;
+}
+
+TEST_F(PipelineRun, ABusyScriptStopsAtItsBudgetsWhateverCatchesTheError) {
+  struct Case {
+    std::string script;
+    std::vector<std::string> budget;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"while true do end",
+       {"--max-wall-ms", "1500"},
+       "over_budget: budget: the pipeline ran past its time budget of 1500 ms (max_wall_ms)"},
+      {"pcall(function() while true do end end) while true do end",
+       {"--max-wall-ms", "1500"},
+       "time budget of 1500 ms (max_wall_ms)"},
+      {"xpcall(function() while true do end end, function() while true do end end)",
+       {"--max-instructions", "20000000"},
+       "budget of 20000000 instructions (max_instructions)"},
+      {"local t = {} while true do t[#t + 1] = string.rep('x', 1000) .. #t end",
+       {"--max-memory-mb", "16"},
+       "memory budget of 16 MiB (max_memory_mb)"},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const std::string n = std::to_string(i);
+    std::string file = "busy", store = "s";
+    file.append(n).append(".lua");
+    store.append(n);
+    dir.write(file, cases[i].script);
+    std::vector<std::string> args = {"run", file, "--store", store, "--quiet"};
+    args.insert(args.end(), cases[i].budget.begin(), cases[i].budget.end());
+    const Exit e = run_recur(args, dir.path(), std::chrono::seconds(120));
+    ASSERT_FALSE(e.killed) << cases[i].script << ": never stopped";
+    EXPECT_EQ(e.status, 1) << cases[i].script;
+    EXPECT_NE(e.err.find(cases[i].message), std::string::npos) << cases[i].script << "\n" << e.err;
+    EXPECT_NE(e.err.find("over_budget"), std::string::npos) << e.err;
+  }
 }
 
 TEST_F(PipelineRun, ErrorsNameTheScriptLineOrOption) {

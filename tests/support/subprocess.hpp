@@ -24,12 +24,10 @@ struct Exit {
   std::string out, err;
 };
 
-// Runs `program ARGS` in `dir` (its stdout and stderr go to dir/stdout and dir/stderr); with
-// `kill_after`, sends SIGKILL after that long unless it ended before.
-inline Exit run_program(const std::string& program, const std::vector<std::string>& args,
-                        const std::filesystem::path& dir,
-                        std::optional<std::chrono::milliseconds> kill_after = {}) {
-  using Clock = std::chrono::steady_clock;
+// Starts `program ARGS` in `dir` with its stdout and stderr going to dir/stdout and dir/stderr;
+// returns its process id.
+inline pid_t start_program(const std::string& program, const std::vector<std::string>& args,
+                           const std::filesystem::path& dir) {
   const auto out = dir / "stdout", err = dir / "stderr";
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -44,6 +42,14 @@ inline Exit run_program(const std::string& program, const std::vector<std::strin
     ::execv(program.c_str(), argv.data());
     ::_exit(127);
   }
+  return pid;
+}
+
+// Waits for a program start_program started in `dir`; with `kill_after`, sends SIGKILL after
+// that long unless it ended before.
+inline Exit wait_program(pid_t pid, const std::filesystem::path& dir,
+                         std::optional<std::chrono::milliseconds> kill_after = {}) {
+  using Clock = std::chrono::steady_clock;
   Exit r;
   int raw = 0;
   bool ended = false;
@@ -58,9 +64,17 @@ inline Exit run_program(const std::string& program, const std::vector<std::strin
   if (!ended) ::waitpid(pid, &raw, 0);
   r.killed = WIFSIGNALED(raw) && WTERMSIG(raw) == SIGKILL;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = read_file(out);
-  r.err = read_file(err);
+  r.out = read_file(dir / "stdout");
+  r.err = read_file(dir / "stderr");
   return r;
+}
+
+// Runs `program ARGS` in `dir` (its stdout and stderr go to dir/stdout and dir/stderr); with
+// `kill_after`, sends SIGKILL after that long unless it ended before.
+inline Exit run_program(const std::string& program, const std::vector<std::string>& args,
+                        const std::filesystem::path& dir,
+                        std::optional<std::chrono::milliseconds> kill_after = {}) {
+  return wait_program(start_program(program, args, dir), dir, kill_after);
 }
 
 }  // namespace recur::testing
