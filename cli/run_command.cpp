@@ -36,9 +36,7 @@ struct RunOptions {
   std::size_t parallel = 1;
   std::string model;
   actors::DeviceOptions devices;
-  std::size_t concurrency = 64;
-  std::uint64_t max_wall_ms = 0, max_calls = 0, max_tokens = 0;
-  std::uint64_t max_instructions = 0, max_memory_mb = 0;
+  jobs::JobOptions job;  // concurrency and budgets; the model and data folder are filled in
   std::int64_t priority = 0;
   std::optional<std::uint64_t> seed;
   std::string out;
@@ -75,15 +73,9 @@ Result<jobs::Job> new_job(const RunOptions& o) {
       o.seed ? *o.seed
              : (static_cast<std::uint64_t>(std::random_device{}()) << 32 | std::random_device{}());
   std::error_code ec;
-  jobs::JobOptions& options = job.options;
-  options.model = o.model.empty() ? "" : std::filesystem::absolute(o.model, ec).string();
-  options.concurrency = o.concurrency;
-  options.max_wall_ms = o.max_wall_ms;
-  options.max_calls = o.max_calls;
-  options.max_tokens = o.max_tokens;
-  options.max_instructions = o.max_instructions;
-  options.max_memory_mb = o.max_memory_mb;
-  options.data_dir = (std::filesystem::absolute(o.script, ec).parent_path() / "data").string();
+  job.options = o.job;
+  job.options.model = o.model.empty() ? "" : std::filesystem::absolute(o.model, ec).string();
+  job.options.data_dir = (std::filesystem::absolute(o.script, ec).parent_path() / "data").string();
   return job;
 }
 
@@ -213,14 +205,14 @@ void add_run_command(CLI::App& app, int& exit_code) {
   c->add_option("--model", o->model, "Model bundle for agent calls that name none");
   add_device_options(*c, o->devices);
   c->add_option("--slots", o->devices.slots, "Sessions a model worker runs at once");
-  c->add_option("--concurrency", o->concurrency,
+  c->add_option("--concurrency", o->job.concurrency,
                 "Agents of the pipeline running at once (default 64)");
-  c->add_option("--max-wall-ms", o->max_wall_ms, "Budget: wall time of a run in ms (0: none)");
-  c->add_option("--max-calls", o->max_calls, "Budget: agent and tool calls (0: none)");
-  c->add_option("--max-tokens", o->max_tokens, "Budget: tokens of agents (0: none)");
-  c->add_option("--max-instructions", o->max_instructions,
+  c->add_option("--max-wall-ms", o->job.max_wall_ms, "Budget: wall time of a run in ms (0: none)");
+  c->add_option("--max-calls", o->job.max_calls, "Budget: agent and tool calls (0: none)");
+  c->add_option("--max-tokens", o->job.max_tokens, "Budget: tokens of agents (0: none)");
+  c->add_option("--max-instructions", o->job.max_instructions,
                 "Budget: Lua instructions of the script itself (0: the default)");
-  c->add_option("--max-memory-mb", o->max_memory_mb,
+  c->add_option("--max-memory-mb", o->job.max_memory_mb,
                 "Budget: memory of the script's Lua state in MiB (0: the default)");
   c->add_option("--seed", o->seed, "Seed of math.random and of agents' sampling (default: random)");
   c->add_option("--out", o->out, "Directory for report.csv, report.json and plots");

@@ -1,29 +1,25 @@
 #include "jobs/job_status.hpp"
 
+#include <array>
+
 namespace recur::jobs {
+namespace {
+
+// By enumerator, in the order of JobStatus.
+constexpr std::array<const char*, 6> kNames = {"queued", "running",     "finished",
+                                               "failed", "over_budget", "cancelled"};
+static_assert(static_cast<std::size_t>(JobStatus::cancelled) + 1 == kNames.size());
+
+}  // namespace
 
 const char* job_status_name(JobStatus s) {
-  switch (s) {
-    case JobStatus::queued:
-      return "queued";
-    case JobStatus::running:
-      return "running";
-    case JobStatus::finished:
-      return "finished";
-    case JobStatus::failed:
-      return "failed";
-    case JobStatus::over_budget:
-      return "over_budget";
-    case JobStatus::cancelled:
-      return "cancelled";
-  }
-  return "unknown";
+  const auto i = static_cast<std::size_t>(s);
+  return i < kNames.size() ? kNames[i] : "unknown";
 }
 
 std::optional<JobStatus> parse_job_status(std::string_view name) {
-  for (JobStatus s : {JobStatus::queued, JobStatus::running, JobStatus::finished, JobStatus::failed,
-                      JobStatus::over_budget, JobStatus::cancelled})
-    if (name == job_status_name(s)) return s;
+  for (std::size_t i = 0; i < kNames.size(); ++i)
+    if (name == kNames[i]) return static_cast<JobStatus>(i);
   return std::nullopt;
 }
 
