@@ -137,13 +137,13 @@ TEST_F(SupervisorTest, AWorkerCrashInTheMiddleOfAHundredSessionsChangesNoOutcome
   const auto specs = hundred_sessions();
 
   // Unsynced stores: a crash of a worker, not of the machine, is what is tested here.
-  auto clean_store = Store::open(dir_ / "clean", {false, true});
+  auto clean_store = Store::open(dir_ / "clean", StoreOptions{.sync = false});
   ASSERT_TRUE(clean_store.ok());
   auto clean = start(setup(b, 2, *clean_store));
   const auto expected = run_all(clean, specs);
   ASSERT_EQ(expected.size(), specs.size());
 
-  auto store = Store::open(dir_ / "crash", {false, true});
+  auto store = Store::open(dir_ / "crash", StoreOptions{.sync = false});
   ASSERT_TRUE(store.ok());
   auto sup = start(setup(b, 2, *store));
   const auto got = run_all(sup, specs, 30);
@@ -162,12 +162,12 @@ TEST_F(SupervisorTest, AWorkerCrashInTheMiddleOfAHundredSessionsChangesNoOutcome
 TEST_F(SupervisorTest, AWorkerWhoseDeviceFaultsHandsItsSessionsToTheOtherWithNoOutcomeChanged) {
   auto b = write_random_bundle(testing::pointer_copy_script(), dir_ / "random");
   const auto specs = hundred_sessions();
-  auto clean_store = Store::open(dir_ / "clean", {false, true});
+  auto clean_store = Store::open(dir_ / "clean", StoreOptions{.sync = false});
   ASSERT_TRUE(clean_store.ok());
   const auto expected = run_all(start(setup(b, 1, *clean_store)), specs);
   ASSERT_EQ(expected.size(), specs.size());
 
-  auto store = Store::open(dir_ / "fault", {false, true});
+  auto store = Store::open(dir_ / "fault", StoreOptions{.sync = false});
   ASSERT_TRUE(store.ok());
   auto s = setup(b, 2, *store);
   // Worker 1's device faults at its 25th forward pass and stays broken: the worker dies, its
@@ -279,7 +279,7 @@ TEST_F(SupervisorTest, BackoffDelaysGrowWithEachCrashInARow) {
 TEST_F(SupervisorTest, AWorkerThatCrashesPastTheIntensityIsRetiredAndTheOthersFinishItsSessions) {
   auto b = write_random_bundle(testing::pointer_copy_script(), dir_ / "random");
   const auto specs = hundred_sessions();
-  auto clean_store = Store::open(dir_ / "clean", {false, true});
+  auto clean_store = Store::open(dir_ / "clean", StoreOptions{.sync = false});
   ASSERT_TRUE(clean_store.ok());
   const auto expected = run_all(start(setup(b, 1, *clean_store)), specs);
   ASSERT_EQ(expected.size(), specs.size());
@@ -288,7 +288,7 @@ TEST_F(SupervisorTest, AWorkerThatCrashesPastTheIntensityIsRetiredAndTheOthersFi
   limits.intensity = 2;
   limits.period = 10s;
   limits.min_backoff = 5ms;
-  auto store = Store::open(dir_ / "crash", {false, true});
+  auto store = Store::open(dir_ / "crash", StoreOptions{.sync = false});
   ASSERT_TRUE(store.ok());
   auto sup = start(setup(b, 2, *store, limits));
   // Worker 1 dies three times in a row: restarted twice, then retired; worker 0 runs on.

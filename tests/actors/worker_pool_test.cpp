@@ -195,7 +195,7 @@ TEST_F(WorkerPoolTest, TheSessionsOfACrashedGpuWorkerGoOnFromCheckpointsOnTheOth
   ASSERT_TRUE(one.ok()) << one.error().message;
   const auto expected = run_all(std::move(*one), specs);
 
-  auto store = Store::open(dir_ / "store", {false, true});
+  auto store = Store::open(dir_ / "store", StoreOptions{.sync = false});
   ASSERT_TRUE(store.ok()) << store.error().message;
   actors::WorkerSetup base;
   base.batcher = {8, *store};
