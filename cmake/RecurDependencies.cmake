@@ -23,3 +23,8 @@ find_package(Boost 1.81 REQUIRED COMPONENTS filesystem)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4-c++)
 find_package(CLI11 CONFIG REQUIRED)
+
+# The service: cpp-httplib (Debian's build, with OpenSSL), prometheus-cpp, OpenSSL.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_package(prometheus-cpp CONFIG REQUIRED)
+find_package(OpenSSL REQUIRED)

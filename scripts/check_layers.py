@@ -41,6 +41,8 @@ OWNERS = [
     (re.compile(r'^hnswlib/'), ['tools/memory']),
     (re.compile(r'^CLI/'), ['cli']),
     (re.compile(r'^(httplib\.h|boost/beast)'), ['server']),
+    (re.compile(r'^prometheus/'), ['server']),
+    (re.compile(r'^openssl/'), ['server']),
 ]
 
 
