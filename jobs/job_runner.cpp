@@ -66,6 +66,7 @@ Result<std::shared_ptr<JobRunner::Running>> JobRunner::prepare(Job job) {
   job.status = JobStatus::running;
   ++job.runs;
   if (auto s = jobs.update(job); !s) return s.error();
+  if (options_.on_change) options_.on_change(job);
   clear_cancel_request(store_.dir(), job.id);
   auto journal = CallJournal::load(jobs.job_scope(job.id));
   PipelineOptions options;
@@ -82,6 +83,7 @@ Result<std::shared_ptr<JobRunner::Running>> JobRunner::prepare(Job job) {
     job.status = JobStatus::failed;
     job.error = script.error().message;
     (void)jobs.update(job);
+    if (options_.on_change) options_.on_change(job);
     return script.error();
   }
   running->job = std::move(job);
@@ -114,6 +116,7 @@ FinishedJob JobRunner::finish(Running& running, PipelineOutcome outcome) {
   else
     f.report_error = written.error();
   if (auto s = JobStore(store_).update(job); !s && !f.report_error) f.report_error = s.error();
+  if (options_.on_change) options_.on_change(job);
   f.unread_params = running.script->unread_params();
   f.resumed = running.resumed;
   f.script = running.script;
@@ -122,12 +125,14 @@ FinishedJob JobRunner::finish(Running& running, PipelineOutcome outcome) {
 }
 
 std::vector<FinishedJob> JobRunner::drive(std::vector<Job> first, std::size_t parallel,
-                                          bool from_queue, Status& queue_status) {
+                                          bool from_queue, const std::atomic<bool>* stop,
+                                          Status& queue_status) {
   struct Slot {
     std::shared_ptr<Running> running;
     std::optional<PipelineOutcome> outcome;
     bool cancel_sent = false;
     std::size_t index = 0;
+    bool stopping = false;  // stopped by `stop`: its record stays running
   };
   std::mutex mutex;
   std::condition_variable ended;
@@ -175,7 +180,7 @@ std::vector<FinishedJob> JobRunner::drive(std::vector<Job> first, std::size_t pa
       pending.pop_front();
       launch(std::move(job));
     }
-    if (!from_queue || !queue_status.ok()) return;
+    if (!from_queue || !queue_status.ok() || (stop && *stop)) return;
     while (active_count() < parallel) {
       auto more = JobStore(store_).next_queued(parallel - active_count());
       if (!more) {
@@ -191,9 +196,10 @@ std::vector<FinishedJob> JobRunner::drive(std::vector<Job> first, std::size_t pa
   for (;;) {
     std::vector<Slot> done;
     std::vector<std::string> to_cancel;
+    const bool stopping = stop && *stop;
     {
       std::unique_lock lock(mutex);
-      if (active.empty()) break;
+      if (active.empty() && (!stop || stopping)) break;
       ended.wait_for(lock, options_.cancel_poll, [&] {
         for (const auto& [id, slot] : active)
           if (slot.outcome) return true;
@@ -205,7 +211,10 @@ std::vector<FinishedJob> JobRunner::drive(std::vector<Job> first, std::size_t pa
           it = active.erase(it);
           continue;
         }
-        if (!it->second.cancel_sent && cancel_requested(store_.dir(), it->first)) {
+        if (stopping && !it->second.stopping) {
+          it->second.stopping = it->second.cancel_sent = true;
+          to_cancel.push_back(it->first);
+        } else if (!it->second.cancel_sent && cancel_requested(store_.dir(), it->first)) {
           it->second.cancel_sent = true;
           to_cancel.push_back(it->first);
         }
@@ -213,8 +222,10 @@ std::vector<FinishedJob> JobRunner::drive(std::vector<Job> first, std::size_t pa
       }
     }
     for (const auto& id : to_cancel) executor_.cancel(id);
-    for (auto& slot : done)
+    for (auto& slot : done) {
+      if (slot.stopping) continue;  // left running, to be resumed
       finished.emplace_back(slot.index, finish(*slot.running, std::move(*slot.outcome)));
+    }
     refill();
   }
   std::vector<FinishedJob> out;
@@ -228,12 +239,20 @@ std::vector<FinishedJob> JobRunner::drive(std::vector<Job> first, std::size_t pa
 std::vector<FinishedJob> JobRunner::run(std::vector<Job> jobs) {
   Status unused;
   const std::size_t n = jobs.size();
-  return drive(std::move(jobs), n, false, unused);
+  return drive(std::move(jobs), n, false, nullptr, unused);
 }
 
 Result<std::vector<FinishedJob>> JobRunner::run_queue(std::size_t parallel) {
   Status queue_status;
-  auto done = drive({}, parallel, true, queue_status);
+  auto done = drive({}, parallel, true, nullptr, queue_status);
+  if (!queue_status) return queue_status.error();
+  return done;
+}
+
+Result<std::vector<FinishedJob>> JobRunner::serve(std::size_t parallel, std::vector<Job> resume,
+                                                  const std::atomic<bool>& stop) {
+  Status queue_status;
+  auto done = drive(std::move(resume), parallel, true, &stop, queue_status);
   if (!queue_status) return queue_status.error();
   return done;
 }

@@ -8,6 +8,7 @@
 //   for (auto& f : done) print(f.job, f.script->report());
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -28,6 +29,9 @@ struct JobRunnerOptions {
   // The log and progress callbacks of a job's script (none: the script's lines go nowhere).
   std::function<PipelineEvents(const Job&)> events;
   std::chrono::milliseconds cancel_poll{100};  // how often cancel requests are looked for
+  // Called with a job's record each time the runner changes its status: running when it starts,
+  // and its end (on the thread that drives the jobs).
+  std::function<void(const Job&)> on_change;
 };
 
 // What became of one job.
@@ -56,13 +60,23 @@ class JobRunner {
   // they ended.
   Result<std::vector<FinishedJob>> run_queue(std::size_t parallel);
 
+  // Serves the queue until `stop` is set: first the jobs of `resume` (running when a process that
+  // ran them died), then queued jobs as they come, at most `parallel` at once (a new job is seen
+  // within cancel_poll). When `stop` is set, the jobs still running are stopped where they are and
+  // keep their status running — their journals hold every completed call, so the next serve()
+  // resumes them — and serve() returns the jobs that ended.
+  Result<std::vector<FinishedJob>> serve(std::size_t parallel, std::vector<Job> resume,
+                                         const std::atomic<bool>& stop);
+
  private:
   struct Running;
   Result<std::shared_ptr<Running>> prepare(Job job);
   FinishedJob finish(Running& running, PipelineOutcome outcome);
   FinishedJob fail_preparation(Job job, const Error& error);
+  // Runs `first`, then queued jobs while `from_queue`; with `stop`, until it is set (else until
+  // nothing is left).
   std::vector<FinishedJob> drive(std::vector<Job> first, std::size_t parallel, bool from_queue,
-                                 Status& queue_status);
+                                 const std::atomic<bool>* stop, Status& queue_status);
 
   Store store_;
   PipelineExecutor& executor_;

@@ -196,7 +196,9 @@ int PipelineLua::report_row(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   json row = to_json(L, 1, "report.row");
   if (row.is_array() && row.empty()) row = json::object();
-  if (auto st = self(L).report_.add_row(std::move(row)); !st) return raise(L, st.error().message);
+  PipelineScript& s = self(L);
+  if (auto st = s.report_.add_row(row); !st) return raise(L, st.error().message);
+  if (s.next_seq_ >= s.record_end_ && s.options_.events.row) s.options_.events.row(row);
   return 0;
 }
 

@@ -81,9 +81,13 @@ struct PipelineBudgets {
   std::uint64_t max_memory_bytes = kDefaultMaxMemoryBytes;   // 0: the default
 };
 
+// What a script reports as it runs. A resumed script runs again from the top; what it reports
+// before reaching the end of its journal (what the earlier run already reported) is not reported
+// again.
 struct PipelineEvents {
   std::function<void(const std::string& line)> log;
   std::function<void(double done, double total, const std::string& message)> progress;
+  std::function<void(const nlohmann::json& row)> row;  // each row added to the report
 };
 
 struct PipelineOptions {
