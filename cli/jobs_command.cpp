@@ -1,6 +1,8 @@
-// recur jobs list | show JOB | cancel JOB: the pipeline jobs of a store. list and show read a store
-// that a running job holds (they see it as of their start); cancel ends a queued job, or asks a
-// running one to stop (it stops within a fraction of a second, as cancelled, keeping its record).
+// recur jobs list | show JOB | cancel JOB: the pipeline jobs of a store, or of a running service
+// with --server URL. list and show read a store that a running job holds (they see it as of their
+// start); cancel ends a queued job, or asks a running one to stop (it stops within a fraction of a
+// second, as cancelled, keeping its record).
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 
@@ -9,21 +11,65 @@
 #include "cli/job_store_dir.hpp"
 #include "jobs/cancel_requests.hpp"
 #include "jobs/job_store.hpp"
+#include "server/api_client.hpp"
 
 namespace recur::cli {
 namespace {
 
 struct JobsOptions {
   std::string store;
+  std::string server;  // a service's URL instead of a store
+  std::string token;   // its bearer token (default: $RECUR_TOKEN)
   std::string job;
   bool json = false;
   bool source = false;
 };
 
-int list_jobs(const JobsOptions& o) {
+// The client of the service the options name.
+Result<server::ApiClient> client_of(const JobsOptions& o) {
+  std::string token = o.token;
+  if (token.empty())
+    if (const char* env = std::getenv("RECUR_TOKEN"); env) token = env;
+  auto client = server::ApiClient::connect(o.server, token);
+  if (!client) return client.error().context("--server");
+  return client;
+}
+
+// The jobs a service lists, every page of them.
+Result<std::vector<jobs::Job>> remote_jobs(const JobsOptions& o) {
+  auto client = client_of(o);
+  if (!client) return client.error();
+  std::vector<jobs::Job> all;
+  std::string after;
+  for (;;) {
+    auto page = client->get("/v1/jobs?limit=1000" + (after.empty() ? "" : "&after=" + after));
+    if (!page) return page.error();
+    for (const auto& j : page->value("jobs", Json::array())) {
+      auto job = jobs::Job::from_json(j);
+      if (!job) return job.error();
+      all.push_back(std::move(*job));
+    }
+    if (!page->contains("next") || !(*page)["next"].is_string()) return all;
+    after = (*page)["next"].get<std::string>();
+  }
+}
+
+// One job of the service, as its API shows it.
+Result<Json> remote_job(const JobsOptions& o, const std::string& action) {
+  auto client = client_of(o);
+  if (!client) return client.error();
+  if (action == "cancel") return client->post("/v1/jobs/" + o.job + "/cancel", Json::object());
+  return client->get("/v1/jobs/" + o.job);
+}
+
+Result<std::vector<jobs::Job>> local_jobs(const JobsOptions& o) {
   auto store = jobs::open_job_store(job_store_dir(o.store), jobs::JobStoreAccess::read_when_held);
-  if (!store) return report_error("jobs list", store.error().message);
-  auto all = jobs::JobStore(*store).list();
+  if (!store) return store.error();
+  return jobs::JobStore(*store).list();
+}
+
+int list_jobs(const JobsOptions& o) {
+  auto all = o.server.empty() ? local_jobs(o) : remote_jobs(o);
   if (!all) return report_error("jobs list", all.error().message);
   if (o.json) {
     Json out = Json::array();
@@ -42,6 +88,15 @@ int list_jobs(const JobsOptions& o) {
 }
 
 int show_job(const JobsOptions& o) {
+  if (!o.server.empty()) {
+    auto job = remote_job(o, "show");
+    if (!job) return report_error("jobs show", job.error().message);
+    if (o.json)
+      print_json(*job);
+    else
+      std::cout << job->dump(1, ' ', false, Json::error_handler_t::replace) << std::endl;
+    return 0;
+  }
   auto store = jobs::open_job_store(job_store_dir(o.store), jobs::JobStoreAccess::read_when_held);
   if (!store) return report_error("jobs show", store.error().message);
   auto job = jobs::JobStore(*store).get(o.job);
@@ -56,6 +111,18 @@ int show_job(const JobsOptions& o) {
 
 int cancel_job(const JobsOptions& o) {
   const std::string cmd = "jobs cancel";
+  if (!o.server.empty()) {
+    auto job = remote_job(o, "cancel");
+    if (!job) return report_error(cmd, job.error().message);
+    if (o.json)
+      print_json(*job);
+    else
+      std::cout << o.job << ": "
+                << ((*job)["status"] == "cancelled" ? "cancelled"
+                                                    : "cancel requested; the running job stops")
+                << std::endl;
+    return 0;
+  }
   auto store = jobs::open_job_store(job_store_dir(o.store), jobs::JobStoreAccess::read_when_held);
   if (!store) return report_error(cmd, store.error().message);
   jobs::JobStore queue(*store);
@@ -89,8 +156,11 @@ void add_jobs_command(CLI::App& app, int& exit_code) {
   auto* c = app.add_subcommand("jobs", "The pipeline jobs of a store: list, show, cancel");
   c->require_subcommand(1);
   auto store_option = [o](CLI::App* sub) {
-    sub->add_option("--store", o->store,
-                    "Job store directory (default: $RECUR_STORE, else var/store)");
+    auto* store = sub->add_option("--store", o->store,
+                                  "Job store directory (default: $RECUR_STORE, else var/store)");
+    sub->add_option("--server", o->server, "A running service's URL, instead of a store")
+        ->excludes(store);
+    sub->add_option("--token", o->token, "The service's bearer token (default: $RECUR_TOKEN)");
     sub->add_flag("--json", o->json, "JSON output");
   };
   auto* list = c->add_subcommand("list", "Every job with its status");

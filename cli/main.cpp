@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   recur::cli::add_run_command(app, exit_code);
   recur::cli::add_jobs_command(app, exit_code);
   recur::cli::add_plot_command(app, exit_code);
+  recur::cli::add_mcp_command(app, exit_code);
+  recur::cli::add_token_command(app, exit_code);
+  recur::cli::add_serve_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -20,6 +20,7 @@
 #include "cli/common.hpp"
 #include "cli/device_options.hpp"
 #include "cli/job_store_dir.hpp"
+#include "cli/run_remote.hpp"
 #include "jobs/job_runner.hpp"
 #include "jobs/job_store.hpp"
 
@@ -43,6 +44,7 @@ struct RunOptions {
   bool json = false;
   bool quiet = false;
   std::string config;
+  std::string server, token, pipeline;  // a service to run the job on
 };
 
 Result<std::map<std::string, std::string>> parse_params(const std::vector<std::string>& items) {
@@ -125,6 +127,17 @@ jobs::PipelineEvents stderr_events(const jobs::Job& job) {
 
 int run_pipeline(const RunOptions& o) {
   const std::string cmd = "run";
+  if (!o.server.empty()) {
+    if (!o.resume.empty() || o.next)
+      return report_error(cmd, "--server runs a new job: not with --resume or --next");
+    if (o.script.empty() == o.pipeline.empty())
+      return report_error(cmd, "with --server, give a script or --pipeline NAME");
+    auto params = parse_params(o.params);
+    if (!params) return report_error(cmd, params.error().message);
+    RemoteRun r{o.server, o.token,    o.script, o.pipeline, o.model, *params,
+                o.seed,   o.priority, o.job,    o.enqueue,  o.json,  o.quiet};
+    return run_on_server(r);
+  }
   const int modes = int(!o.resume.empty()) + int(!o.script.empty()) + int(o.next);
   if (modes != 1) return report_error(cmd, "give a script, --resume JOB or --next");
   if (o.json && o.next) return report_error(cmd, "--json prints one job: not with --next");
@@ -202,7 +215,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   c->add_option("--parallel", o->parallel,
                 "With --next: jobs run together, sharing the model workers and tools");
   c->add_option("--priority", o->priority, "Queue priority (higher runs first)");
-  c->add_option("--model", o->model, "Model bundle for agent calls that name none");
+  c->add_option("--model", o->model,
+                "Model bundle for agent calls that name none (with --server: a model's name)");
   add_device_options(*c, o->devices);
   c->add_option("--slots", o->devices.slots, "Sessions a model worker runs at once");
   c->add_option("--concurrency", o->job.concurrency,
@@ -220,6 +234,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
   c->add_flag("--quiet", o->quiet, "No log or progress lines on stderr");
   c->add_option("--config", o->config,
                 "Tool configuration (default: $RECUR_CONFIG, else configs/tools.json)");
+  c->add_option("--server", o->server,
+                "Submit to a running service at this URL and follow the job");
+  c->add_option("--token", o->token, "The service's bearer token (default: $RECUR_TOKEN)");
+  c->add_option("--pipeline", o->pipeline,
+                "With --server: a pipeline of the server, by name, instead of a script");
   c->callback([o, &exit_code] { exit_code = run_pipeline(*o); });
 }
 
