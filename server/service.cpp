@@ -47,7 +47,8 @@ Service::Service(ServiceOptions options, Store store, std::unique_ptr<actors::Ru
     : options_(std::move(options)),
       store_(std::move(store)),
       runtime_(std::move(runtime)),
-      events_(store_) {}
+      events_(store_),
+      sessions_(std::make_unique<SessionRegistry>(*runtime_, options_.models_dir)) {}
 
 Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   auto store = jobs::open_job_store(options.store_dir, jobs::JobStoreAccess::write);
@@ -83,6 +84,7 @@ Service::~Service() {
 void Service::drain() {
   if (stop_.exchange(true)) return;
   if (serving_.joinable()) serving_.join();
+  sessions_->wake_all();
   runtime_->close();
   events_.wake_all();
 }

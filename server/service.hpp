@@ -21,6 +21,7 @@
 #include "jobs/job_runner.hpp"
 #include "jobs/job_store.hpp"
 #include "server/job_request.hpp"
+#include "server/sessions.hpp"
 
 namespace recur::server {
 
@@ -72,6 +73,7 @@ class Service {
   std::vector<std::string> pipelines() const;
 
   jobs::JobEventLog& events() { return events_; }
+  SessionRegistry& sessions() { return *sessions_; }
   actors::Runtime& runtime() { return *runtime_; }
   const Store& store() const { return store_; }
   bool draining() const { return stop_; }
@@ -90,6 +92,7 @@ class Service {
   Store store_;
   std::unique_ptr<actors::Runtime> runtime_;
   jobs::JobEventLog events_;
+  std::unique_ptr<SessionRegistry> sessions_;
   std::atomic<bool> stop_{false};
   std::thread serving_;
 };

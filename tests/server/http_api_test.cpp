@@ -22,6 +22,7 @@ class HttpApi : public ::testing::Test {
     options.store_dir = dir_ / "store";
     options.parallel = parallel;
     options.pipelines_dir = dir_ / "pipelines";
+    options.models_dir = std::string(RECUR_SOURCE_DIR) + "/models";
     std::filesystem::create_directories(options.pipelines_dir);
     dir_.write("pipelines/squares.lua",
                "for i = 1, 3 do log('step', i) progress(i, 3) report.row{i = i, sq = i * i} end "
@@ -276,6 +277,89 @@ TEST_F(HttpApi, ADrainedServiceLeavesItsJobRunningAndTheNextOneResumesIt) {
   EXPECT_EQ(job["runs"], 2);
   ASSERT_TRUE(again.post("/v1/jobs/job-000001/cancel", Json::object()).ok());
   EXPECT_EQ(wait_end("job-000001"), "cancelled");
+}
+
+TEST_F(HttpApi, ASessionStreamsItsTokensAndEndsWithItsOutcome) {
+  start();
+  auto c = client();
+  auto created =
+      c.post("/v1/sessions",
+             {{"model", "addition-pointer"}, {"prompt", "1 2 + 3 4 ="}, {"max_tokens", 200}});
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  const std::string id = (*created)["id"];
+  // Read the stream by hand: token events carry the text they add, then the end.
+  httplib::Client http(url_);
+  std::string stream;
+  auto r = http.Get("/v1/sessions/" + id + "/events", [&](const char* data, std::size_t n) {
+    stream.append(data, n);
+    return true;
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  std::string text;
+  for (std::size_t at = 0; (at = stream.find("event: token\ndata: ", at)) != std::string::npos;) {
+    at += 19;
+    text += Json::parse(stream.substr(at, stream.find('\n', at) - at))["text"].get<std::string>();
+  }
+  EXPECT_EQ(text, "4 6");
+  EXPECT_NE(stream.find("event: end"), std::string::npos);
+  auto view = c.get("/v1/sessions/" + id);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ((*view)["status"], "finished");
+  EXPECT_EQ((*view)["output"], "4 6");
+  EXPECT_EQ((*view)["outcome"]["status"], "finished");
+  EXPECT_EQ(raw("GET", "/v1/sessions/s-0000").first, 404);
+  auto unknown = c.post("/v1/sessions", {{"model", "nowhere"}, {"prompt", "1 ="}});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+  auto bad = c.post("/v1/sessions", {{"model", "addition-pointer"}, {"prompt", "1"}, {"top_p", 3}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("field 'top_p'"), std::string::npos);
+}
+
+TEST_F(HttpApi, CompletionsAnswerInTheOpenAIShapeWholeAndStreamed) {
+  start();
+  const Json ask = {{"model", "addition-pointer"},
+                    {"prompt", "5 5 + 6 6 ="},
+                    {"max_tokens", 200},
+                    {"temperature", 0},
+                    {"user", "test"}};
+  auto [status, whole] = raw("POST", "/v1/completions", ask.dump());
+  ASSERT_EQ(status, 200) << whole.dump();
+  EXPECT_EQ(whole["object"], "text_completion");
+  EXPECT_EQ(whole["choices"][0]["text"], "1 2 1");
+  EXPECT_EQ(whole["choices"][0]["finish_reason"], "stop");
+  EXPECT_EQ(whole["usage"]["completion_tokens"], 3);
+  EXPECT_EQ(whole["usage"]["total_tokens"], whole["usage"]["prompt_tokens"].get<int>() + 3);
+  Json short_ask = ask;
+  short_ask["max_tokens"] = 5;  // the model thinks with the pointer before it writes an answer
+  EXPECT_EQ(raw("POST", "/v1/completions", short_ask.dump()).second["choices"][0]["finish_reason"],
+            "length");
+  Json streamed = ask;
+  streamed["stream"] = true;
+  httplib::Client http(url_);
+  auto r = http.Post("/v1/completions", streamed.dump(), "application/json");
+  ASSERT_TRUE(r);
+  std::string text, finish;
+  bool done = false;
+  for (std::size_t at = 0; (at = r->body.find("data: ", at)) != std::string::npos;) {
+    at += 6;
+    const std::string line = r->body.substr(at, r->body.find('\n', at) - at);
+    if (line == "[DONE]") {
+      done = true;
+      break;
+    }
+    const Json chunk = Json::parse(line);
+    text += chunk["choices"][0]["text"].get<std::string>();
+    if (!chunk["choices"][0]["finish_reason"].is_null())
+      finish = chunk["choices"][0]["finish_reason"];
+  }
+  EXPECT_TRUE(done) << r->body;
+  EXPECT_EQ(text, "1 2 1");
+  EXPECT_EQ(finish, "stop");
+  Json two = ask;
+  two["n"] = 2;
+  EXPECT_EQ(raw("POST", "/v1/completions", two.dump()).first, 400);
 }
 
 }  // namespace
