@@ -138,6 +138,41 @@ Result<std::vector<agent::SessionOutcome>> Runtime::run_sessions(
   return outcomes;
 }
 
+Status Runtime::start_session(const std::string& model, agent::SessionSpec spec,
+                              OutputHandler on_output,
+                              std::function<void(Result<agent::SessionOutcome>)> on_end) {
+  auto e = impl_->entry(model);
+  if (!e) return e.error();
+  caf::actor_system& system = impl_->system;
+  output_listener listener;
+  if (on_output) listener = spawn_output_listener(system, std::move(on_output));
+  SessionOrder order{std::move(spec), agent::Admission::fresh, listener};
+  system.spawn([supervisor = e->supervisor, order = std::move(order), listener,
+                on_end = std::move(on_end)](caf::event_based_actor* self) mutable {
+    auto finish = [self, listener, on_end](Result<agent::SessionOutcome> outcome) {
+      if (!listener) return on_end(std::move(outcome));
+      // The worker sent every chunk before the outcome; once the listener answers, all are handed
+      // on.
+      self->request(caf::actor_cast<caf::actor>(listener), caf::infinite, flush_atom::value)
+          .then([=](bool) {
+            self->send_exit(listener, caf::exit_reason::user_shutdown);
+            on_end(outcome);
+          }, [=](caf::error&) { on_end(outcome); });
+    };
+    self->request(supervisor, caf::infinite, run_atom::value, std::move(order))
+        .then([finish](agent::SessionOutcome& outcome) { finish(std::move(outcome)); },
+              [finish](caf::error& err) {
+                finish(fail(ErrorCode::unavailable, "the session stopped: " + error_text(err)));
+              });
+  });
+  return {};
+}
+
+void Runtime::cancel_session(const std::string& model, const std::string& id) {
+  auto e = impl_->entry(model);
+  if (e) caf::anon_send(e->supervisor, cancel_atom::value, id);
+}
+
 void Runtime::start(jobs::PipelineRun run, std::function<void(jobs::PipelineOutcome)> done) {
   Impl& impl = *impl_;
   PipelineHostSetup setup;

@@ -78,6 +78,14 @@ class Runtime final : public jobs::PipelineExecutor {
   Result<std::vector<agent::SessionOutcome>> run_sessions(const std::string& model,
                                                           std::vector<agent::SessionSpec> specs);
 
+  // Starts one session of `model` and returns at once: `on_output` gets its output tokens as they
+  // come (all of them before `on_end`), `on_end` its outcome, or an error when the runtime could
+  // not run it (both on threads of the runtime). An error now: no such model, the runtime closed.
+  Status start_session(const std::string& model, agent::SessionSpec spec, OutputHandler on_output,
+                       std::function<void(Result<agent::SessionOutcome>)> on_end);
+  // Ends a running session of `model` as cancelled; nothing when there is none.
+  void cancel_session(const std::string& model, const std::string& id);
+
   // jobs::PipelineExecutor: pipelines whose agents share the models' workers.
   void start(jobs::PipelineRun run, std::function<void(jobs::PipelineOutcome)> done) override;
   void cancel(const std::string& id) override;
