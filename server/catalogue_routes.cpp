@@ -4,7 +4,7 @@
 
 namespace recur::server {
 
-void add_catalogue_routes(HttpServer::Impl& impl, httplib::Server& http) {
+void add_catalogue_routes(HttpServer::Impl& impl, Router& http) {
   Service& service = impl.service;
   http.Get("/healthz", [](const Request&, Response& res) {
     send_json(res, 200, {{"status", "ok"}});

@@ -68,7 +68,7 @@ void stream_events(HttpServer::Impl& impl, EventReader read, EventWaiter wait, s
   auto ended = std::make_shared<bool>(false);
   res.set_chunked_content_provider(
       "text/event-stream",
-      [&impl, read, wait, last, ended](std::size_t, httplib::DataSink& sink) {
+      [&impl, read, wait, last, ended](std::size_t, DataSink& sink) {
         if (*ended || impl.stopping) {
           sink.done();
           return true;

@@ -1,6 +1,5 @@
 // The HTTP API of the service (docs/service.md): routes of contract version 1 on a Service, with
-// authentication, limits and Server-Sent Event streams. The library under it stays in
-// server/http_server.cpp.
+// authentication, limits and Server-Sent Event streams, on the server of server/http_listener.hpp.
 //
 //   auto http = HttpServer::start(service, options);   // binds, serves on threads of its own
 //   (*http)->port();                                    // the bound port (options.port 0: any)
@@ -20,18 +19,19 @@ namespace recur::server {
 
 struct HttpOptions {
   std::string host = "127.0.0.1";
-  int port = 0;                               // 0: any free port
-  std::optional<std::filesystem::path> auth;  // the token file; none: no authentication
-  std::filesystem::path tls_cert, tls_key;    // both set: HTTPS
-  std::size_t max_body_bytes = 4u << 20;      // a longer request body is refused (413)
-  std::size_t max_event_streams = 64;         // open event streams at once; more: 503
-  std::chrono::seconds read_timeout{10};      // a client that sends too slowly is dropped
-  std::chrono::seconds write_timeout{10};     // a client that reads too slowly is dropped
-  std::chrono::seconds keep_alive{30};        // an idle kept-alive connection is closed
-  std::chrono::seconds heartbeat{15};         // a comment line on an idle event stream
-  double requests_per_second = 100;           // per token (per client address without auth)
+  int port = 0;                                     // 0: any free port
+  std::optional<std::filesystem::path> auth;        // the token file; none: no authentication
+  std::filesystem::path tls_cert, tls_key;          // both set: HTTPS
+  std::size_t max_body_bytes = 4u << 20;            // a longer request body is refused (413)
+  std::size_t max_event_streams = 64;               // open event streams at once; more: 503
+  std::size_t max_connections = 1024;               // open connections at once; more: 503, closed
+  std::chrono::milliseconds read_timeout{10'000};   // a request must arrive whole within this
+  std::chrono::milliseconds write_timeout{10'000};  // each write must be read within this
+  std::chrono::milliseconds keep_alive{30'000};     // an idle kept-alive connection is closed
+  std::chrono::seconds heartbeat{15};               // a comment line on an idle event stream
+  double requests_per_second = 100;                 // per token (per client address without auth)
   double request_burst = 200;
-  std::size_t threads = 0;  // request threads; 0: max_event_streams + 16
+  std::size_t threads = 0;  // handler threads; 0: max_event_streams + 16
 };
 
 class HttpServer {

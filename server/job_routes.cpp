@@ -22,7 +22,7 @@ Status parse_limit(const Request& req, std::size_t& limit) {
 
 }  // namespace
 
-void add_job_routes(HttpServer::Impl& impl, httplib::Server& http) {
+void add_job_routes(HttpServer::Impl& impl, Router& http) {
   Service& service = impl.service;
   http.Post("/v1/jobs", route(impl, Role::submit, [&](const Request& req, Response& res) -> Status {
               auto body = parse_body(req);

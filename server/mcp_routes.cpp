@@ -5,7 +5,7 @@ namespace recur::server {
 // MCP over Streamable HTTP (`POST /mcp`, `DELETE /mcp`): recur's tools for MCP clients. A request
 // whose Origin is not the server it came to is refused, so a web page cannot reach the tools
 // through a browser on this machine.
-void add_mcp_routes(HttpServer::Impl& impl, httplib::Server& http) {
+void add_mcp_routes(HttpServer::Impl& impl, Router& http) {
   impl.mcp = std::make_unique<McpServer>(impl.service.runtime().tools());
   impl.mcp_http = std::make_unique<McpHttpEndpoint>(*impl.mcp);
   auto handler = route(impl, Role::submit, [&impl](const Request& req, Response& res) -> Status {

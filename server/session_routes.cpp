@@ -89,7 +89,7 @@ void stream_completion(HttpServer::Impl& impl, const std::string& session, const
   SessionRegistry& sessions = impl.service.sessions();
   res.set_chunked_content_provider(
       "text/event-stream",
-      [&impl, &sessions, session, id, model, last, done](std::size_t, httplib::DataSink& sink) {
+      [&impl, &sessions, session, id, model, last, done](std::size_t, DataSink& sink) {
         if (*done || impl.stopping) {
           sink.done();
           return true;
@@ -132,7 +132,7 @@ void stream_completion(HttpServer::Impl& impl, const std::string& session, const
 
 }  // namespace
 
-void add_session_routes(HttpServer::Impl& impl, httplib::Server& http) {
+void add_session_routes(HttpServer::Impl& impl, Router& http) {
   SessionRegistry& sessions = impl.service.sessions();
   http.Post("/v1/sessions",
             route(impl, Role::submit, [&](const Request& req, Response& res) -> Status {

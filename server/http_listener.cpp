@@ -1,0 +1,463 @@
+#include "server/http_listener.hpp"
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "server/api_error.hpp"
+
+namespace recur::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// Every session, so that stop() can close them.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual void close() = 0;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string error_json(ErrorCode code, const std::string& message) {
+  return error_body(fail(code, message)).dump();
+}
+
+}  // namespace
+
+// What the sessions share. Members are destroyed in reverse order: what a session touches when it
+// ends (the count, the open list, the TLS context) outlives the io_context, whose destruction
+// destroys the sessions that a stop left with pending work.
+struct HttpListener::State {
+  ListenerOptions options;
+  RequestHandler handler;
+  ResponseObserver observer;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> connections{0};
+  std::mutex mutex;
+  std::map<Connection*, std::weak_ptr<Connection>> open;
+  std::optional<ssl::context> tls;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  net::thread_pool handlers;
+  std::vector<std::thread> io;
+  int port = 0;
+
+  State(ListenerOptions o, RequestHandler h, ResponseObserver obs)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        observer(std::move(obs)),
+        ioc(static_cast<int>(options.io_threads)),
+        acceptor(net::make_strand(ioc)),
+        handlers(options.handler_threads) {}
+
+  void accept();
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One connection: reads requests one after another, hands each to a handler thread, writes its
+// response (whole, or as chunks while the handler's provider runs), then reads the next.
+template <class Stream>
+class Session final : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(HttpListener::State& state, Stream stream, std::string remote)
+      : state_(state), stream_(std::move(stream)), remote_(std::move(remote)) {}
+
+  ~Session() override {
+    --state_.connections;
+    std::lock_guard lock(state_.mutex);
+    state_.open.erase(this);
+  }
+
+  void start() {
+    net::dispatch(strand(), [self = this->shared_from_this()] { self->handshake(); });
+  }
+
+  void close() override {
+    net::post(strand(), [self = this->shared_from_this()] { self->close_now(); });
+  }
+
+ private:
+  auto strand() { return beast::get_lowest_layer(stream_).get_executor(); }
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
+  void handshake() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      wait_for_request(state_.options.read_timeout);
+    } else {
+      tcp_layer().expires_after(state_.options.read_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->close_now();
+                                self->wait_for_request(self->state_.options.read_timeout);
+                              });
+    }
+  }
+
+  // Waits up to `idle` for the first bytes of the next request, then gives the whole request
+  // read_timeout from there.
+  void wait_for_request(std::chrono::milliseconds idle) {
+    if (closed_ || state_.stopping) return close_now();
+    if (buffer_.size() > 0) return read_request();
+    tcp_layer().expires_after(idle);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->close_now();
+                              self->buffer_.commit(n);
+                              self->read_request();
+                            });
+  }
+
+  void read_request() {
+    parser_.emplace();
+    parser_->body_limit(state_.options.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(state_.options.max_header_bytes));
+    tcp_layer().expires_after(state_.options.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    tcp_layer().expires_never();
+    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset)
+      return close_now();
+    if (ec == http::error::body_limit)
+      return refuse(413, ErrorCode::invalid_argument,
+                    "the request body is longer than the server accepts (" +
+                        std::to_string(state_.options.max_body_bytes) + " bytes)");
+    if (ec == http::error::header_limit)
+      return refuse(431, ErrorCode::invalid_argument,
+                    "the request's headers are longer than the server accepts (" +
+                        std::to_string(state_.options.max_header_bytes) + " bytes)");
+    if (ec)
+      return refuse(400, ErrorCode::invalid_argument,
+                    "the request is not valid HTTP/1.1: " + ec.message());
+
+    auto message = parser_->release();
+    auto req = std::make_shared<Request>();
+    req->method = std::string(message.method_string());
+    req->target = std::string(message.target());
+    for (const auto& field : message)
+      req->headers.emplace(std::string(field.name_string()), std::string(field.value()));
+    req->body = std::move(message.body());
+    req->remote_addr = remote_;
+    parse_target(*req);
+    version_ = message.version();
+    keep_alive_ = message.keep_alive();
+    const auto received = Clock::now();
+    net::post(state_.handlers,
+              [self = this->shared_from_this(), req, received] { self->handle(*req, received); });
+  }
+
+  // On a handler thread.
+  void handle(Request& req, Clock::time_point received) {
+    Response res;
+    try {
+      state_.handler(req, res);
+    } catch (...) {
+      res = Response{};
+      res.status = 500;
+      res.set_content(error_json(ErrorCode::internal, "the request failed inside the server"),
+                      "application/json");
+    }
+    if (res.provider) {
+      stream(res);
+    } else {
+      write_whole(res);
+    }
+    if (state_.observer) state_.observer(req, res.status, seconds_since(received));
+  }
+
+  http::response<http::string_body> head_of(const Response& res) {
+    http::response<http::string_body> out{static_cast<http::status>(res.status), version_};
+    out.set(http::field::server, "recur");
+    for (const auto& [name, value] : res.headers) out.insert(name, value);
+    out.keep_alive(keep_alive_ && !state_.stopping);
+    return out;
+  }
+
+  // On a handler thread: hands the response to the connection's strand.
+  void write_whole(Response& res) {
+    auto out = std::make_shared<http::response<http::string_body>>(head_of(res));
+    out->body() = std::move(res.body);
+    out->prepare_payload();
+    net::post(strand(), [self = this->shared_from_this(), out] { self->send(out); });
+  }
+
+  void send(std::shared_ptr<http::response<http::string_body>> out) {
+    if (closed_) return;
+    tcp_layer().expires_after(state_.options.write_timeout);
+    http::async_write(stream_, *out,
+                      [self = this->shared_from_this(), out](beast::error_code ec, std::size_t) {
+                        self->tcp_layer().expires_never();
+                        if (ec || !out->keep_alive()) return self->close_now();
+                        self->wait_for_request(self->state_.options.keep_alive);
+                      });
+  }
+
+  // An answer the routes never see: the error JSON, then the connection closed.
+  void refuse(int status, ErrorCode code, const std::string& message) {
+    auto out =
+        std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+    out->set(http::field::server, "recur");
+    out->set(http::field::content_type, "application/json");
+    out->body() = error_json(code, message);
+    out->keep_alive(false);
+    out->prepare_payload();
+    send(out);
+  }
+
+  // Runs `start` on the strand (it begins an asynchronous write and calls its argument when that
+  // completes) and waits for the outcome. The write's deadline bounds the wait.
+  template <class Start>
+  bool on_strand(Start start) {
+    auto done = std::make_shared<std::promise<bool>>();
+    auto outcome = done->get_future();
+    net::post(strand(), [self = this->shared_from_this(), start, done]() mutable {
+      if (self->closed_) return done->set_value(false);
+      self->tcp_layer().expires_after(self->state_.options.write_timeout);
+      start([self, done](beast::error_code ec, std::size_t) {
+        self->tcp_layer().expires_never();
+        if (ec) self->close_now();
+        done->set_value(!ec);
+      });
+    });
+    return outcome.get();
+  }
+
+  class ChunkSink final : public DataSink {
+   public:
+    explicit ChunkSink(Session& session) : session_(session) {}
+    bool write(const char* data, std::size_t size) override {
+      if (failed_ || ended_) return false;
+      if (size == 0) return true;
+      auto chunk = std::make_shared<std::string>(data, size);
+      failed_ = !session_.on_strand([s = &session_, chunk](auto completion) {
+        net::async_write(
+            s->stream_, http::make_chunk(net::buffer(*chunk)),
+            [chunk, completion](beast::error_code ec, std::size_t n) { completion(ec, n); });
+      });
+      written += size;
+      return !failed_;
+    }
+    bool is_writable() const override { return !failed_ && !ended_ && !session_.closed_; }
+    void done() override { ended_ = true; }
+
+    std::size_t written = 0;
+    bool failed_ = false;
+    bool ended_ = false;
+
+   private:
+    Session& session_;
+  };
+
+  // On a handler thread: the header, then the provider's chunks as it writes them, until it is
+  // done or fails, then the last chunk.
+  void stream(Response& res) {
+    auto header = std::make_shared<http::response<http::empty_body>>();
+    {
+      auto head = head_of(res);
+      header->result(head.result());
+      header->version(head.version());
+      for (const auto& field : head) header->insert(field.name_string(), field.value());
+      header->keep_alive(head.keep_alive());
+      header->chunked(true);
+    }
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header);
+    ChunkSink sink(*this);
+    bool ok = on_strand([s = this, header, serializer](auto completion) {
+      http::async_write_header(s->stream_, *serializer,
+                               [header, serializer, completion](
+                                   beast::error_code ec, std::size_t n) { completion(ec, n); });
+    });
+    while (ok && !sink.ended_ && !state_.stopping)
+      ok = res.provider(sink.written, sink) && !sink.failed_;
+    ok = ok && sink.ended_;
+    if (ok) {
+      ok = on_strand([s = this](auto completion) {
+        net::async_write(s->stream_, http::make_chunk_last(), completion);
+      });
+    }
+    if (res.releaser) res.releaser(ok);
+    const bool keep = ok && header->keep_alive();
+    net::post(strand(), [self = this->shared_from_this(), keep] {
+      if (!keep) return self->close_now();
+      self->wait_for_request(self->state_.options.keep_alive);
+    });
+  }
+
+  void close_now() {
+    if (closed_.exchange(true)) return;
+    beast::error_code ignored;
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp_layer().socket().close(ignored);
+  }
+
+  HttpListener::State& state_;
+  Stream stream_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  std::atomic<bool> closed_{false};
+};
+
+template <class Stream>
+void open_session(HttpListener::State& state, std::shared_ptr<Session<Stream>> session) {
+  {
+    std::lock_guard lock(state.mutex);
+    state.open[session.get()] = session;
+  }
+  session->start();
+}
+
+// Over the cap: a 503 written straight into the new socket's empty send buffer, then closed.
+void turn_away(tcp::socket& socket) {
+  static const std::string body =
+      error_json(ErrorCode::unavailable, "the server has too many open connections");
+  const std::string reply =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Retry-After: 5\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  net::write(socket, net::buffer(reply), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+}  // namespace
+
+void HttpListener::State::accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (stopping) return;
+    if (!ec) {
+      if (connections >= options.max_connections) {
+        turn_away(socket);
+      } else {
+        ++connections;
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        const auto remote = socket.remote_endpoint(ignored);
+        std::string address = ignored ? std::string("unknown") : remote.address().to_string();
+        if (tls) {
+          open_session(*this,
+                       std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+                           *this, beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls),
+                           std::move(address)));
+        } else {
+          open_session(*this, std::make_shared<Session<beast::tcp_stream>>(
+                                  *this, beast::tcp_stream(std::move(socket)), std::move(address)));
+        }
+      }
+    }
+    accept();
+  });
+}
+
+Result<std::unique_ptr<HttpListener>> HttpListener::start(ListenerOptions options,
+                                                          RequestHandler handler,
+                                                          ResponseObserver observer) {
+  options.io_threads = std::max<std::size_t>(options.io_threads, 1);
+  options.handler_threads = std::max<std::size_t>(options.handler_threads, 1);
+  auto state = std::make_shared<State>(std::move(options), std::move(handler), std::move(observer));
+  const ListenerOptions& o = state->options;
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    return fail(ErrorCode::invalid_argument, "TLS needs both a certificate and a key");
+  if (!o.tls_cert.empty()) {
+    state->tls.emplace(ssl::context::tls_server);
+    beast::error_code ec;
+    state->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                                ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                                ssl::context::no_tlsv1_1,
+                            ec);
+    state->tls->use_certificate_chain_file(o.tls_cert.string(), ec);
+    if (!ec) state->tls->use_private_key_file(o.tls_key.string(), ssl::context::pem, ec);
+    if (ec)
+      return fail(ErrorCode::invalid_argument, "TLS: cannot use the certificate " +
+                                                   o.tls_cert.string() + " with the key " +
+                                                   o.tls_key.string() + ": " + ec.message());
+  }
+  beast::error_code ec;
+  tcp::resolver resolver(state->ioc);
+  const auto found = resolver.resolve(o.host, std::to_string(o.port), tcp::resolver::passive, ec);
+  if (ec || found.empty())
+    return fail(ErrorCode::unavailable, "cannot listen on " + o.host + ":" +
+                                            std::to_string(o.port) + ": " +
+                                            (ec ? ec.message() : std::string("no address")));
+  const tcp::endpoint endpoint = found.begin()->endpoint();
+  auto& acceptor = state->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    return fail(ErrorCode::unavailable,
+                "cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + ec.message());
+  state->port = acceptor.local_endpoint().port();
+  state->accept();
+  for (std::size_t i = 0; i < o.io_threads; ++i)
+    state->io.emplace_back([s = state.get()] { s->ioc.run(); });
+  return std::unique_ptr<HttpListener>(new HttpListener(std::move(state)));
+}
+
+HttpListener::HttpListener(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+HttpListener::~HttpListener() {
+  stop();
+}
+
+int HttpListener::port() const {
+  return state_->port;
+}
+
+void HttpListener::stop() {
+  State& s = *state_;
+  if (s.stopping.exchange(true)) return;
+  std::promise<void> closed;
+  net::post(s.acceptor.get_executor(), [&s, &closed] {
+    beast::error_code ignored;
+    s.acceptor.close(ignored);
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::lock_guard lock(s.mutex);
+    for (auto& [raw, weak] : s.open)
+      if (auto c = weak.lock()) open.push_back(std::move(c));
+  }
+  for (auto& c : open) c->close();
+  open.clear();
+  s.handlers.join();
+  s.ioc.stop();
+  for (auto& t : s.io) t.join();
+}
+
+}  // namespace recur::server
