@@ -32,7 +32,7 @@ void add_job_routes(HttpServer::Impl& impl, Router& http) {
               auto job = service.submit(*request);
               if (!job) return job.error();
               res.set_header("Location", "/v1/jobs/" + job->id);
-              send_json(res, 201, api_job(*job));
+              send_json(res, 201, service.view(*job));
               return {};
             }));
   http.Get("/v1/jobs", route(impl, Role::read, [&](const Request& req, Response& res) -> Status {
@@ -49,7 +49,7 @@ void add_job_routes(HttpServer::Impl& impl, Router& http) {
              auto page = service.jobs(status, limit, req.get_param_value("after"));
              if (!page) return page.error();
              Json jobs = Json::array();
-             for (const auto& j : page->jobs) jobs.push_back(api_job(j));
+             for (const auto& j : page->jobs) jobs.push_back(service.view(j));
              Json body = {{"jobs", jobs}, {"next", nullptr}};
              if (page->next) body["next"] = *page->next;
              send_json(res, 200, body);
@@ -59,14 +59,14 @@ void add_job_routes(HttpServer::Impl& impl, Router& http) {
            route(impl, Role::read, [&](const Request& req, Response& res) -> Status {
              auto job = service.job(req.matches[1]);
              if (!job) return job.error();
-             send_json(res, 200, api_job(*job));
+             send_json(res, 200, service.view(*job));
              return {};
            }));
   http.Post(R"(/v1/jobs/([^/]+)/cancel)",
             route(impl, Role::submit, [&](const Request& req, Response& res) -> Status {
               auto job = service.cancel(req.matches[1]);
               if (!job) return job.error();
-              send_json(res, 200, api_job(*job));
+              send_json(res, 200, service.view(*job));
               return {};
             }));
   http.Get(R"(/v1/jobs/([^/]+)/report)",

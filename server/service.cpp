@@ -89,9 +89,23 @@ void Service::drain() {
   events_.wake_all();
 }
 
+Json Service::view(const jobs::Job& job) const {
+  Json j = api_job(job);
+  if (job.status != jobs::JobStatus::running) return j;
+  std::lock_guard lock(live_mutex_);
+  if (auto it = progress_.find(job.id); it != progress_.end()) j["progress"] = it->second;
+  if (cancel_requested_.contains(job.id)) j["cancel_requested"] = true;
+  return j;
+}
+
 void Service::on_change(const jobs::Job& job) {
   (void)events_.add(job.id, "status", status_data(job));
   if (jobs::job_ended(job.status)) {
+    {
+      std::lock_guard lock(live_mutex_);
+      progress_.erase(job.id);
+      cancel_requested_.erase(job.id);
+    }
     Json end = status_data(job);
     end["summary"] = api_job(job)["summary"];
     (void)events_.add(job.id, "end", std::move(end));
@@ -103,7 +117,12 @@ jobs::PipelineEvents Service::events_of(const jobs::Job& job) {
   const std::string id = job.id;
   e.log = [this, id](const std::string& line) { (void)events_.add(id, "log", {{"line", line}}); };
   e.progress = [this, id](double done, double total, const std::string& message) {
-    (void)events_.add(id, "progress", {{"done", done}, {"total", total}, {"message", message}});
+    Json progress = {{"done", done}, {"total", total}, {"message", message}};
+    {
+      std::lock_guard lock(live_mutex_);
+      progress_[id] = progress;
+    }
+    (void)events_.add(id, "progress", std::move(progress));
   };
   e.row = [this, id](const Json& row) { (void)events_.add(id, "row", row); };
   return e;
@@ -181,6 +200,8 @@ Result<jobs::Job> Service::cancel(const std::string& id) {
                 id + " has ended (" + jobs::job_status_name(job->status) + ")");
   if (job->status == jobs::JobStatus::running) {
     if (auto s = jobs::request_cancel(store_.dir(), id); !s) return s.error();
+    std::lock_guard lock(live_mutex_);
+    cancel_requested_.insert(id);
     return job;
   }
   job->status = jobs::JobStatus::cancelled;

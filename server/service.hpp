@@ -10,8 +10,11 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +48,10 @@ Json api_job(const jobs::Job& job);
 
 class Service {
  public:
+  // The job as the API shows it (api_job) with, while it runs, its last progress
+  // ({"done", "total", "message"}) and, once a cancel was asked for, "cancel_requested": true.
+  Json view(const jobs::Job& job) const;
+
   // Opens the store (held by this process from now on), the runtime, and starts serving: jobs that
   // were running when the last process died resume first, then the queue.
   static Result<std::unique_ptr<Service>> open(ServiceOptions options);
@@ -89,6 +96,9 @@ class Service {
   jobs::PipelineEvents events_of(const jobs::Job& job);
 
   ServiceOptions options_;
+  mutable std::mutex live_mutex_;
+  std::map<std::string, Json> progress_;    // running job -> its last progress
+  std::set<std::string> cancel_requested_;  // running jobs asked to stop
   Store store_;
   std::unique_ptr<actors::Runtime> runtime_;
   jobs::JobEventLog events_;

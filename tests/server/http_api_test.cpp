@@ -362,5 +362,34 @@ TEST_F(HttpApi, CompletionsAnswerInTheOpenAIShapeWholeAndStreamed) {
   EXPECT_EQ(raw("POST", "/v1/completions", two.dump()).first, 400);
 }
 
+TEST_F(HttpApi, ARunningJobShowsItsLastProgressAndThatACancelWasAsked) {
+  start();
+  dir_.write("pipelines/spin.lua",
+             "progress(1, 4, 'warming') local x = 0 while true do x = x + 1 end");
+  auto c = client();
+  auto created = c.post("/v1/jobs", {{"pipeline", "spin"}});
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  const std::string id = (*created)["id"];
+  EXPECT_FALSE(created->contains("progress"));
+  // Once the progress event is out, the job shows it.
+  ASSERT_TRUE(
+      c.follow_events(id, 0, [](const jobs::JobEvent& e) { return e.type != "progress"; }).ok());
+  auto job = c.get("/v1/jobs/" + id);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ((*job)["status"], "running");
+  EXPECT_EQ((*job)["progress"], Json({{"done", 1.0}, {"total", 4.0}, {"message", "warming"}}));
+  EXPECT_FALSE(job->contains("cancel_requested"));
+  auto cancelled = c.post("/v1/jobs/" + id + "/cancel", Json::object());
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().message;
+  // The script never ends by itself: it is running until the cancel reaches it.
+  EXPECT_EQ((*cancelled)["status"], "running");
+  EXPECT_EQ((*cancelled)["cancel_requested"], true);
+  EXPECT_EQ(wait_end(id), "cancelled");
+  job = c.get("/v1/jobs/" + id);
+  ASSERT_TRUE(job.ok());
+  EXPECT_FALSE(job->contains("progress"));
+  EXPECT_FALSE(job->contains("cancel_requested"));
+}
+
 }  // namespace
 }  // namespace recur::server
