@@ -26,6 +26,8 @@ const auto kMessageTypes = std::make_tuple(
     Named<SessionOrder>{"recur.SessionOrder"}, Named<agent::SessionOutcome>{"recur.SessionOutcome"},
     Named<agent::OutputChunk>{"recur.OutputChunk"}, Named<WorkerStatus>{"recur.WorkerStatus"},
     Named<SupervisorStatus>{"recur.SupervisorStatus"},
+    Named<ToolHostStatus>{"recur.ToolHostStatus"},
+    Named<SupervisorSurvey>{"recur.SupervisorSurvey"},
     Named<jobs::PipelineOutcome>{"recur.PipelineOutcome"},
     Named<tool_host_actor>{"recur.tool_host_actor"});
 

@@ -8,11 +8,13 @@
 // register_message_types() (message_types.hpp).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include <caf/all.hpp>
+#include "actors/bucket_counts.hpp"
 #include "actors/wire_agent.hpp"
 #include "actors/wire_jobs.hpp"
 #include "actors/wire_tools.hpp"
@@ -36,6 +38,7 @@ using crash_atom = caf::atom_constant<caf::atom("crash")>;        // simulated f
 using tool_atom = caf::atom_constant<caf::atom("tool")>;          // a tool's current host
 using tick_atom = caf::atom_constant<caf::atom("tick")>;          // a worker's next forward pass
 using restart_atom = caf::atom_constant<caf::atom("restart")>;    // a backoff delay ended
+using survey_atom = caf::atom_constant<caf::atom("survey")>;      // counters of actor and children
 
 // One call for a tool host. `scope` keeps the data of sessions apart (tools::CallContext) and
 // orders calls: a host runs the calls of one scope one after another, in the order they came.
@@ -98,6 +101,18 @@ typename Inspector::result_type inspect(Inspector& f, SessionOrder& x) {
   return f(caf::meta::type_name("SessionOrder"), x.spec, admission, x.listener);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, BucketCounts& x) {
+  return f(caf::meta::type_name("BucketCounts"), x.counts, x.sum);
+}
+
+// Bucket bounds of a model worker's histograms: the time of a forward pass in seconds, and the
+// sessions in one pass.
+inline constexpr std::array<double, 14> kStepSecondsBounds{
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+inline constexpr std::array<double, 12> kBatchSizeBounds{1,  2,   4,   8,   16,   32,
+                                                         64, 128, 256, 512, 1024, 4096};
+
 // A model worker's counters since it started.
 struct WorkerStatus {
   std::string device;
@@ -112,13 +127,19 @@ struct WorkerStatus {
   double forward_ms = 0;
   double checkpoint_ms = 0;
   double busy_ms = 0;  // in ticks: forward passes, checkpoints and the bookkeeping around them
+  std::uint64_t generated = 0;         // tokens sampled
+  std::uint64_t waiting = 0;           // sessions waiting for a tool's answer now
+  std::uint64_t checkpoint_bytes = 0;  // state snapshot bytes checkpointed
+  BucketCounts step_seconds;           // forward pass times (kStepSecondsBounds)
+  BucketCounts batch_size;             // sessions per forward pass (kBatchSizeBounds)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WorkerStatus& x) {
   return f(caf::meta::type_name("WorkerStatus"), x.device, x.capacity, x.sessions, x.ticks,
            x.sequences, x.tokens, x.checkpoints, x.checkpoint_ticks, x.synced_writes, x.forward_ms,
-           x.checkpoint_ms, x.busy_ms);
+           x.checkpoint_ms, x.busy_ms, x.generated, x.waiting, x.checkpoint_bytes, x.step_seconds,
+           x.batch_size);
 }
 
 // The text of an error: the message it carries when it has one, else CAF's rendering.

@@ -98,12 +98,18 @@ void run_tick(Self self) {
   const auto t0 = Clock::now();
   agent::TickReport r = s.batcher->tick();
   WorkerStatus& st = s.status;
-  if (r.sequences > 0) ++st.ticks;
+  if (r.sequences > 0) {
+    ++st.ticks;
+    st.step_seconds.observe(r.forward_ms / 1000, kStepSecondsBounds);
+    st.batch_size.observe(static_cast<double>(r.sequences), kBatchSizeBounds);
+  }
   st.sequences += r.sequences;
   st.tokens += r.tokens;
+  st.generated += r.generated;
   st.forward_ms += r.forward_ms;
   st.checkpoint_ms += r.checkpoint_ms;
   st.checkpoints += r.checkpoints;
+  st.checkpoint_bytes += r.checkpoint_bytes;
   st.checkpoint_ticks += r.checkpoints > 0 ? 1 : 0;
   st.synced_writes += r.synced_writes;
   // Listeners hear every token of a session before its owner hears that it ended.
@@ -173,6 +179,9 @@ model_worker_impl::behavior_type model_worker(Self self, WorkerSetup setup, sess
         WorkerStatus st = self->state.status;
         st.capacity = self->state.batcher->capacity();
         st.sessions = self->state.batcher->sessions();
+        std::set<std::string> waiting;  // sessions with a call they wait for
+        for (const auto& [id, call] : self->state.calls) waiting.insert(call.session);
+        st.waiting = waiting.size();
         return st;
       },
       [=](crash_atom) { throw std::runtime_error("crashed on request"); },

@@ -154,10 +154,12 @@ Status Runtime::start_session(const std::string& model, agent::SessionSpec spec,
       // The worker sent every chunk before the outcome; once the listener answers, all are handed
       // on.
       self->request(caf::actor_cast<caf::actor>(listener), caf::infinite, flush_atom::value)
-          .then([=](bool) {
-            self->send_exit(listener, caf::exit_reason::user_shutdown);
-            on_end(outcome);
-          }, [=](caf::error&) { on_end(outcome); });
+          .then(
+              [=](bool) {
+                self->send_exit(listener, caf::exit_reason::user_shutdown);
+                on_end(outcome);
+              },
+              [=](caf::error&) { on_end(outcome); });
     };
     self->request(supervisor, caf::infinite, run_atom::value, std::move(order))
         .then([finish](agent::SessionOutcome& outcome) { finish(std::move(outcome)); },
@@ -222,6 +224,36 @@ void Runtime::cancel(const std::string& id) {
   // The interrupt stops a script that computes; the message ends one that waits for calls.
   it->second.script->interrupt(jobs::JobStatus::cancelled, "cancelled");
   caf::anon_send(it->second.host, cancel_atom::value);
+}
+
+RuntimeStatus Runtime::status(std::chrono::milliseconds wait) {
+  Impl& impl = *impl_;
+  std::vector<std::pair<std::string, supervisor_actor>> supervisors;
+  {
+    std::lock_guard lock(impl.mutex);
+    if (impl.closed) return {};
+    for (const auto& [dir, m] : impl.models) supervisors.emplace_back(dir, m.supervisor);
+    if (impl.tool_supervisor) supervisors.emplace_back("", impl.tool_supervisor);
+  }
+  caf::scoped_actor self{impl.system};
+  const auto children_wait = static_cast<std::uint32_t>(wait.count() / 2);
+  using Handle =
+      decltype(self->request(supervisors.front().second, wait, survey_atom::value, children_wait));
+  std::vector<Handle> pending;
+  for (const auto& [model, supervisor] : supervisors)
+    pending.push_back(self->request(supervisor, wait, survey_atom::value, children_wait));
+  RuntimeStatus status;
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    SupervisorSnapshot unanswered;
+    unanswered.model = supervisors[i].first;
+    status.supervisors.push_back(std::move(unanswered));
+    pending[i].receive(
+        [&](SupervisorSurvey& survey) {
+          status.supervisors.back() = snapshot_of(supervisors[i].first, survey);
+        },
+        [](caf::error&) {});
+  }
+  return status;
 }
 
 void Runtime::close() {

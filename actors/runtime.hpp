@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/runtime_status.hpp"
 #include "actors/worker_pool.hpp"
 #include "agent/continuous_batcher.hpp"
 #include "jobs/pipeline_executor.hpp"
@@ -89,6 +90,12 @@ class Runtime final : public jobs::PipelineExecutor {
   // jobs::PipelineExecutor: pipelines whose agents share the models' workers.
   void start(jobs::PipelineRun run, std::function<void(jobs::PipelineOutcome)> done) override;
   void cancel(const std::string& id) override;
+
+  // What every supervisor and its children are doing now (runtime_status.hpp). The supervisors
+  // are asked at once and each is waited for at most `wait` (its children half of that), so a
+  // stuck actor never holds the caller longer: a supervisor that has not answered is listed
+  // unanswered, a child that has not is `silent` with what it last reported. Empty once closed.
+  RuntimeStatus status(std::chrono::milliseconds wait = std::chrono::milliseconds(1000));
 
   // Cancels every running pipeline, stops every supervisor and waits for the actors to end.
   void close();

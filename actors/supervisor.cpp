@@ -23,10 +23,19 @@ struct WorkerChild {
   std::set<std::string> sessions;
   std::uint64_t placed = 0;
   bool retired = false;  // down for good
+  WorkerStatus last{};   // what it last reported to a survey
 };
 
 struct HostChild {
   tool_host_actor actor;  // invalid while down
+  ToolHostStatus last{};  // what it last reported to a survey
+};
+
+// A survey being gathered: the answers so far and how many children have yet to answer.
+struct PendingSurvey {
+  SupervisorSurvey survey;
+  std::size_t missing = 0;
+  caf::typed_response_promise<SupervisorSurvey> promise;
 };
 
 struct SessionEntry {
@@ -93,6 +102,7 @@ void start_worker(Self self, std::size_t i) {
   WorkerSetup setup = w.setup;
   setup.tools = live_hosts(self);
   w.actor = spawn_model_worker(self->system(), std::move(setup), session_owner{self});
+  w.last = {};
   self->monitor(w.actor);
   s.policy.started(worker_name(i), Clock::now());
 }
@@ -102,6 +112,8 @@ void start_host(Self self, const std::string& tool) {
   auto host = spawn_tool_host(self->system(), s.registry, tool, s.host_options);
   self->monitor(host);
   s.hosts[tool].actor = host;
+  s.hosts[tool].last = ToolHostStatus{};
+  s.hosts[tool].last.tool = tool;
   s.policy.started(host_name(tool), Clock::now());
   for (const auto& w : s.workers)
     if (w.actor) self->send(w.actor, tool_atom::value, tool, host);
@@ -178,6 +190,77 @@ void host_down(Self self, const std::string& tool, const caf::error& reason) {
   if (delay) self->delayed_send(self, *delay, restart_atom::value, tool);
 }
 
+SupervisorStatus current_status(Self self) {
+  auto& s = self->state;
+  SupervisorStatus st = s.status;
+  for (const auto& w : s.workers) {
+    st.worker_sessions.push_back(w.sessions.size());
+    st.worker_placed.push_back(w.placed);
+  }
+  st.queued = s.queue.size();
+  st.running = s.sessions.size() - s.queue.size();
+  return st;
+}
+
+void survey_answered(PendingSurvey& p) {
+  if (--p.missing == 0) p.promise.deliver(std::move(p.survey));
+}
+
+// Asks every child that is up for its counters at once; answers when the last has answered or
+// its request has timed out after `wait`.
+caf::result<SupervisorSurvey> survey(Self self, std::chrono::milliseconds wait) {
+  auto& s = self->state;
+  auto p = std::make_shared<PendingSurvey>();
+  p->survey.supervisor = current_status(self);
+  for (const auto& w : s.workers) {
+    const ChildState state =
+        w.retired ? ChildState::retired : (w.actor ? ChildState::up : ChildState::down);
+    p->survey.workers.push_back({state, w.setup.slots, w.last});
+    p->missing += w.actor ? 1 : 0;
+  }
+  for (const auto& [tool, h] : s.hosts) {
+    p->survey.tools.push_back({h.actor ? ChildState::up : ChildState::down, h.last});
+    p->missing += h.actor ? 1 : 0;
+  }
+  if (p->missing == 0) return std::move(p->survey);
+  p->promise = self->make_response_promise<SupervisorSurvey>();
+  for (std::size_t i = 0; i < s.workers.size(); ++i) {
+    const model_worker_actor actor = s.workers[i].actor;
+    if (!actor) continue;
+    self->request(actor, wait, status_atom::value)
+        .then(
+            [self, p, i, actor](WorkerStatus& st) {
+              WorkerChild& w = self->state.workers[i];
+              if (w.actor && w.actor.address() == actor.address()) w.last = st;
+              p->survey.workers[i].status = std::move(st);
+              survey_answered(*p);
+            },
+            [p, i](caf::error&) {
+              p->survey.workers[i].state = ChildState::silent;
+              survey_answered(*p);
+            });
+  }
+  std::size_t j = 0;
+  for (const auto& [tool, h] : s.hosts) {
+    const tool_host_actor actor = h.actor;
+    const std::size_t index = j++;
+    if (!actor) continue;
+    self->request(actor, wait, status_atom::value)
+        .then(
+            [self, p, index, actor, tool = tool](ToolHostStatus& st) {
+              HostChild& host = self->state.hosts[tool];
+              if (host.actor && host.actor.address() == actor.address()) host.last = st;
+              p->survey.tools[index].status = std::move(st);
+              survey_answered(*p);
+            },
+            [p, index](caf::error&) {
+              p->survey.tools[index].state = ChildState::silent;
+              survey_answered(*p);
+            });
+  }
+  return p->promise;
+}
+
 supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
   auto& s = self->state;
   s.registry = std::move(setup.registry);
@@ -247,16 +330,9 @@ supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
         if (i < s.workers.size() && s.workers[i].actor)
           self->send(s.workers[i].actor, crash_atom::value);
       },
-      [=](status_atom) {
-        auto& s = self->state;
-        SupervisorStatus st = s.status;
-        for (const auto& w : s.workers) {
-          st.worker_sessions.push_back(w.sessions.size());
-          st.worker_placed.push_back(w.placed);
-        }
-        st.queued = s.queue.size();
-        st.running = s.sessions.size() - s.queue.size();
-        return st;
+      [=](status_atom) { return current_status(self); },
+      [=](survey_atom, std::uint32_t wait_ms) {
+        return survey(self, std::chrono::milliseconds(wait_ms));
       },
       [=](call_atom, ToolBatch& batch) -> caf::result<ToolReplies> {
         auto& s = self->state;

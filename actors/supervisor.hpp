@@ -23,6 +23,10 @@
 //   (cancel_atom, session)                       end a session as cancelled
 //   (crash_atom, worker index)                   make a worker crash (tests of recovery)
 //   (status_atom) -> SupervisorStatus            restarts, backoff delays, sessions
+//   (survey_atom, wait_ms) -> SupervisorSurvey   its status and every child's counters, asked of
+//                                                the children at once and answered within about
+//                                                wait_ms: a child that has not answered by then
+//                                                is `silent` and shows what it last reported
 //   (call_atom, ToolBatch) -> ToolReplies        calls of one tool, passed on to its current host;
 //                                                error replies when no host runs it (unknown
 //                                                tool, host down); a supervisor without workers
@@ -35,6 +39,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/model_worker.hpp"
+#include "actors/runtime_status.hpp"
 #include "actors/tool_host.hpp"
 #include "agent/restart_policy.hpp"
 
@@ -59,11 +64,52 @@ typename Inspector::result_type inspect(Inspector& f, SupervisorStatus& x) {
            x.recovered);
 }
 
+// A model worker in a survey: how it stood, the slots the supervisor gives it, and its counters
+// (the last it reported when it is not up; none before its first report).
+struct WorkerSurvey {
+  ChildState state = ChildState::up;
+  std::uint64_t slots = 0;
+  WorkerStatus status;
+};
+
+// A tool host in a survey, the same way.
+struct ToolHostSurvey {
+  ChildState state = ChildState::up;
+  ToolHostStatus status;
+};
+
+struct SupervisorSurvey {
+  SupervisorStatus supervisor;
+  std::vector<WorkerSurvey> workers;  // by worker index
+  std::vector<ToolHostSurvey> tools;  // by tool name
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, WorkerSurvey& x) {
+  auto state = EnumCode{x.state, ChildState::silent};
+  return f(caf::meta::type_name("WorkerSurvey"), state, x.slots, x.status);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ToolHostSurvey& x) {
+  auto state = EnumCode{x.state, ChildState::silent};
+  return f(caf::meta::type_name("ToolHostSurvey"), state, x.status);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SupervisorSurvey& x) {
+  return f(caf::meta::type_name("SupervisorSurvey"), x.supervisor, x.workers, x.tools);
+}
+
+// The survey of the supervisor of `model` as the Runtime shows it (runtime_status.hpp).
+SupervisorSnapshot snapshot_of(std::string model, const SupervisorSurvey& survey);
+
 using supervisor_actor =
     caf::typed_actor<caf::replies_to<run_atom, SessionOrder>::with<agent::SessionOutcome>,
                      caf::reacts_to<cancel_atom, std::string>,
                      caf::reacts_to<crash_atom, std::uint32_t>,
                      caf::replies_to<status_atom>::with<SupervisorStatus>,
+                     caf::replies_to<survey_atom, std::uint32_t>::with<SupervisorSurvey>,
                      caf::replies_to<call_atom, ToolBatch>::with<ToolReplies>>;
 
 struct SupervisorSetup {

@@ -41,6 +41,7 @@ struct ToolHostState {
   std::set<std::string> busy;     // scopes with a call running
   std::vector<caf::actor> idle;
   std::size_t runners = 0;
+  ToolHostStatus status;
   static inline const char* name = "tool_host";
 };
 
@@ -56,6 +57,9 @@ void answer(Self self, Ticket& t, tools::ToolResult result) {
   ToolReply& r = b->second.replies.replies[t.index];
   r.result = std::move(result);
   r.ms = ms_since(t.arrived);
+  ++s.status.calls;
+  s.status.errors += r.result.is_error ? 1 : 0;
+  s.status.call_seconds.observe(r.ms / 1000, kToolCallSecondsBounds);
   if (--b->second.remaining == 0) {
     b->second.promise.deliver(std::move(b->second.replies));
     s.batches.erase(b);
@@ -106,6 +110,7 @@ tool_host_impl::behavior_type tool_host(Self self, std::shared_ptr<const tools::
   self->state.registry = std::move(registry);
   self->state.tool = std::move(tool);
   self->state.options = options;
+  self->state.status.tool = self->state.tool;
   return {
       [=](call_atom, ToolBatch& batch) -> caf::result<ToolReplies> {
         auto& s = self->state;
@@ -121,6 +126,9 @@ tool_host_impl::behavior_type tool_host(Self self, std::shared_ptr<const tools::
           if (req.call.name != s.tool) {
             b.replies.replies[i].result = tools::ToolResult::error(
                 "unknown tool '" + req.call.name + "' (this host runs '" + s.tool + "')");
+            ++s.status.calls;
+            ++s.status.errors;
+            s.status.call_seconds.observe(0, kToolCallSecondsBounds);
             continue;
           }
           ++b.remaining;
@@ -158,6 +166,13 @@ tool_host_impl::behavior_type tool_host(Self self, std::shared_ptr<const tools::
         s.tickets.erase(it);
         pump(self);
       },
+      [=](status_atom) {
+        auto& s = self->state;
+        ToolHostStatus st = s.status;
+        st.running = s.busy.size();  // a scope runs one call at a time
+        for (const auto& [scope, queue] : s.queued) st.queued += queue.size();
+        return st;
+      },
       [=](deadline_atom, std::uint64_t id) {
         auto& s = self->state;
         auto it = s.tickets.find(id);
@@ -167,6 +182,7 @@ tool_host_impl::behavior_type tool_host(Self self, std::shared_ptr<const tools::
         answer(self, it->second,
                tools::ToolResult::error("tool '" + s.tool + "': no answer within its deadline of " +
                                         std::to_string(limit.count()) + " ms"));
+        ++s.status.timeouts;
         // A call still queued is dropped when its turn comes; a running one keeps its scope busy
         // until the tool returns, so the scope's later calls still run after it.
       },

@@ -12,9 +12,12 @@
 //
 // Interface:
 //   (call_atom, ToolBatch) -> ToolReplies
+//   (status_atom) -> ToolHostStatus    counters
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,7 +26,30 @@
 
 namespace recur::actors {
 
-using tool_host_actor = caf::typed_actor<caf::replies_to<call_atom, ToolBatch>::with<ToolReplies>>;
+// Bucket bounds of a tool host's call times, in seconds.
+inline constexpr std::array<double, 13> kToolCallSecondsBounds{
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30};
+
+// A tool host's counters since it started. Every call answered counts, those the host answers
+// itself (another tool's, a deadline that passed) included.
+struct ToolHostStatus {
+  std::string tool;
+  std::uint64_t calls = 0;     // answered
+  std::uint64_t errors = 0;    // answered with an error result
+  std::uint64_t timeouts = 0;  // answered by the host when the deadline passed
+  std::uint64_t running = 0;   // calls on runners now
+  std::uint64_t queued = 0;    // calls waiting for a runner or for their scope's earlier calls
+  BucketCounts call_seconds;   // from arrival to answer (kToolCallSecondsBounds)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ToolHostStatus& x) {
+  return f(caf::meta::type_name("ToolHostStatus"), x.tool, x.calls, x.errors, x.timeouts, x.running,
+           x.queued, x.call_seconds);
+}
+
+using tool_host_actor = caf::typed_actor<caf::replies_to<call_atom, ToolBatch>::with<ToolReplies>,
+                                         caf::replies_to<status_atom>::with<ToolHostStatus>>;
 
 struct ToolHostOptions {
   std::chrono::milliseconds deadline{30000};  // for requests that name none

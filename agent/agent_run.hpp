@@ -143,6 +143,8 @@ class AgentRun {
   Checkpoint checkpoint(std::vector<std::uint8_t> snapshot);
 
   SessionResult result() const;
+  // Tokens the model has generated so far (forced observations not counted).
+  std::size_t generated_size() const { return generated_.size(); }
   // Output tokens so far (a stream continued after a restart starts there).
   std::size_t output_size() const { return output_.size(); }
   // Output tokens produced since the previous call (for streaming).

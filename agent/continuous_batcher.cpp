@@ -169,6 +169,7 @@ void ContinuousBatcher::write_checkpoints(const std::vector<Entry*>& due, TickRe
   for (Entry* e : due) {
     AgentRun& run = *e->run;
     auto snapshot = snapshot_session(*backend_, run.slot(), run.sampler());
+    const std::size_t bytes = snapshot ? snapshot->size() : 0;
     Status s = snapshot ? write_checkpoint(*unsynced_, run, std::move(*snapshot))
                         : Status(snapshot.error());
     if (!s) {
@@ -176,6 +177,7 @@ void ContinuousBatcher::write_checkpoints(const std::vector<Entry*>& due, TickRe
       continue;
     }
     ++report.checkpoints;
+    report.checkpoint_bytes += bytes;
     saved.push_back(e);
   }
   const double ms = ms_since(t0);
@@ -239,8 +241,10 @@ TickReport ContinuousBatcher::tick() {
           report.forward_ms;
       ++e.timings.forward_passes;
       const bool was_waiting = run.waiting();
+      const std::size_t generated = run.generated_size();
       auto calls = greedy ? run.advance_with(next_[i])
                           : run.advance(std::span<const float>(logits_).subspan(i * row, row));
+      report.generated += run.generated_size() - generated;
       route(e, std::move(calls), report);
       if (!unsynced_ || run.done()) continue;
       if ((run.waiting() && !was_waiting) || (every > 0 && run.tokens_since_checkpoint() >= every))

@@ -53,9 +53,11 @@ struct TickReport {
   std::vector<OutputChunk> output;       // new output of streaming sessions
   std::size_t sequences = 0;             // sessions in the forward pass
   std::size_t tokens = 0;                // tokens fed
+  std::size_t generated = 0;             // tokens the sessions generated (sampled)
   double forward_ms = 0;                 // the forward pass
   double checkpoint_ms = 0;              // snapshots and store writes
   std::size_t checkpoints = 0;           // sessions checkpointed
+  std::size_t checkpoint_bytes = 0;      // their state snapshots
   std::size_t synced_writes = 0;         // 0 or 1
   // Set when the forward pass failed: the backend (its device) can no longer be trusted, and the
   // tick's sessions are left as they were; the worker dies so that they continue elsewhere from

@@ -5,9 +5,8 @@
 namespace recur::server {
 namespace {
 
-// Reads the token file. Apart from start() (and not inlined there), where GCC
-// 12 takes the destruction of the Result for a free of memory that was never
-// allocated.
+// Reads the token file. Apart from start() (and not inlined there), where GCC 12 takes the
+// destruction of the Result for a free of memory that was never allocated.
 [[gnu::noinline]] Status load_tokens(HttpServer::Impl& impl, const std::filesystem::path& file) {
   auto auth = LiveAuthenticator::open(file);
   if (!auth) return auth.error();
@@ -25,8 +24,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(Service& service, HttpOpti
   if (!options.auth && !is_loopback(options.host))
     return fail(ErrorCode::failed_precondition,
                 "serving " + options.host +
-                    " without a token file would let anyone who reaches it run "
-                    "jobs: give one, "
+                    " without a token file would let anyone who reaches it run jobs: give one, "
                     "or listen on 127.0.0.1");
   auto impl = std::make_unique<Impl>(service, std::move(options));
   HttpOptions& o = impl->options;
@@ -37,6 +35,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(Service& service, HttpOpti
   add_session_routes(*impl, http);
   add_catalogue_routes(*impl, http);
   add_mcp_routes(*impl, http);
+  add_metrics_routes(*impl, http);
 
   ListenerOptions listen;
   listen.host = o.host;
@@ -48,12 +47,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(Service& service, HttpOpti
   listen.write_timeout = o.write_timeout;
   listen.keep_alive = o.keep_alive;
   listen.max_connections = o.max_connections;
-  // A handler thread for every event stream the server allows, and as many for
-  // other requests.
+  // A handler thread for every event stream the server allows, and as many for other requests.
   listen.handler_threads = o.threads ? o.threads : o.max_event_streams + 16;
   Impl* state = impl.get();
   auto answered = [state](Request& req, Response& res) { state->router.dispatch(req, res); };
-  auto listener = HttpListener::start(std::move(listen), answered);
+  auto observe = [state](const Request& req, int status, double seconds) {
+    state->metrics.count_request(req.method, req.route, status, seconds);
+  };
+  auto listener = HttpListener::start(std::move(listen), answered, observe);
   if (!listener) return listener.error();
   impl->listener = std::move(*listener);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));

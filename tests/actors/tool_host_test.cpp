@@ -7,9 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <thread>
+
+#include "gate.hpp"
 
 namespace recur::actors {
 namespace {
@@ -17,34 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// Where test calls wait for one another or for the test, so that no check rests on a clock: a call
-// may meet one other call, or hold until the test opens the gate. Both give up after 20 s, long
-// after the host's 10 s request timeout, so a host that serialised what should overlap fails.
-class Gate {
- public:
-  // True once a second call has arrived too.
-  bool meet() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    ++arrived_;
-    changed_.notify_all();
-    return changed_.wait_for(lock, 20s, [&] { return arrived_ >= 2; });
-  }
-  bool hold() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return changed_.wait_for(lock, 20s, [&] { return open_; });
-  }
-  void open() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    open_ = true;
-    changed_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  int arrived_ = 0;
-  bool open_ = false;
-};
+using testing::Gate;
 
 // Test tools: echo {text}; sleep {ms?, hold?} (ignores its deadline, as a stuck tool would);
 // broken (always fails); log {op: append|read, text?, ms?, meet?} keeps one text per scope. "hold"
@@ -222,6 +196,51 @@ TEST_F(ToolHostTest, ABlockingCallHoldsUpNeitherTheHostNorOtherHosts) {
   gate_->open();
   slow.receive([](ToolReplies& r) { EXPECT_EQ(r.replies.at(0).result.joined_text(), "slept"); },
                [](caf::error& e) { ADD_FAILURE() << error_text(e); });
+}
+
+TEST_F(ToolHostTest, ItsStatusCountsCallsErrorsTimeoutsAndTheCallsRunningAndQueued) {
+  // One sender for the calls and the readings: CAF keeps the order of one sender's messages.
+  caf::scoped_actor self{system_};
+  auto status = [&](const tool_host_actor& h) {
+    ToolHostStatus st;
+    self->request(h, 10s, status_atom::value)
+        .receive([&](ToolHostStatus& s) { st = std::move(s); },
+                 [&](caf::error& e) { ADD_FAILURE() << error_text(e); });
+    return st;
+  };
+  auto echo = host("echo");
+  call(echo, {{request("1", "echo", {{"text", "a"}}, "s"), request("2", "echo", {{"text", 5}}, "s"),
+               request("3", "nosuch", Json::object(), "s")}});
+  ToolHostStatus st = status(echo);
+  EXPECT_EQ(st.tool, "echo");
+  EXPECT_EQ(st.calls, 3u);
+  EXPECT_EQ(st.errors, 2u);  // refused arguments, another tool's call
+  EXPECT_EQ(st.timeouts, 0u);
+  EXPECT_EQ(st.running, 0u);
+  EXPECT_EQ(st.queued, 0u);
+  ASSERT_EQ(st.call_seconds.counts.size(), kToolCallSecondsBounds.size() + 1);
+  EXPECT_EQ(st.call_seconds.count(), 3u);
+
+  // A call held past its deadline is answered as a timeout and keeps running; the next call of its
+  // scope waits behind it.
+  auto sleep = host("sleep");
+  call(sleep, {{request("held", "sleep", {{"hold", true}}, "a", 100)}});
+  auto behind = self->request(sleep, 30s, call_atom::value,
+                              ToolBatch{{request("behind", "sleep", Json::object(), "a")}});
+  st = status(sleep);
+  EXPECT_EQ(st.calls, 1u);
+  EXPECT_EQ(st.errors, 1u);
+  EXPECT_EQ(st.timeouts, 1u);
+  EXPECT_EQ(st.running, 1u);
+  EXPECT_EQ(st.queued, 1u);
+  gate_->open();
+  behind.receive([](ToolReplies& r) { EXPECT_EQ(r.replies.at(0).result.joined_text(), "slept"); },
+                 [](caf::error& e) { ADD_FAILURE() << error_text(e); });
+  st = status(sleep);
+  EXPECT_EQ(st.calls, 2u);
+  EXPECT_EQ(st.errors, 1u);
+  EXPECT_EQ(st.running, 0u);
+  EXPECT_EQ(st.queued, 0u);
 }
 
 }  // namespace

@@ -30,6 +30,8 @@ caf::behavior echo() {
       [](agent::OutputChunk& x) { return std::move(x); },
       [](WorkerStatus& x) { return std::move(x); },
       [](SupervisorStatus& x) { return std::move(x); },
+      [](ToolHostStatus& x) { return std::move(x); },
+      [](SupervisorSurvey& x) { return std::move(x); },
       [](jobs::PipelineOutcome& x) { return std::move(x); },
       [](tool_host_actor& x) { return std::move(x); },
   };
@@ -75,7 +77,7 @@ TEST_F(WireNetwork, AValueOfEveryTypeComesBackFromAnEchoAsItWent) {
             },
             [&](caf::error& error) { ADD_FAILURE() << name << ": " << error_text(error); });
   });
-  EXPECT_EQ(echoed, 11);
+  EXPECT_EQ(echoed, 13);
   caf::anon_send_exit(local_echo, caf::exit_reason::user_shutdown);
 }
 

@@ -98,11 +98,30 @@ agent::OutputChunk sample_chunk() {
 }
 
 WorkerStatus sample_worker_status() {
-  return {"cuda:1", 64, 12, 1000, 5000, 6000, 70, 8, 9, 1.25, 2.5, 3.75};
+  const BucketCounts steps{{0, 5, 900, 90, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 4.875};
+  const BucketCounts batches{{100, 0, 50, 850}, 6000.5};
+  return {"cuda:1", 64,  12,   1000, 5000, 6000,      70,    8,      9,
+          1.25,     2.5, 3.75, 4500, 3,    123456789, steps, batches};
 }
 
 SupervisorStatus sample_supervisor_status() {
   return {{1, 2, 3}, {4, 5}, {6, 7, 8, 9}, {1}, 3, {10.5, 20.25, 40.125}, 5, 6, 7};
+}
+
+ToolHostStatus sample_tool_host_status() {
+  return {"memory-ü", 40, 7, 2, 3, 11, {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 0}, 17.25}};
+}
+
+SupervisorSurvey sample_supervisor_survey() {
+  WorkerStatus second = sample_worker_status();
+  second.device = "cuda:2";
+  second.generated = 17;
+  ToolHostStatus other = sample_tool_host_status();
+  other.tool = "expr";
+  other.call_seconds = {};
+  return {sample_supervisor_status(),
+          {{ChildState::up, 64, sample_worker_status()}, {ChildState::silent, 32, second}},
+          {{ChildState::retired, sample_tool_host_status()}, {ChildState::down, other}}};
 }
 
 jobs::PipelineOutcome sample_pipeline_outcome() {
@@ -118,7 +137,8 @@ SampleActors::SampleActors(caf::actor_system& system)
         return {[](output_atom, const agent::OutputChunk&) {}};
       })),
       host(system.spawn([]() -> tool_host_actor::behavior_type {
-        return {[](call_atom, const ToolBatch&) { return ToolReplies{}; }};
+        return {[](call_atom, const ToolBatch&) { return ToolReplies{}; },
+                [](status_atom) { return ToolHostStatus{}; }};
       })) {}
 
 SampleActors::~SampleActors() {
@@ -229,6 +249,13 @@ void expect_same(const WorkerStatus& a, const WorkerStatus& b) {
   EXPECT_EQ(a.forward_ms, b.forward_ms);
   EXPECT_EQ(a.checkpoint_ms, b.checkpoint_ms);
   EXPECT_EQ(a.busy_ms, b.busy_ms);
+  EXPECT_EQ(a.generated, b.generated);
+  EXPECT_EQ(a.waiting, b.waiting);
+  EXPECT_EQ(a.checkpoint_bytes, b.checkpoint_bytes);
+  EXPECT_EQ(a.step_seconds.counts, b.step_seconds.counts);
+  EXPECT_EQ(a.step_seconds.sum, b.step_seconds.sum);
+  EXPECT_EQ(a.batch_size.counts, b.batch_size.counts);
+  EXPECT_EQ(a.batch_size.sum, b.batch_size.sum);
 }
 
 void expect_same(const SupervisorStatus& a, const SupervisorStatus& b) {
@@ -241,6 +268,32 @@ void expect_same(const SupervisorStatus& a, const SupervisorStatus& b) {
   EXPECT_EQ(a.running, b.running);
   EXPECT_EQ(a.queued, b.queued);
   EXPECT_EQ(a.recovered, b.recovered);
+}
+
+void expect_same(const ToolHostStatus& a, const ToolHostStatus& b) {
+  EXPECT_EQ(a.tool, b.tool);
+  EXPECT_EQ(a.calls, b.calls);
+  EXPECT_EQ(a.errors, b.errors);
+  EXPECT_EQ(a.timeouts, b.timeouts);
+  EXPECT_EQ(a.running, b.running);
+  EXPECT_EQ(a.queued, b.queued);
+  EXPECT_EQ(a.call_seconds.counts, b.call_seconds.counts);
+  EXPECT_EQ(a.call_seconds.sum, b.call_seconds.sum);
+}
+
+void expect_same(const SupervisorSurvey& a, const SupervisorSurvey& b) {
+  expect_same(a.supervisor, b.supervisor);
+  ASSERT_EQ(a.workers.size(), b.workers.size());
+  for (std::size_t i = 0; i < a.workers.size(); ++i) {
+    EXPECT_EQ(a.workers[i].state, b.workers[i].state);
+    EXPECT_EQ(a.workers[i].slots, b.workers[i].slots);
+    expect_same(a.workers[i].status, b.workers[i].status);
+  }
+  ASSERT_EQ(a.tools.size(), b.tools.size());
+  for (std::size_t i = 0; i < a.tools.size(); ++i) {
+    EXPECT_EQ(a.tools[i].state, b.tools[i].state);
+    expect_same(a.tools[i].status, b.tools[i].status);
+  }
 }
 
 void expect_same(const jobs::PipelineOutcome& a, const jobs::PipelineOutcome& b) {

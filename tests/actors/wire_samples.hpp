@@ -33,6 +33,8 @@ agent::SessionOutcome sample_outcome();
 agent::OutputChunk sample_chunk();
 WorkerStatus sample_worker_status();
 SupervisorStatus sample_supervisor_status();
+ToolHostStatus sample_tool_host_status();
+SupervisorSurvey sample_supervisor_survey();
 jobs::PipelineOutcome sample_pipeline_outcome();
 // Its deadline is `deadline`.
 RunnerJob sample_runner_job(std::chrono::steady_clock::time_point deadline);
@@ -63,6 +65,8 @@ void expect_same(const agent::SessionOutcome& a, const agent::SessionOutcome& b)
 void expect_same(const agent::OutputChunk& a, const agent::OutputChunk& b);
 void expect_same(const WorkerStatus& a, const WorkerStatus& b);
 void expect_same(const SupervisorStatus& a, const SupervisorStatus& b);
+void expect_same(const ToolHostStatus& a, const ToolHostStatus& b);
+void expect_same(const SupervisorSurvey& a, const SupervisorSurvey& b);
 void expect_same(const jobs::PipelineOutcome& a, const jobs::PipelineOutcome& b);
 // The deadline of `b` may be later than that of `a` by up to `slack` (the time in transit, which
 // the wire does not count), never earlier.
@@ -87,6 +91,8 @@ void for_each_sample(const SampleActors& actors, std::chrono::milliseconds slack
   check("recur.OutputChunk", sample_chunk(), same);
   check("recur.WorkerStatus", sample_worker_status(), same);
   check("recur.SupervisorStatus", sample_supervisor_status(), same);
+  check("recur.ToolHostStatus", sample_tool_host_status(), same);
+  check("recur.SupervisorSurvey", sample_supervisor_survey(), same);
   check("recur.PipelineOutcome", sample_pipeline_outcome(), same);
   check("recur.tool_host_actor", actors.host, same);
 }
