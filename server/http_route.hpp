@@ -80,6 +80,7 @@ void add_job_routes(HttpServer::Impl& impl, Router& http);
 void add_catalogue_routes(HttpServer::Impl& impl, Router& http);
 void add_mcp_routes(HttpServer::Impl& impl, Router& http);
 void add_session_routes(HttpServer::Impl& impl, Router& http);
+void add_dashboard_routes(HttpServer::Impl& impl, Router& http);
 void add_metrics_routes(HttpServer::Impl& impl, Router& http);
 
 }  // namespace recur::server

@@ -36,6 +36,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(Service& service, HttpOpti
   add_catalogue_routes(*impl, http);
   add_mcp_routes(*impl, http);
   add_metrics_routes(*impl, http);
+  add_dashboard_routes(*impl, http);
 
   ListenerOptions listen;
   listen.host = o.host;
