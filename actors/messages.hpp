@@ -132,6 +132,7 @@ struct WorkerStatus {
   std::uint64_t checkpoint_bytes = 0;  // state snapshot bytes checkpointed
   BucketCounts step_seconds;           // forward pass times (kStepSecondsBounds)
   BucketCounts batch_size;             // sessions per forward pass (kBatchSizeBounds)
+  std::uint64_t state_bytes = 0;       // one session's recurrent state (the pool: capacity times)
 };
 
 template <class Inspector>
@@ -139,7 +140,7 @@ typename Inspector::result_type inspect(Inspector& f, WorkerStatus& x) {
   return f(caf::meta::type_name("WorkerStatus"), x.device, x.capacity, x.sessions, x.ticks,
            x.sequences, x.tokens, x.checkpoints, x.checkpoint_ticks, x.synced_writes, x.forward_ms,
            x.checkpoint_ms, x.busy_ms, x.generated, x.waiting, x.checkpoint_bytes, x.step_seconds,
-           x.batch_size);
+           x.batch_size, x.state_bytes);
 }
 
 // The text of an error: the message it carries when it has one, else CAF's rendering.

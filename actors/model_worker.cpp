@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "base/text.hpp"
+#include "model/state_shape.hpp"
 
 namespace recur::actors {
 namespace {
@@ -151,6 +152,7 @@ model_worker_impl::behavior_type model_worker(Self self, WorkerSetup setup, sess
     self->quit(runtime_error("model worker: " + backend.error().message));
   } else {
     s.status.device = (*backend)->name();
+    s.status.state_bytes = StateShape::of((*backend)->model().config()).bytes();
     s.batcher = std::make_unique<agent::ContinuousBatcher>(setup.model, setup.tokenizer,
                                                            std::move(*backend), setup.batcher);
     set_tools(self);

@@ -64,6 +64,8 @@ SupervisorSnapshot snapshot_of(std::string model, const SupervisorSurvey& survey
     ws.tokens_generated = st.generated;
     ws.checkpoints = st.checkpoints;
     ws.checkpoint_bytes = st.checkpoint_bytes;
+    ws.state_bytes = st.state_bytes;
+    ws.state_pool_bytes = st.state_bytes * st.capacity;
     ws.forward_seconds = st.forward_ms / 1000;
     ws.checkpoint_seconds = st.checkpoint_ms / 1000;
     ws.busy_seconds = st.busy_ms / 1000;

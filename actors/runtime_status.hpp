@@ -49,6 +49,8 @@ struct WorkerSnapshot {
   double busy_seconds = 0;             // in ticks: passes, checkpoints and their bookkeeping
   Histogram step_seconds;              // time of each forward pass
   Histogram batch_size;                // sessions in each forward pass
+  std::uint64_t state_bytes = 0;       // one session's recurrent state
+  std::uint64_t state_pool_bytes = 0;  // its state pool: capacity times state_bytes
 };
 
 struct ToolHostSnapshot {

@@ -59,6 +59,8 @@ struct WorkerFamilies {
         waiting(gauge(r, "recur_sessions_waiting", "Resident sessions waiting for a tool")),
         slots(gauge(r, "recur_worker_slots", "Sessions the worker holds at most")),
         slots_used(gauge(r, "recur_worker_slots_used", "Sessions placed on the worker")),
+        state_pool(gauge(r, "recur_worker_state_pool_bytes",
+                         "Bytes of the worker's state pool: slots times one session's state")),
         up(gauge(r, "recur_worker_up", "1 when the worker answered the last reading")),
         step(histogram(r, "recur_step_duration_seconds", "Time of each forward pass")),
         batch(histogram(r, "recur_batch_size", "Sessions in each forward pass")) {}
@@ -77,6 +79,7 @@ struct WorkerFamilies {
     waiting.Add(l).Set(static_cast<double>(w.waiting));
     slots.Add(l).Set(static_cast<double>(w.slots));
     slots_used.Add(l).Set(static_cast<double>(w.slots_used));
+    state_pool.Add(l).Set(static_cast<double>(w.state_pool_bytes));
     up.Add(l).Set(w.state == actors::ChildState::up ? 1 : 0);
     observe(step, l, w.step_seconds);
     observe(batch, l, w.batch_size);
@@ -84,7 +87,7 @@ struct WorkerFamilies {
 
   Family<Counter>&generated, &fed, &passes, &checkpoints, &checkpoint_bytes, &checkpoint_seconds,
       &busy_seconds, &restarts;
-  Family<Gauge>&rate, &resident, &waiting, &slots, &slots_used, &up;
+  Family<Gauge>&rate, &resident, &waiting, &slots, &slots_used, &state_pool, &up;
   Family<prometheus::Histogram>&step, &batch;
 };
 
@@ -172,6 +175,9 @@ std::string Metrics::render(const actors::RuntimeStatus& status, const WorkerRat
   add_runtime(now, status, rates);
   auto& job_family = gauge(now, "recur_jobs", "Jobs in the store, by status");
   for (const auto& [name, n] : jobs) job_family.Add({{"status", name}}).Set(static_cast<double>(n));
+  gauge(now, "process_resident_memory_bytes", "Resident memory of the recur serve process")
+      .Add({})
+      .Set(static_cast<double>(process_resident_bytes()));
   auto families = now.Collect();
   auto requests = requests_->registry.Collect();
   families.insert(families.end(), requests.begin(), requests.end());

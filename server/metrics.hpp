@@ -8,7 +8,8 @@
 //   recur_checkpoints_total, recur_checkpoint_bytes_total, recur_checkpoint_seconds_total,
 //   recur_worker_busy_seconds_total, recur_worker_restarts_total   counters {model, worker, device}
 //   recur_tokens_per_second, recur_sessions_resident, recur_sessions_waiting, recur_worker_slots,
-//   recur_worker_slots_used, recur_worker_up                       gauges {model, worker, device}
+//   recur_worker_slots_used, recur_worker_state_pool_bytes, recur_worker_up
+//                                                                  gauges {model, worker, device}
 //   recur_step_duration_seconds, recur_batch_size                  histograms {model, worker,
 //   device} recur_sessions_queued, recur_supervisor_up                     gauges {model}
 //   recur_sessions_recovered_total                                 counter {model}
@@ -16,6 +17,7 @@
 //   recur_tool_calls_running, recur_tool_calls_queued              gauges {tool}
 //   recur_tool_call_duration_seconds                               histogram {tool}
 //   recur_jobs                                                     gauge {status}
+//   process_resident_memory_bytes                                  gauge
 //   recur_http_requests_total                                      counter {method, route, code}
 //   recur_http_request_duration_seconds                            histogram {method, route}
 // `model` is the bundle's directory name; a tool's series add up its hosts of every supervisor.

@@ -51,14 +51,15 @@ void add_metrics_routes(HttpServer::Impl& impl, Router& http) {
              res.set_content(impl.metrics.render(now.status, now.rates, *jobs), kExpositionType);
              return {};
            }));
-  http.Get("/v1/nodes", route(impl, Role::read, [&](const Request&, Response& res) -> Status {
-             const RuntimeReading now = read_runtime(impl);
-             Json nodes = Json::array();
-             nodes.push_back(
-                 local_node(host_name(), now.status, now.rates, std::chrono::system_clock::now()));
-             send_json(res, 200, {{"nodes", nodes}});
-             return {};
-           }));
+  http.Get(
+      "/v1/nodes", route(impl, Role::read, [&](const Request&, Response& res) -> Status {
+        const RuntimeReading now = read_runtime(impl);
+        Json nodes = Json::array();
+        nodes.push_back(local_node(host_name(), now.status, now.rates,
+                                   std::chrono::system_clock::now(), process_resident_bytes()));
+        send_json(res, 200, {{"nodes", nodes}});
+        return {};
+      }));
 }
 
 }  // namespace recur::server

@@ -4,6 +4,7 @@
 
 #include <climits>
 #include <filesystem>
+#include <fstream>
 
 namespace recur::server {
 
@@ -19,10 +20,19 @@ std::string host_name() {
   return name;
 }
 
+std::uint64_t process_resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t pages = 0, resident = 0;
+  if (!(statm >> pages >> resident)) return 0;
+  const long page = ::sysconf(_SC_PAGESIZE);
+  return page > 0 ? resident * static_cast<std::uint64_t>(page) : 0;
+}
+
 Json local_node(const std::string& name, const actors::RuntimeStatus& status,
-                const WorkerRates& rates, std::chrono::system_clock::time_point now) {
+                const WorkerRates& rates, std::chrono::system_clock::time_point now,
+                std::uint64_t resident_bytes) {
   Json workers = Json::array();
-  std::uint64_t used = 0, free = 0, sessions = 0, queued = 0;
+  std::uint64_t used = 0, free = 0, sessions = 0, queued = 0, pool_bytes = 0;
   double tokens_per_s = 0;
   for (const auto& sup : status.supervisors) {
     if (sup.model.empty()) continue;  // pipelines' tool calls: no workers
@@ -39,7 +49,10 @@ Json local_node(const std::string& name, const actors::RuntimeStatus& status,
                          {"slots_free", slots_free},
                          {"sessions", w.sessions},
                          {"queued", sup.queued},
-                         {"tokens_per_s", per_s}});
+                         {"tokens_per_s", per_s},
+                         {"state_bytes", w.state_bytes},
+                         {"state_pool_bytes", w.state_pool_bytes}});
+      pool_bytes += w.state_pool_bytes;
       used += w.slots_used;
       free += slots_free;
       sessions += w.sessions;
@@ -55,6 +68,8 @@ Json local_node(const std::string& name, const actors::RuntimeStatus& status,
           {"sessions", sessions},
           {"queued", queued},
           {"tokens_per_s", tokens_per_s},
+          {"state_pool_bytes", pool_bytes},
+          {"resident_bytes", resident_bytes},
           {"last_heartbeat_ms", ms}};
 }
 

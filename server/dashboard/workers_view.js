@@ -5,7 +5,15 @@ import { ApiError, getJson } from './api.js';
 import { age, errorText, format, h, notice, replace, table } from './dom.js';
 
 const POLL_MS = 2000;
-const NODE_FIELDS = ['slots_used', 'slots_free', 'sessions', 'queued', 'tokens_per_s'];
+const NODE_FIELDS = [
+  'slots_used',
+  'slots_free',
+  'sessions',
+  'queued',
+  'tokens_per_s',
+  'state_pool_bytes',
+  'resident_bytes',
+];
 const WORKER_FIELDS = [
   'model',
   'worker',
@@ -16,7 +24,29 @@ const WORKER_FIELDS = [
   'sessions',
   'queued',
   'tokens_per_s',
+  'state_bytes',
+  'state_pool_bytes',
 ];
+
+// "38 KiB", "1.5 GiB": a count of bytes as people read it.
+export function bytes(n) {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i += 1;
+  }
+  return `${i === 0 || n >= 100 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
+}
+
+// An object's fields for showing: counts of bytes ("…_bytes") in binary units.
+const readable = (o) =>
+  Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [
+      k,
+      k.endsWith('_bytes') && typeof v === 'number' ? bytes(v) : v,
+    ]),
+  );
 
 // The known fields present in `objects`, then the others (objects and arrays left out).
 function fieldsOf(objects, known, skip) {
@@ -27,7 +57,13 @@ function fieldsOf(objects, known, skip) {
 }
 
 // A field's name as a header shows it: "slots used", "tokens/s".
-const title = (field) => field.replace(/_per_s$/, '/s').replaceAll('_', ' ');
+const title = (field) =>
+  field
+    .replace(/_per_s$/, '/s')
+    .replace(/^resident_bytes$/, 'memory')
+    .replace(/^state_bytes$/, 'state per session')
+    .replace(/_bytes$/, '')
+    .replaceAll('_', ' ');
 
 function nodeView(node) {
   const skip = ['name', 'workers', 'last_heartbeat_ms'];
@@ -49,10 +85,10 @@ function nodeView(node) {
     h(
       'dl',
       { class: 'facts' },
-      fields.map((f) => [h('dt', {}, title(f)), h('dd', {}, format(node[f]))]),
+      fields.map((f) => [h('dt', {}, title(f)), h('dd', {}, format(readable(node)[f]))]),
     ),
     workers.length
-      ? table(fieldsOf(workers, WORKER_FIELDS, []), workers, 'workers', title)
+      ? table(fieldsOf(workers, WORKER_FIELDS, []), workers.map(readable), 'workers', title)
       : notice('empty', 'This node runs no model workers.'),
   );
 }

@@ -100,8 +100,8 @@ agent::OutputChunk sample_chunk() {
 WorkerStatus sample_worker_status() {
   const BucketCounts steps{{0, 5, 900, 90, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 4.875};
   const BucketCounts batches{{100, 0, 50, 850}, 6000.5};
-  return {"cuda:1", 64,  12,   1000, 5000, 6000,      70,    8,      9,
-          1.25,     2.5, 3.75, 4500, 3,    123456789, steps, batches};
+  return {"cuda:1", 64,  12,   1000, 5000, 6000,      70,    8,       9,
+          1.25,     2.5, 3.75, 4500, 3,    123456789, steps, batches, 1u << 20};
 }
 
 SupervisorStatus sample_supervisor_status() {

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <thread>
 
+#include "model/config.hpp"
+#include "model/state_shape.hpp"
 #include "server/api_client.hpp"
 #include "server/http_server.hpp"
 #include "server/nodes.hpp"
@@ -141,7 +143,12 @@ TEST_F(MetricsHttp, TheNodesListTheLocalWorkersAndTheirRate) {
   EXPECT_EQ(node["tokens_per_s"], 0.0);  // one reading: no rate yet
   EXPECT_GT(node["last_heartbeat_ms"].get<std::int64_t>(), 0);
   ASSERT_GE(node["workers"].size(), 1u);
-  std::uint64_t free = 0;
+  auto config = load_config(std::string(RECUR_SOURCE_DIR) + "/models/addition-pointer/config.json");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  const std::uint64_t state_bytes = StateShape::of(*config).bytes();  // 2 x 256 x (3 + 16) x 4
+  EXPECT_EQ(state_bytes, 38912u);
+  EXPECT_GT(node["resident_bytes"].get<std::uint64_t>(), 1u << 20);
+  std::uint64_t free = 0, pool = 0;
   for (const Json& w : node["workers"]) {
     EXPECT_EQ(w["model"], "addition-pointer");
     EXPECT_EQ(w["device"], "cpu");
@@ -149,10 +156,16 @@ TEST_F(MetricsHttp, TheNodesListTheLocalWorkersAndTheirRate) {
     EXPECT_EQ(w["slots_used"], 0);
     EXPECT_GT(w["slots_free"].get<std::uint64_t>(), 0u);
     free += w["slots_free"].get<std::uint64_t>();
+    EXPECT_EQ(w["state_bytes"], state_bytes);
+    // The pool holds a state for every slot of the worker.
+    EXPECT_EQ(w["state_pool_bytes"].get<std::uint64_t>(),
+              state_bytes * w["slots_free"].get<std::uint64_t>());
+    pool += w["state_pool_bytes"].get<std::uint64_t>();
     for (const char* key : {"worker", "sessions", "queued", "tokens_per_s"})
       EXPECT_TRUE(w.contains(key)) << key;
   }
   EXPECT_EQ(node["slots_free"], free);
+  EXPECT_EQ(node["state_pool_bytes"], pool);
   // Between this reading and the next, a second job generates tokens: a rate.
   ASSERT_EQ(run_job(kAgentJob), "finished");
   const Json second = nodes();

@@ -53,6 +53,7 @@ TEST_F(MetricsRender, WorkerCountersAndGaugesCarryTheModelWorkerAndDevice) {
   EXPECT_EQ(sample(text, "recur_sessions_waiting" + kWorker), 1);
   EXPECT_EQ(sample(text, "recur_worker_slots" + kWorker), 8);
   EXPECT_EQ(sample(text, "recur_worker_slots_used" + kWorker), 3);
+  EXPECT_EQ(sample(text, "recur_worker_state_pool_bytes" + kWorker), 8000);
   EXPECT_EQ(sample(text, "recur_worker_up" + kWorker), 1);
   // A silent worker shows what it last reported, down, and no rate without readings.
   EXPECT_EQ(sample(text, "recur_worker_up" + kSilentWorker), 0);
@@ -117,6 +118,12 @@ TEST_F(MetricsRender, JobsAreListedByStatusAndLeftOutWhenNoneAreGiven) {
   EXPECT_EQ(sample(text, R"(recur_jobs{status="queued"})"), 1);
   EXPECT_EQ(sample(text, R"(recur_jobs{status="running"})"), 0);
   EXPECT_EQ(sample(text, R"(recur_jobs{status="finished"})"), 2);
+}
+
+TEST_F(MetricsRender, TheProcessResidentMemoryIsExposedUnderItsStandardName) {
+  const std::string text = render();
+  EXPECT_TRUE(mentions(text, "# TYPE process_resident_memory_bytes gauge\n"));
+  EXPECT_GT(sample(text, "process_resident_memory_bytes"), double(1 << 20));
 }
 
 TEST_F(MetricsRender, RequestsAreCountedByMethodRouteAndCodeAndTimedWhenKnown) {

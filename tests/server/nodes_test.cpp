@@ -19,7 +19,7 @@ TEST(Nodes, AModelIsNamedByItsBundleDirectory) {
 TEST(Nodes, TheLocalNodeListsItsWorkersAndTheirSums) {
   const WorkerRates rates{{{"models/bigint", 0}, 12.5}, {{"models/bigint", 1}, 0.5}};
   const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000123));
-  const Json node = local_node("n1", testing::sample_status(), rates, now);
+  const Json node = local_node("n1", testing::sample_status(), rates, now, 123456789);
   const Json expected = {{"name", "n1"},
                          {"workers",
                           {{{"model", "bigint"},
@@ -30,7 +30,9 @@ TEST(Nodes, TheLocalNodeListsItsWorkersAndTheirSums) {
                             {"slots_free", 5},
                             {"sessions", 3},
                             {"queued", 2},
-                            {"tokens_per_s", 12.5}},
+                            {"tokens_per_s", 12.5},
+                            {"state_bytes", 1000},
+                            {"state_pool_bytes", 8000}},
                            {{"model", "bigint"},
                             {"worker", 1},
                             {"device", "cuda:0"},
@@ -39,12 +41,16 @@ TEST(Nodes, TheLocalNodeListsItsWorkersAndTheirSums) {
                             {"slots_free", 0},
                             {"sessions", 8},
                             {"queued", 2},
-                            {"tokens_per_s", 0.5}}}},
+                            {"tokens_per_s", 0.5},
+                            {"state_bytes", 1000},
+                            {"state_pool_bytes", 8000}}}},
                          {"slots_used", 11},
                          {"slots_free", 5},
                          {"sessions", 11},
                          {"queued", 2},
                          {"tokens_per_s", 13.0},
+                         {"state_pool_bytes", 16000},
+                         {"resident_bytes", 123456789},
                          {"last_heartbeat_ms", 1700000000123}};
   EXPECT_EQ(node, expected) << node.dump(2);
 }
@@ -58,6 +64,7 @@ TEST(Nodes, ANodeWithoutModelsHasNoWorkersAndZeros) {
   EXPECT_EQ(node["tokens_per_s"], 0.0);
   EXPECT_EQ(node["last_heartbeat_ms"], 0);
   EXPECT_FALSE(host_name().empty());
+  EXPECT_GT(process_resident_bytes(), 1u << 20);
 }
 
 }  // namespace

@@ -22,6 +22,8 @@ actors::RuntimeStatus sample_status() {
   w.busy_seconds = 2.25;
   w.step_seconds = {{0.01, 0.1}, {3, 5, 2}, 0.875};
   w.batch_size = {{1, 4}, {6, 4, 0}, 14};
+  w.state_bytes = 1000;
+  w.state_pool_bytes = 8000;
 
   actors::WorkerSnapshot second = w;
   second.index = 1;

@@ -385,6 +385,27 @@ async function main() {
     await workers.locator('tbody tr').first().waitFor();
     assert.equal(await workers.locator('tbody tr').count(), node.workers.length);
     assert.ok((await workers.textContent()).includes(MODEL), 'the workers table names the model');
+    // Memory: each worker's state pool, and the process, in binary units.
+    const pools = await workers
+      .locator('tbody tr')
+      .evaluateAll(
+        (trs, heads) => trs.map((tr) => tr.children[heads].textContent),
+        await workers
+          .locator('th')
+          .evaluateAll((ths) => ths.map((th) => th.textContent).indexOf('state pool')),
+      );
+    const unit = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+    pools.forEach((text, i) => {
+      const m = /^(\d+(?:\.\d)?) (B|KiB|MiB|GiB)$/.exec(text);
+      assert.ok(m, `a state pool's size: '${text}'`);
+      const shown = Number(m[1]) * unit[m[2]];
+      const exact = node.workers[i].state_pool_bytes;
+      assert.ok(exact > 0 && Math.abs(shown - exact) <= 0.05 * exact, `${text} for ${exact} bytes`);
+    });
+    const facts = await page
+      .locator(`section.node[data-node="${node.name}"] dl.facts`)
+      .textContent();
+    assert.match(facts, /memory\d+(\.\d)? MiB/);
     // The long job's agents hold sessions and make tokens: the page shows both above 0.
     await page.waitForFunction(() => {
       const table = document.querySelector('table.workers');
