@@ -46,7 +46,12 @@ void add_job_routes(HttpServer::Impl& impl, Router& http) {
              }
              std::size_t limit = 0;
              if (auto s = parse_limit(req, limit); !s) return s;
-             auto page = service.jobs(status, limit, req.get_param_value("after"));
+             const std::string order =
+                 req.has_param("order") ? req.get_param_value("order") : "asc";
+             if (order != "asc" && order != "desc")
+               return fail(ErrorCode::invalid_argument,
+                           "query 'order': '" + order + "' is not asc or desc");
+             auto page = service.jobs(status, limit, req.get_param_value("after"), order == "desc");
              if (!page) return page.error();
              Json jobs = Json::array();
              for (const auto& j : page->jobs) jobs.push_back(service.view(j));

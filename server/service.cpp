@@ -1,5 +1,6 @@
 #include "server/service.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -175,12 +176,13 @@ Result<jobs::Job> Service::job(const std::string& id) const {
 }
 
 Result<JobPage> Service::jobs(std::optional<jobs::JobStatus> status, std::size_t limit,
-                              const std::string& after) const {
+                              const std::string& after, bool newest_first) const {
   auto all = jobs::JobStore(store_).list();
   if (!all) return all.error();
+  if (newest_first) std::reverse(all->begin(), all->end());
   JobPage page;
   for (auto& job : *all) {
-    if (!after.empty() && job.id <= after) continue;
+    if (!after.empty() && (newest_first ? job.id >= after : job.id <= after)) continue;
     if (status && job.status != *status) continue;
     if (page.jobs.size() == limit) {
       page.next = page.jobs.back().id;

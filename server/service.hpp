@@ -63,9 +63,10 @@ class Service {
   // model is not_found; a service that drains is unavailable).
   Result<jobs::Job> submit(const JobRequest& request);
   Result<jobs::Job> job(const std::string& id) const;
-  // Jobs in creation order, optionally of one status, at most `limit` after the cursor `after`.
+  // Jobs in creation order (newest first with `newest_first`), optionally of one status, at most
+  // `limit` of them past the cursor `after` (a job id) in that order.
   Result<JobPage> jobs(std::optional<jobs::JobStatus> status, std::size_t limit,
-                       const std::string& after) const;
+                       const std::string& after, bool newest_first = false) const;
   // Ends a queued job as cancelled, or asks a running one to stop; a job that has ended is
   // failed_precondition.
   Result<jobs::Job> cancel(const std::string& id);

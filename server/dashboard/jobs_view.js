@@ -4,23 +4,15 @@ import { getJson } from './api.js';
 import { age, errorText, format, h, notice, replace, statusBadge } from './dom.js';
 
 const POLL_MS = 2000;
-const MAX_PAGES = 10; // of 1000 jobs each
+const SHOWN = 200; // the newest jobs listed
 const STATUSES = ['queued', 'running', 'finished', 'failed', 'over_budget', 'cancelled'];
 
-// Every job of `status` ('' for all), oldest first, at most MAX_PAGES pages.
+// The newest SHOWN jobs of `status` ('' for all), newest first, and whether there are more.
 async function listJobs(status, signal) {
-  const all = [];
-  let after = '';
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const query = new URLSearchParams({ limit: '1000' });
-    if (status) query.set('status', status);
-    if (after) query.set('after', after);
-    const body = await getJson(`/v1/jobs?${query}`, signal);
-    all.push(...body.jobs);
-    if (!body.next) break;
-    after = body.next;
-  }
-  return all;
+  const query = new URLSearchParams({ order: 'desc', limit: String(SHOWN) });
+  if (status) query.set('status', status);
+  const body = await getJson(`/v1/jobs?${query}`, signal);
+  return { jobs: body.jobs, more: Boolean(body.next) };
 }
 
 // "calls 11 / 100 · tokens 778 / 5,000": what the job used of each budget it has; "none".
@@ -127,13 +119,20 @@ export function show(root, _args, signal) {
     clearTimeout(timer);
     const mine = ++latest;
     try {
-      const jobs = (await listJobs(filter.value, signal)).reverse();
+      const { jobs, more } = await listJobs(filter.value, signal);
       if (mine !== latest) return;
       replace(
         body,
         jobs.map((j) => jobRow(j, j.progress)),
       );
-      replace(state, jobs.length ? '' : notice('empty', 'No jobs yet. Submit one.'));
+      replace(
+        state,
+        !jobs.length
+          ? notice('empty', 'No jobs yet. Submit one.')
+          : more
+            ? notice('more', `The newest ${SHOWN} jobs; older ones are not listed.`)
+            : '',
+      );
     } catch (error) {
       if (signal.aborted || mine !== latest) return;
       replace(state, notice('error', errorText(error)));

@@ -130,6 +130,21 @@ TEST_F(HttpApi, JobsAreListedInPagesAndByStatus) {
   ASSERT_TRUE(second.ok());
   ASSERT_EQ((*second)["jobs"].size(), 1u);
   EXPECT_TRUE((*second)["next"].is_null());
+  // Newest first, the cursor counting down.
+  auto newest = c.get("/v1/jobs?order=desc&limit=2");
+  ASSERT_TRUE(newest.ok());
+  ASSERT_EQ((*newest)["jobs"].size(), 2u);
+  EXPECT_EQ((*newest)["jobs"][0]["id"], "job-000003");
+  EXPECT_EQ((*newest)["jobs"][1]["id"], "job-000002");
+  EXPECT_EQ((*newest)["next"], "job-000002");
+  auto older = c.get("/v1/jobs?order=desc&limit=2&after=job-000002");
+  ASSERT_TRUE(older.ok());
+  ASSERT_EQ((*older)["jobs"].size(), 1u);
+  EXPECT_EQ((*older)["jobs"][0]["id"], "job-000001");
+  EXPECT_TRUE((*older)["next"].is_null());
+  auto [bad, body] = raw("GET", "/v1/jobs?order=sideways");
+  EXPECT_EQ(bad, 400);
+  EXPECT_NE(body.dump().find("query 'order'"), std::string::npos) << body.dump();
   auto none = c.get("/v1/jobs?status=queued");
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE((*none)["jobs"].empty());
