@@ -33,6 +33,7 @@ Json status_data(const jobs::Job& job) {
 
 Json api_job(const jobs::Job& job) {
   Json j = job.to_json();
+  j["script"] = std::filesystem::path(job.script).filename().string();
   auto& options = j["options"];
   options.erase("data_dir");
   if (!job.options.model.empty())

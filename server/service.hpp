@@ -43,7 +43,8 @@ struct JobPage {
 };
 
 // A job as the API shows it: the record of `recur jobs show --json`, less what names the
-// server's files (the model is its name, the report files their names, the data folder absent).
+// server's files (the script and the model are their names, the report files their names, the
+// data folder absent).
 Json api_job(const jobs::Job& job);
 
 class Service {

@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "jobs/job_store.hpp"
 #include "server/api_client.hpp"
 #include "server/token_file.hpp"
 #include "support/temp_dir.hpp"
@@ -404,6 +405,25 @@ TEST_F(HttpApi, ARunningJobShowsItsLastProgressAndThatACancelWasAsked) {
   ASSERT_TRUE(job.ok());
   EXPECT_FALSE(job->contains("progress"));
   EXPECT_FALSE(job->contains("cancel_requested"));
+}
+
+TEST_F(HttpApi, AJobOfTheCommandLineShowsNoServerPath) {
+  // A job that `recur run /srv/.../x.lua --enqueue` put in the store before the service opened it.
+  {
+    auto store = jobs::open_job_store(dir_ / "store", jobs::JobStoreAccess::write);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    jobs::Job job;
+    job.script = (dir_ / "private" / "enqueued.lua").string();
+    job.source = "report.row{x = 1}";
+    ASSERT_TRUE(jobs::JobStore(*store).create(job).ok());
+  }
+  start();
+  auto c = client();
+  EXPECT_EQ(wait_end("job-000001"), "finished");
+  auto job = c.get("/v1/jobs/job-000001");
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ((*job)["script"], "enqueued.lua");
+  EXPECT_EQ(job->dump().find("private"), std::string::npos) << job->dump();
 }
 
 }  // namespace
