@@ -169,6 +169,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     parse_target(*req);
     version_ = message.version();
     keep_alive_ = message.keep_alive();
+    head_ = message.method() == http::verb::head;
     const auto received = Clock::now();
     net::post(state_.handlers,
               [self = this->shared_from_this(), req, received] { self->handle(*req, received); });
@@ -185,7 +186,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       res.set_content(error_json(ErrorCode::internal, "the request failed inside the server"),
                       "application/json");
     }
-    if (res.provider) {
+    if (res.provider && head_) {  // HEAD of a stream: its header, no stream
+      res.provider = nullptr;
+      if (res.releaser) res.releaser(false);
+      write_whole(res);
+    } else if (res.provider) {
       stream(res);
     } else {
       write_whole(res);
@@ -206,6 +211,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     auto out = std::make_shared<http::response<http::string_body>>(head_of(res));
     out->body() = std::move(res.body);
     out->prepare_payload();
+    if (head_) out->body().clear();  // HEAD: the length of what GET would send, and no body
     net::post(strand(), [self = this->shared_from_this(), out] { self->send(out); });
   }
 
@@ -325,6 +331,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::optional<http::request_parser<http::string_body>> parser_;
   unsigned version_ = 11;
   bool keep_alive_ = false;
+  bool head_ = false;  // the request is HEAD: answered as GET without the body
   std::atomic<bool> closed_{false};
 };
 

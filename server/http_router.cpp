@@ -51,11 +51,13 @@ void Router::add(std::string method, const std::string& pattern, Handler handler
 }
 
 std::string Router::dispatch(Request& req, Response& res) const {
+  // HEAD is GET without the body (the listener leaves it out).
+  const std::string method = req.method == "HEAD" ? "GET" : req.method;
   std::string allowed;
   for (const Route& route : routes_) {
     std::smatch m;
     if (!std::regex_match(req.path, m, route.regex)) continue;
-    if (route.method != req.method) {
+    if (route.method != method) {
       if (allowed.find(route.method) == std::string::npos)
         allowed += (allowed.empty() ? "" : ", ") + route.method;
       continue;

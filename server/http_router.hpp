@@ -1,7 +1,7 @@
 // The service's routes: a method and a pattern over the request's path (a regular expression that
 // must match all of it; its groups become Request::matches) to a handler. The first route whose
-// pattern matches answers; a path that some route matches with another method is refused with
-// 405 and the methods it allows, any other with 404.
+// pattern matches answers (HEAD is answered by the GET route); a path that some route matches with
+// another method is refused with 405 and the methods it allows, any other with 404.
 #pragma once
 
 #include <functional>

@@ -334,5 +334,32 @@ TEST_F(HttpFuzz, AWrongMethodIs405WithTheMethodsAllowed) {
   EXPECT_EQ(Json::parse(r->body)["error"]["code"], "invalid_argument") << r->body;
 }
 
+TEST_F(HttpFuzz, HeadIsAnsweredAsGetWithoutTheBodyOnAConnectionThatGoesOn) {
+  const int fd = connect_to(server_->port(), std::chrono::seconds(20));
+  ASSERT_GE(fd, 0);
+  // HEAD, then GET on the same connection: the first answer has the GET's length and no body, so
+  // the second starts right after its header.
+  ASSERT_TRUE(send_all(fd,
+                       "HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                       "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  const std::string answers = read_until_closed(fd);
+  ::close(fd);
+  const std::size_t split = answers.find("\r\n\r\n");
+  ASSERT_NE(split, std::string::npos) << answers;
+  const std::string head = answers.substr(0, split + 4);
+  const std::string rest = answers.substr(split + 4);
+  EXPECT_EQ(status_of(head), 200) << head;
+  EXPECT_NE(head.find("Content-Length: 15"), std::string::npos) << head;
+  EXPECT_EQ(status_of(rest), 200) << "the GET's answer did not follow the HEAD's header:\n" << rest;
+  EXPECT_TRUE(rest.ends_with("\r\n\r\n{\"status\":\"ok\"}")) << rest;
+  // HEAD of an event stream: its header, and the stream is not held open.
+  const std::string stream =
+      exchange(server_->port(),
+               "HEAD /v1/jobs/job-000001/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               "Connection: close\r\n\r\n");
+  EXPECT_TRUE(status_of(stream) == 200 || status_of(stream) == 404) << stream;
+  EXPECT_TRUE(stream.ends_with("\r\n\r\n")) << stream;
+}
+
 }  // namespace
 }  // namespace recur::server
