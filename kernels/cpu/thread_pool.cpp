@@ -5,12 +5,24 @@
 
 namespace recur::kernels::cpu {
 namespace {
+
 thread_local bool inside_pool_job = false;
+
+// How long a thread spins for the next event before it sleeps.
+constexpr auto kSpin = std::chrono::microseconds(50);
+
+// A chunk index no job reaches: `next_` of a job that is over.
+constexpr std::uint64_t kClosed = 0xffffffffu;
+
+constexpr std::uint64_t tag(std::uint64_t generation) {
+  return (generation & 0xffffffffu) << 32;
 }
+
+}  // namespace
 
 ThreadPool::ThreadPool(unsigned threads) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -22,46 +34,45 @@ ThreadPool::~ThreadPool() {
   for (auto& w : workers_) w.join();
 }
 
-void ThreadPool::run_share(unsigned) {
+void ThreadPool::run_chunks(std::uint64_t generation) {
   inside_pool_job = true;
-  const std::size_t chunks = (job_n_ + job_chunk_ - 1) / job_chunk_;
+  std::uint64_t v = next_.load(std::memory_order_acquire);
   for (;;) {
-    std::size_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    if ((v & ~std::uint64_t{0xffffffffu}) != tag(generation)) break;  // that job is over
+    const std::size_t c = static_cast<std::size_t>(v & 0xffffffffu);
+    // May belong to a later job when this one has just ended; the claim below then fails.
+    const std::size_t chunks = job_chunks_.load(std::memory_order_acquire);
     if (c >= chunks) break;
-    std::size_t begin = c * job_chunk_;
+    if (!next_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel,
+                                     std::memory_order_acquire))
+      continue;
+    // Claimed: the job of `generation` stays until this chunk is counted done.
+    const std::size_t begin = c * job_chunk_;
     (*job_)(begin, std::min(job_n_, begin + job_chunk_));
+    if (done_chunks_.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) {
+      std::lock_guard lock(mutex_);
+      done_.notify_one();
+    }
+    v = next_.load(std::memory_order_acquire);
   }
   inside_pool_job = false;
 }
 
-namespace {
-
-// How long a thread spins for the next event before it sleeps.
-constexpr auto kSpin = std::chrono::microseconds(50);
-
-}  // namespace
-
-void ThreadPool::worker_loop(unsigned index) {
+void ThreadPool::worker_loop() {
   std::uint64_t seen = 0;
   for (;;) {
     const auto spin_until = std::chrono::steady_clock::now() + kSpin;
     while (generation_.load(std::memory_order_acquire) == seen &&
            std::chrono::steady_clock::now() < spin_until) {
     }
-    if (generation_.load(std::memory_order_acquire) == seen) {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_acquire) != seen; });
-    }
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock,
+                 [&] { return stopping_ || generation_.load(std::memory_order_acquire) != seen; });
       if (stopping_) return;
     }
     seen = generation_.load(std::memory_order_acquire);
-    run_share(index);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard lock(mutex_);
-      done_.notify_one();
-    }
+    run_chunks(seen);
   }
 }
 
@@ -75,27 +86,33 @@ void ThreadPool::parallel_for(std::size_t n, std::size_t grain,
   }
   // A few chunks per thread balance uneven work without much scheduling cost.
   const std::size_t target_chunks = static_cast<std::size_t>(size()) * 4;
-  std::size_t chunk = std::max(grain, (n + target_chunks - 1) / target_chunks);
+  const std::size_t chunk = std::max(grain, (n + target_chunks - 1) / target_chunks);
+  const std::size_t chunks = (n + chunk - 1) / chunk;
   job_ = &fn;
   job_n_ = n;
   job_chunk_ = chunk;
-  next_chunk_.store(0, std::memory_order_relaxed);
-  pending_.store(static_cast<unsigned>(workers_.size()), std::memory_order_relaxed);
+  job_chunks_.store(chunks, std::memory_order_relaxed);
+  done_chunks_.store(0, std::memory_order_relaxed);
+  const std::uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
+  next_.store(tag(generation), std::memory_order_release);
   {
     // Under the mutex, so a worker about to sleep either sees the new generation or is woken.
     std::lock_guard lock(mutex_);
-    generation_.fetch_add(1, std::memory_order_release);
+    generation_.store(generation, std::memory_order_release);
   }
   wake_.notify_all();
-  run_share(0);
+  run_chunks(generation);
   const auto spin_until = std::chrono::steady_clock::now() + kSpin;
-  while (pending_.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < spin_until) {
+  while (done_chunks_.load(std::memory_order_acquire) != chunks &&
+         std::chrono::steady_clock::now() < spin_until) {
   }
-  if (pending_.load(std::memory_order_acquire) != 0) {
+  if (done_chunks_.load(std::memory_order_acquire) != chunks) {
     std::unique_lock lock(mutex_);
-    done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    done_.wait(lock, [&] { return done_chunks_.load(std::memory_order_acquire) == chunks; });
   }
-  job_ = nullptr;
+  // Closed: a worker still holding this job's last `next_` fails its claim, and one that reads
+  // `next_` from now on finds nothing to claim, whatever the next job's fields say.
+  next_.store(tag(generation) | kClosed, std::memory_order_release);
 }
 
 }  // namespace recur::kernels::cpu
