@@ -14,6 +14,26 @@ std::string job_key(const std::string& id) {
   return key_prefix({"jobs", "meta"}) + id;
 }
 
+// The queue index: one key per queued job, `jobs/queued/<id>` holding its priority, written in the
+// same batch as the record, so choosing the next jobs reads the queued ones and not every record.
+// Stores made before the index have no `jobs/queue-index` marker; the first pass builds it.
+std::string queued_key(const std::string& id) {
+  return key_prefix({"jobs", "queued"}) + id;
+}
+
+const std::string& queue_index_marker() {
+  static const std::string key = key_prefix({"jobs", "queue-index"});
+  return key;
+}
+
+// Adds to `batch` what keeps the index true for `job` as it is written.
+void index_job(WriteBatch& batch, const Job& job) {
+  if (job.status == JobStatus::queued)
+    batch.put(queued_key(job.id), std::to_string(job.priority));
+  else
+    batch.erase(queued_key(job.id));
+}
+
 }  // namespace
 
 Result<Store> open_job_store(const std::filesystem::path& dir, JobStoreAccess access) {
@@ -49,6 +69,7 @@ Result<std::string> JobStore::create(Job job) {
   WriteBatch batch;
   batch.put(job_key(job.id), job.to_json(true).dump());
   batch.put(log + ordered_key(*size), job.id);
+  index_job(batch, job);
   if (auto s = store_.write(batch); !s) return s.error();
   return job.id;
 }
@@ -69,7 +90,10 @@ Status JobStore::update(Job job) {
   if (!*old)
     return fail(ErrorCode::not_found, "no job '" + job.id + "' in " + store_.dir().string());
   job.updated_ms = unix_ms();
-  return store_.put(job_key(job.id), job.to_json(true).dump());
+  WriteBatch batch;
+  batch.put(job_key(job.id), job.to_json(true).dump());
+  index_job(batch, job);
+  return store_.write(batch);
 }
 
 Result<std::vector<Job>> JobStore::list() const {
@@ -93,16 +117,56 @@ Result<std::vector<Job>> JobStore::list() const {
   return jobs;
 }
 
-Result<std::vector<Job>> JobStore::next_queued(std::size_t n) const {
+Status JobStore::build_queue_index() const {
+  auto present = store_.get(queue_index_marker());
+  if (!present) return present.error();
+  if (*present) return {};
   auto jobs = list();
   if (!jobs) return jobs.error();
+  WriteBatch batch;
+  for (const auto& j : *jobs) index_job(batch, j);
+  batch.put(queue_index_marker(), "1");
+  return store_.write(batch);
+}
+
+Result<std::vector<Job>> JobStore::next_queued(std::size_t n) const {
+  if (auto s = build_queue_index(); !s) return s.error();
+  struct Entry {
+    std::string id;
+    std::int64_t priority;
+  };
+  std::vector<Entry> entries;
+  const std::string prefix = key_prefix({"jobs", "queued"});
+  auto s = store_.for_each(prefix, [&](std::string_view key, std::string_view value) {
+    std::int64_t priority = 0;
+    try {
+      priority = std::stoll(std::string(value));
+    } catch (const std::exception&) {
+      priority = 0;  // the record decides; an unreadable entry only loses its place in line
+    }
+    entries.push_back({std::string(key.substr(prefix.size())), priority});
+    return true;
+  });
+  if (!s) return s.error();
+  // Ids grow in creation order within a width; a longer id is a later one.
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    if (a.priority != b.priority) return a.priority > b.priority;
+    if (a.id.size() != b.id.size()) return a.id.size() < b.id.size();
+    return a.id < b.id;
+  });
   std::vector<Job> queued;
-  for (auto& j : *jobs)
-    if (j.status == JobStatus::queued) queued.push_back(std::move(j));
-  // list() is in creation order; a stable sort keeps the oldest first among equal priorities.
-  std::stable_sort(queued.begin(), queued.end(),
-                   [](const Job& a, const Job& b) { return a.priority > b.priority; });
-  if (queued.size() > n) queued.resize(n);
+  for (const auto& e : entries) {
+    if (queued.size() == n) break;
+    auto job = get(e.id);
+    if (!job && job.error().code != ErrorCode::not_found) return job.error();
+    if (job && job->status == JobStatus::queued) {
+      queued.push_back(std::move(*job));
+      continue;
+    }
+    // An entry whose record is gone or no longer queued (an index built while a job started):
+    // drop it so the next pass does not read it again.
+    if (auto erased = store_.erase(queued_key(e.id)); !erased) return erased.error();
+  }
   return queued;
 }
 

@@ -33,13 +33,17 @@ class JobStore {
   Status update(Job job);
   // Every job, in creation order.
   Result<std::vector<Job>> list() const;
-  // The queued jobs that run next, at most `n`: highest priority first, then oldest.
+  // The queued jobs that run next, at most `n`: highest priority first, then oldest. Reads the
+  // queue index, not every record (the first call on an older store builds the index).
   Result<std::vector<Job>> next_queued(std::size_t n) const;
 
   // The store under the job's own prefix, for its record of calls.
   Store job_scope(const std::string& id) const;
 
  private:
+  // Writes the queue index from the records when the store has none yet.
+  Status build_queue_index() const;
+
   Store store_;
 };
 

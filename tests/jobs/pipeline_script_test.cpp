@@ -463,27 +463,5 @@ TEST(Report, WritesCsvJsonAndATableWithTheColumnsInOrder) {
   EXPECT_NE(r.plot_svg(*plot).find("<circle"), std::string::npos);
 }
 
-TEST(JobStore, NumbersJobsAndQueuesThemByPriorityThenAge) {
-  recur::testing::TempDir dir;
-  auto store = Store::open(dir / "s");
-  ASSERT_TRUE(store.ok());
-  JobStore jobs(*store);
-  Job j;
-  j.script = "a.lua";
-  j.priority = 1;
-  EXPECT_EQ(*jobs.create(j), "job-000001");
-  j.priority = 5;
-  EXPECT_EQ(*jobs.create(j), "job-000002");
-  EXPECT_EQ(*jobs.create(j), "job-000003");
-  EXPECT_EQ(jobs.next_queued(1)->front().id, "job-000002");
-  auto second = *jobs.get("job-000002");
-  second.status = JobStatus::finished;
-  ASSERT_TRUE(jobs.update(second).ok());
-  EXPECT_EQ(jobs.next_queued(1)->front().id, "job-000003");
-  EXPECT_EQ(jobs.list()->size(), 3u);
-  EXPECT_FALSE(jobs.get("job-000009").ok());
-  EXPECT_EQ(jobs.get("job-000002")->status, JobStatus::finished);
-}
-
 }  // namespace
 }  // namespace recur::jobs
