@@ -25,7 +25,7 @@ Result<std::uint64_t> JobEventLog::add(const std::string& job, std::string type,
   if (!index) return index.error();
   const std::uint64_t id = *index + 1;
   last_[job] = id;
-  added_.notify_all();
+  if (auto it = watches_.find(job); it != watches_.end()) it->second->added.notify_all();
   return id;
 }
 
@@ -60,10 +60,15 @@ bool JobEventLog::wait(const std::string& job, std::uint64_t after,
   auto last = last_id(job);
   if (last && *last > after) return true;
   std::unique_lock lock(mutex_);
-  added_.wait_for(lock, timeout, [&] {
+  auto& slot = watches_[job];
+  if (!slot) slot = std::make_shared<Watch>();
+  const std::shared_ptr<Watch> watch = slot;
+  ++watch->waiters;
+  watch->added.wait_for(lock, timeout, [&] {
     auto it = last_.find(job);
     return woken_ || (it != last_.end() && it->second > after);
   });
+  if (--watch->waiters == 0) watches_.erase(job);
   auto it = last_.find(job);
   return it != last_.end() && it->second > after;
 }
@@ -71,7 +76,7 @@ bool JobEventLog::wait(const std::string& job, std::uint64_t after,
 void JobEventLog::wake_all() {
   std::lock_guard lock(mutex_);
   woken_ = true;
-  added_.notify_all();
+  for (auto& [job, watch] : watches_) watch->added.notify_all();
 }
 
 }  // namespace recur::jobs

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -52,8 +53,14 @@ class JobEventLog {
  private:
   std::string log_key(const std::string& job) const;
   Store store_, unsynced_;
+  // The readers waiting on one job: an event wakes only the readers of its job, not every stream.
+  struct Watch {
+    std::condition_variable added;
+    std::size_t waiters = 0;
+  };
+
   mutable std::mutex mutex_;
-  std::condition_variable added_;
+  std::map<std::string, std::shared_ptr<Watch>> watches_;  // by job, while it has waiters
   std::map<std::string, std::uint64_t> last_;  // last id by job, as known to this process
   bool woken_ = false;
 };
