@@ -3,6 +3,7 @@
 #include <tuple>
 
 #include <caf/all.hpp>
+#include "actors/cluster.hpp"
 #include "actors/messages.hpp"
 #include "actors/pipeline_host.hpp"
 #include "actors/supervisor.hpp"
@@ -29,7 +30,11 @@ const auto kMessageTypes = std::make_tuple(
     Named<ToolHostStatus>{"recur.ToolHostStatus"},
     Named<SupervisorSurvey>{"recur.SupervisorSurvey"},
     Named<jobs::PipelineOutcome>{"recur.PipelineOutcome"},
-    Named<tool_host_actor>{"recur.tool_host_actor"});
+    Named<tool_host_actor>{"recur.tool_host_actor"}, Named<NodeHello>{"recur.NodeHello"},
+    Named<NodeView>{"recur.NodeView"}, Named<std::vector<NodeView>>{"recur.NodeViews"},
+    Named<model_worker_actor>{"recur.model_worker_actor"},
+    Named<supervisor_actor>{"recur.supervisor_actor"},
+    Named<node_agent_actor>{"recur.node_agent_actor"}, Named<cluster_actor>{"recur.cluster_actor"});
 
 }  // namespace
 

@@ -39,6 +39,7 @@ using tool_atom = caf::atom_constant<caf::atom("tool")>;          // a tool's cu
 using tick_atom = caf::atom_constant<caf::atom("tick")>;          // a worker's next forward pass
 using restart_atom = caf::atom_constant<caf::atom("restart")>;    // a backoff delay ended
 using survey_atom = caf::atom_constant<caf::atom("survey")>;      // counters of actor and children
+using adopt_atom = caf::atom_constant<caf::atom("adopt")>;        // a worker of another node
 
 // One call for a tool host. `scope` keeps the data of sessions apart (tools::CallContext) and
 // orders calls: a host runs the calls of one scope one after another, in the order they came.

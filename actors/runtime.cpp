@@ -3,7 +3,10 @@
 #include <map>
 #include <mutex>
 
+#include <caf/openssl/publish.hpp>
+
 #include "actors/agent_session.hpp"
+#include "actors/cluster.hpp"
 #include "actors/pipeline_host.hpp"
 
 namespace recur::actors {
@@ -12,8 +15,10 @@ struct Runtime::Impl {
   RuntimeOptions options;
   std::shared_ptr<const tools::Registry> registry;  // null without tools
   tools::Registry no_tools;
-  RuntimeConfig config;
+  std::unique_ptr<RuntimeConfig> config;
   caf::actor_system system;
+  cluster_actor cluster;  // with a cluster
+  std::uint16_t cluster_port = 0;
 
   struct ModelEntry {
     LoadedModel loaded;
@@ -30,7 +35,11 @@ struct Runtime::Impl {
   bool closed = false;
 
   explicit Impl(RuntimeOptions o)
-      : options(std::move(o)), config(options.scheduler_threads), system(config) {}
+      : options(std::move(o)),
+        config(options.cluster ? std::make_unique<ClusterConfig>(options.scheduler_threads,
+                                                                 options.cluster->tls)
+                               : std::make_unique<RuntimeConfig>(options.scheduler_threads)),
+        system(*config) {}
 
   Result<ModelEntry> entry(const std::string& requested);
   supervisor_actor tools_supervisor();
@@ -51,12 +60,20 @@ Result<Runtime::Impl::ModelEntry> Runtime::Impl::entry(const std::string& reques
   base.batcher.checkpoint_every = options.checkpoint_every;
   base.batcher.store = options.store;
   base.tool_deadline = options.tool_deadline;
-  auto setup = make_worker_pool(loaded.model, loaded.tokenizer, options.devices, base);
+  Result<SupervisorSetup> setup = SupervisorSetup{};
+  if (!options.cluster || options.cluster->local_workers)
+    setup = make_worker_pool(loaded.model, loaded.tokenizer, options.devices, base);
   if (!setup) return setup.error();
   setup->registry = registry;
   setup->tool_hosts.deadline = options.tool_deadline;
   ModelEntry e{loaded, spawn_supervisor(system, std::move(*setup))};
   models[dir] = e;
+  if (cluster) {
+    // The nodes load the bundle from the same path: absolute, on a filesystem they share.
+    std::error_code ec;
+    caf::anon_send(cluster, model_atom::value, std::filesystem::absolute(dir, ec).string(),
+                   e.supervisor);
+  }
   return e;
 }
 
@@ -82,6 +99,17 @@ Result<std::unique_ptr<Runtime>> Runtime::open(RuntimeOptions options) {
   }
   auto impl = std::make_unique<Impl>(std::move(options));
   impl->registry = std::move(registry);
+  if (const auto& c = impl->options.cluster) {
+    impl->cluster = spawn_cluster(impl->system);
+    auto port = caf::openssl::publish(impl->cluster, c->port, c->host.c_str(), true);
+    if (!port) {
+      caf::anon_send_exit(impl->cluster, caf::exit_reason::user_shutdown);
+      return fail(ErrorCode::unavailable, "cluster: cannot listen on " + c->host + ":" +
+                                              std::to_string(c->port) + ": " +
+                                              error_text(port.error()));
+    }
+    impl->cluster_port = *port;
+  }
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
 
@@ -89,6 +117,10 @@ Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Runtime::~Runtime() {
   close();
+}
+
+std::uint16_t Runtime::cluster_port() const {
+  return impl_->cluster_port;
 }
 
 const tools::Registry& Runtime::tools() const {
@@ -253,6 +285,16 @@ RuntimeStatus Runtime::status(std::chrono::milliseconds wait) {
         },
         [](caf::error&) {});
   }
+  if (impl.cluster)
+    self->request(impl.cluster, wait, nodes_atom::value)
+        .receive(
+            [&](std::vector<NodeView>& nodes) {
+              for (auto& n : nodes)
+                status.nodes.push_back({std::move(n.name), n.epoch, n.up, std::move(n.lost),
+                                        std::move(n.devices), n.slots, n.joined_ms, n.heartbeat_ms,
+                                        std::move(n.models)});
+            },
+            [](caf::error&) {});
   return status;
 }
 
@@ -273,6 +315,9 @@ void Runtime::close() {
   }
   for (auto& h : hosts) caf::anon_send(h, cancel_atom::value);
   for (auto& s : supervisors) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  // The cluster's port closes with the actor system (CAF 0.17's openssl::unpublish does not
+  // compile for typed handles).
+  if (impl.cluster) caf::anon_send_exit(impl.cluster, caf::exit_reason::user_shutdown);
   impl.system.await_all_actors_done();
 }
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/cluster_tls.hpp"
 #include "actors/runtime_status.hpp"
 #include "actors/worker_pool.hpp"
 #include "agent/continuous_batcher.hpp"
@@ -34,6 +35,15 @@ struct ToolSetup {
   tools::RegistryOptions registry;  // the memory tool's store, the tool types to build
 };
 
+// A runtime that coordinates a cluster (cluster.hpp): it publishes itself on `host`:`port` (0: any
+// free port) over mutual TLS, and places sessions on the nodes that join.
+struct ClusterOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  ClusterTls tls;
+  bool local_workers = false;  // model workers in this process too (else only the nodes')
+};
+
 struct RuntimeOptions {
   DeviceOptions devices;                 // where each model's workers run (one per GPU with a list)
   std::optional<ToolSetup> tools;        // none: no tools (an evaluation of pointer models)
@@ -41,7 +51,8 @@ struct RuntimeOptions {
   std::uint64_t checkpoint_every = 256;  // generated tokens between checkpoints
   std::chrono::milliseconds tool_deadline{30000};  // of each tool call
   unsigned scheduler_threads = 0;                  // the actor system's (0: one per core)
-  std::string default_model;  // the bundle of sessions and agent calls that name none
+  std::string default_model;              // the bundle of sessions and agent calls that name none
+  std::optional<ClusterOptions> cluster;  // coordinate a cluster
 };
 
 // A model bundle as the runtime holds it.
@@ -96,6 +107,9 @@ class Runtime final : public jobs::PipelineExecutor {
   // stuck actor never holds the caller longer: a supervisor that has not answered is listed
   // unanswered, a child that has not is `silent` with what it last reported. Empty once closed.
   RuntimeStatus status(std::chrono::milliseconds wait = std::chrono::milliseconds(1000));
+
+  // The port the cluster listens on (0 without a cluster).
+  std::uint16_t cluster_port() const;
 
   // Cancels every running pipeline, stops every supervisor and waits for the actors to end.
   void close();

@@ -51,6 +51,7 @@ SupervisorSnapshot snapshot_of(std::string model, const SupervisorSurvey& survey
     const WorkerStatus& st = w.status;
     WorkerSnapshot ws;
     ws.index = i;
+    ws.node = w.node;
     ws.device = st.device;
     ws.state = w.state;
     ws.slots = w.slots;

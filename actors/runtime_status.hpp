@@ -31,6 +31,7 @@ std::string_view child_state_name(ChildState state);
 
 struct WorkerSnapshot {
   std::size_t index = 0;  // in its supervisor
+  std::string node;       // the cluster node that runs it; empty: this process
   std::string device;     // "cpu", "cuda:0", ...
   ChildState state = ChildState::up;
   std::uint64_t slots = 0;       // sessions its supervisor places on it at once
@@ -77,9 +78,23 @@ struct SupervisorSnapshot {
   std::vector<ToolHostSnapshot> tools;
 };
 
+// A node of the cluster this runtime coordinates (cluster.hpp), as the coordinator sees it.
+struct ClusterNodeSnapshot {
+  std::string name;
+  std::uint64_t epoch = 0;  // its join; a node that joins again gets a new one
+  bool up = false;
+  std::string lost;  // why it went, once it has
+  std::vector<std::string> devices;
+  std::uint64_t slots = 0;         // per worker
+  std::uint64_t joined_ms = 0;     // Unix ms
+  std::uint64_t heartbeat_ms = 0;  // Unix ms of its last heartbeat
+  std::vector<std::string> models;
+};
+
 struct RuntimeStatus {
   std::vector<SupervisorSnapshot> supervisors;  // the models' in the order of their directories,
                                                 // then the pipelines' tool supervisor if started
+  std::vector<ClusterNodeSnapshot> nodes;       // with a cluster: its nodes, by name
 };
 
 }  // namespace recur::actors

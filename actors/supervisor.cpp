@@ -24,6 +24,7 @@ struct WorkerChild {
   std::uint64_t placed = 0;
   bool retired = false;  // down for good
   WorkerStatus last{};   // what it last reported to a survey
+  std::string node;      // the cluster node that runs it (adopted); empty: spawned here
 };
 
 struct HostChild {
@@ -161,6 +162,22 @@ void worker_down(Self self, std::size_t i, const caf::error& reason) {
   auto& s = self->state;
   WorkerChild& w = s.workers[i];
   w.actor = nullptr;
+  if (!w.node.empty()) {
+    // Another node's worker: its node restarts nothing for it; the sessions go on elsewhere.
+    w.retired = true;
+    s.status.retired.push_back(static_cast<std::uint32_t>(i));
+    std::vector<std::string> lost(w.sessions.begin(), w.sessions.end());
+    w.sessions.clear();
+    for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
+      SessionEntry& e = s.sessions.at(*it);
+      e.worker.reset();
+      if (e.order.admission == agent::Admission::fresh)
+        e.order.admission = agent::Admission::recover;
+      s.queue.push_front(*it);
+      ++s.status.recovered;
+    }
+    return place(self);
+  }
   // Its sessions go first when slots free up, continued from their last checkpoints.
   std::vector<std::string> lost(w.sessions.begin(), w.sessions.end());
   w.sessions.clear();
@@ -215,7 +232,7 @@ caf::result<SupervisorSurvey> survey(Self self, std::chrono::milliseconds wait) 
   for (const auto& w : s.workers) {
     const ChildState state =
         w.retired ? ChildState::retired : (w.actor ? ChildState::up : ChildState::down);
-    p->survey.workers.push_back({state, w.setup.slots, w.last});
+    p->survey.workers.push_back({state, w.setup.slots, w.last, w.node});
     p->missing += w.actor ? 1 : 0;
   }
   for (const auto& [tool, h] : s.hosts) {
@@ -266,7 +283,11 @@ supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
   s.registry = std::move(setup.registry);
   s.host_options = setup.tool_hosts;
   s.policy = agent::RestartPolicy(setup.restart);
-  for (auto& w : setup.workers) s.workers.push_back({std::move(w), {}, {}});
+  for (auto& w : setup.workers) {
+    WorkerChild child;
+    child.setup = std::move(w);
+    s.workers.push_back(std::move(child));
+  }
   s.status.worker_restarts.assign(s.workers.size(), 0);
   if (s.registry)
     for (const auto& d : s.registry->list()) start_host(self, d.name);
@@ -349,6 +370,20 @@ supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
                                             : "the host of tool '" + r.call.name + "' is down"),
                0});
         return replies;
+      },
+      [=](adopt_atom, model_worker_actor& worker, std::uint64_t slots, const std::string& node) {
+        auto& s = self->state;
+        if (s.stopping || !worker) return;
+        WorkerChild w;
+        w.setup.slots = slots;
+        w.actor = worker;
+        w.node = node.empty() ? "?" : node;
+        s.workers.push_back(std::move(w));
+        s.status.worker_restarts.push_back(0);
+        self->monitor(worker);
+        for (const auto& [tool, host] : live_hosts(self))
+          self->send(worker, tool_atom::value, tool, host);
+        place(self);
       },
       [=](restart_atom, std::uint32_t i) {
         auto& s = self->state;

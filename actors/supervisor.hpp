@@ -27,6 +27,12 @@
 //                                                the children at once and answered within about
 //                                                wait_ms: a child that has not answered by then
 //                                                is `silent` and shows what it last reported
+//   (adopt_atom, worker, slots, node)            a model worker that another node runs for this
+//                                                supervisor (cluster.hpp): sessions are placed on
+//                                                it as on the supervisor's own; it is never
+//                                                restarted here, and when it goes its sessions
+//                                                are placed again on the workers left (or wait
+//                                                for the next one), whatever their number
 //   (call_atom, ToolBatch) -> ToolReplies        calls of one tool, passed on to its current host;
 //                                                error replies when no host runs it (unknown
 //                                                tool, host down); a supervisor without workers
@@ -70,6 +76,7 @@ struct WorkerSurvey {
   ChildState state = ChildState::up;
   std::uint64_t slots = 0;
   WorkerStatus status;
+  std::string node;  // the cluster node that runs it; empty: this process
 };
 
 // A tool host in a survey, the same way.
@@ -87,7 +94,7 @@ struct SupervisorSurvey {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WorkerSurvey& x) {
   auto state = EnumCode{x.state, ChildState::silent};
-  return f(caf::meta::type_name("WorkerSurvey"), state, x.slots, x.status);
+  return f(caf::meta::type_name("WorkerSurvey"), state, x.slots, x.status, x.node);
 }
 
 template <class Inspector>
@@ -110,7 +117,8 @@ using supervisor_actor =
                      caf::reacts_to<crash_atom, std::uint32_t>,
                      caf::replies_to<status_atom>::with<SupervisorStatus>,
                      caf::replies_to<survey_atom, std::uint32_t>::with<SupervisorSurvey>,
-                     caf::replies_to<call_atom, ToolBatch>::with<ToolReplies>>;
+                     caf::replies_to<call_atom, ToolBatch>::with<ToolReplies>,
+                     caf::reacts_to<adopt_atom, model_worker_actor, std::uint64_t, std::string>>;
 
 struct SupervisorSetup {
   // One per worker (each with its own backend: the CPU, or one GPU each). Their `tools` are filled

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   recur::cli::add_mcp_command(app, exit_code);
   recur::cli::add_token_command(app, exit_code);
   recur::cli::add_serve_command(app, exit_code);
+  recur::cli::add_cluster_command(app, exit_code);
+  recur::cli::add_node_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -12,7 +12,9 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/device_options.hpp"
+#include "cli/host_port.hpp"
 #include "cli/job_store_dir.hpp"
+#include "server/cluster_certificates.hpp"
 #include "server/http_server.hpp"
 #include "server/service.hpp"
 
@@ -30,33 +32,16 @@ struct ServeOptions {
   std::string config;
   std::string tls_cert, tls_key;
   std::size_t max_event_streams = 64;
+  std::string cluster_listen;  // coordinate a cluster on HOST:PORT
+  std::string cluster_tls;     // its directory (recur cluster init)
+  bool local_workers = false;  // --device/--devices given: workers here too
+  std::size_t heartbeat_ms = 1000, timeout_ms = 5000;
   bool json = false;
 };
 
-Result<std::pair<std::string, int>> parse_listen(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-    return fail(ErrorCode::invalid_argument, "--listen: '" + text + "' is not HOST:PORT");
-  std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  int port = -1;
-  try {
-    std::size_t used = 0;
-    port = std::stoi(text.substr(colon + 1), &used);
-    if (used != text.size() - colon - 1) port = -1;
-  } catch (const std::exception&) {
-    port = -1;
-  }
-  if (port < 0 || port > 65535)
-    return fail(ErrorCode::invalid_argument,
-                "--listen: '" + text + "' has no port from 0 to 65535");
-  return std::make_pair(host, port);
-}
-
 int run_serve(const ServeOptions& o) {
   const std::string cmd = "serve";
-  auto listen = parse_listen(o.listen);
+  auto listen = parse_host_port("--listen", o.listen);
   if (!listen) return report_error(cmd, listen.error().message);
   if (auto devices = actors::worker_devices(o.devices); !devices)
     return report_error(cmd, device_error(o.devices, devices.error()).message);
@@ -74,6 +59,27 @@ int run_serve(const ServeOptions& o) {
   options.runtime.tools = actors::ToolSetup{o.config, {}};
   options.models_dir = o.models;
   options.pipelines_dir = o.pipelines;
+  if (!o.cluster_listen.empty() || !o.cluster_tls.empty()) {
+    if (o.cluster_listen.empty() || o.cluster_tls.empty())
+      return report_error(cmd, "--cluster-listen and --tls go together");
+    auto at = parse_host_port("--cluster-listen", o.cluster_listen);
+    if (!at) return report_error(cmd, at.error().message);
+    auto identity = server::check_member_identity(o.cluster_tls, "coordinator");
+    if (!identity) return report_error(cmd, "--tls: " + identity.error().message);
+    actors::ClusterOptions cluster;
+    cluster.host = at->first;
+    cluster.port = static_cast<std::uint16_t>(at->second);
+    cluster.tls.ca = identity->ca.string();
+    cluster.tls.certificate = identity->certificate.string();
+    cluster.tls.key = identity->key.string();
+    cluster.local_workers = o.local_workers;
+    if (o.heartbeat_ms == 0 || o.timeout_ms <= o.heartbeat_ms)
+      return report_error(cmd,
+                          "--timeout-ms must be longer than --heartbeat-ms (and both above 0)");
+    cluster.tls.heartbeat = std::chrono::milliseconds(o.heartbeat_ms);
+    cluster.tls.timeout = std::chrono::milliseconds(o.timeout_ms);
+    options.runtime.cluster = cluster;
+  }
   auto service = server::Service::open(options);
   if (!service) return report_error(cmd, "--store: " + service.error().message);
   server::HttpOptions http;
@@ -89,7 +95,16 @@ int run_serve(const ServeOptions& o) {
       std::string(o.tls_cert.empty() ? "http" : "https") + "://" +
       (http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host) + ":" +
       std::to_string((*server)->port());
-  if (o.json) print_json({{"url", url}, {"store", options.store_dir.string()}});
+  const std::uint16_t cluster_port = (*service)->runtime().cluster_port();
+  if (o.json) {
+    Json out = {{"url", url}, {"store", options.store_dir.string()}};
+    if (cluster_port) out["cluster_port"] = cluster_port;
+    print_json(out);
+  }
+  if (cluster_port)
+    std::cerr << "recur serve: coordinating a cluster on port " << cluster_port
+              << (o.local_workers ? " (and running model workers here)" : " (workers on its nodes)")
+              << std::endl;
   std::cerr << "recur serve: listening on " << url << " (store " << options.store_dir.string()
             << (o.auth.empty() ? "; no token file: loopback only" : "; bearer tokens required")
             << ")" << std::endl;
@@ -122,8 +137,19 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   c->add_option("--tls-key", o->tls_key, "Private key (PEM) of the certificate");
   c->add_option("--max-event-streams", o->max_event_streams,
                 "Event streams open at once (default 64; more are refused with 503)");
-  c->add_flag("--json", o->json, "Print {\"url\", \"store\"} on stdout once listening");
-  c->callback([o, &exit_code] { exit_code = run_serve(*o); });
+  c->add_option("--cluster-listen", o->cluster_listen,
+                "HOST:PORT where cluster nodes join (mutual TLS; with --tls)");
+  c->add_option("--tls", o->cluster_tls,
+                "Cluster directory of recur cluster init: ca.pem, coordinator.pem|key");
+  c->add_option("--heartbeat-ms", o->heartbeat_ms, "Cluster heartbeat interval (default 1000)");
+  c->add_option("--timeout-ms", o->timeout_ms,
+                "Silence after which a cluster node is lost (default 5000)");
+  c->add_flag("--json", o->json,
+              "Print {\"url\", \"store\"[, \"cluster_port\"]} on stdout once listening");
+  c->callback([o, c, &exit_code] {
+    o->local_workers = c->count("--device") + c->count("--devices") > 0;
+    exit_code = run_serve(*o);
+  });
 }
 
 }  // namespace recur::cli

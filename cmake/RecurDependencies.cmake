@@ -17,6 +17,11 @@ set_target_properties(CAF::core PROPERTIES IMPORTED_LOCATION "${CAF_CORE_LIBRARY
 add_library(CAF::io SHARED IMPORTED)
 set_target_properties(CAF::io PROPERTIES IMPORTED_LOCATION "${CAF_IO_LIBRARY}"
   INTERFACE_LINK_LIBRARIES CAF::core)
+# CAF's OpenSSL module: the middleman over TLS, for clusters.
+find_library(CAF_OPENSSL_LIBRARY caf_openssl REQUIRED)
+add_library(CAF::openssl SHARED IMPORTED)
+set_target_properties(CAF::openssl PROPERTIES IMPORTED_LOCATION "${CAF_OPENSSL_LIBRARY}"
+  INTERFACE_LINK_LIBRARIES CAF::io)
 
 find_package(RocksDB 7.8 CONFIG REQUIRED)
 find_package(Boost 1.81 REQUIRED COMPONENTS filesystem)

@@ -57,6 +57,7 @@ void add_metrics_routes(HttpServer::Impl& impl, Router& http) {
         Json nodes = Json::array();
         nodes.push_back(local_node(host_name(), now.status, now.rates,
                                    std::chrono::system_clock::now(), process_resident_bytes()));
+        for (auto& n : cluster_nodes(now.status, now.rates)) nodes.push_back(std::move(n));
         send_json(res, 200, {{"nodes", nodes}});
         return {};
       }));

@@ -1,5 +1,8 @@
-// `GET /v1/nodes`: the members of the service's cluster as operators see them. A process that
-// runs its own model workers is one node; the shape is a list so that remote nodes can join it.
+// `GET /v1/nodes`: the members of the service's cluster as operators see them: this process first
+// (with a cluster, "role": "coordinator", and only the workers it runs itself), then each node
+// that has joined it ("role": "node", "up", "epoch", "devices", "joined_ms", and "lost" once it
+// went; its heartbeat is the last the coordinator received; its resident_bytes are not reported
+// and show 0).
 //
 //   {"nodes": [{"name", "workers": [{"model", "worker", "device", "state", "slots_used",
 //               "slots_free", "sessions", "queued", "tokens_per_s", "state_bytes",
@@ -34,5 +37,8 @@ std::uint64_t process_resident_bytes();
 Json local_node(const std::string& name, const actors::RuntimeStatus& status,
                 const WorkerRates& rates, std::chrono::system_clock::time_point now,
                 std::uint64_t resident_bytes = 0);
+
+// The cluster's nodes of `status`, each with the workers it runs for this process's supervisors.
+Json cluster_nodes(const actors::RuntimeStatus& status, const WorkerRates& rates);
 
 }  // namespace recur::server

@@ -34,6 +34,13 @@ caf::behavior echo() {
       [](SupervisorSurvey& x) { return std::move(x); },
       [](jobs::PipelineOutcome& x) { return std::move(x); },
       [](tool_host_actor& x) { return std::move(x); },
+      [](NodeHello& x) { return std::move(x); },
+      [](NodeView& x) { return std::move(x); },
+      [](std::vector<NodeView>& x) { return std::move(x); },
+      [](model_worker_actor& x) { return std::move(x); },
+      [](supervisor_actor& x) { return std::move(x); },
+      [](node_agent_actor& x) { return std::move(x); },
+      [](cluster_actor& x) { return std::move(x); },
   };
 }
 
@@ -77,7 +84,7 @@ TEST_F(WireNetwork, AValueOfEveryTypeComesBackFromAnEchoAsItWent) {
             },
             [&](caf::error& error) { ADD_FAILURE() << name << ": " << error_text(error); });
   });
-  EXPECT_EQ(echoed, 13);
+  EXPECT_EQ(echoed, 20);
   caf::anon_send_exit(local_echo, caf::exit_reason::user_shutdown);
 }
 

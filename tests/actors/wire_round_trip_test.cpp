@@ -57,7 +57,7 @@ TEST(WireRegistration, NamesAreUniqueKnownToTheConfigAndEachHasOneSample) {
   const auto names = message_type_names();
   const std::set<std::string> registered(names.begin(), names.end());
   EXPECT_EQ(registered.size(), names.size());
-  EXPECT_EQ(names.size(), 13u);
+  EXPECT_EQ(names.size(), 20u);
 
   RuntimeConfig config;
   for (const auto& name : names) EXPECT_EQ(config.value_factories_by_name.count(name), 1u) << name;

@@ -120,7 +120,8 @@ SupervisorSurvey sample_supervisor_survey() {
   other.tool = "expr";
   other.call_seconds = {};
   return {sample_supervisor_status(),
-          {{ChildState::up, 64, sample_worker_status()}, {ChildState::silent, 32, second}},
+          {{ChildState::up, 64, sample_worker_status(), ""},
+           {ChildState::silent, 32, second, "node-7 ✓"}},
           {{ChildState::retired, sample_tool_host_status()}, {ChildState::down, other}}};
 }
 
@@ -132,6 +133,26 @@ RunnerJob sample_runner_job(Clock::time_point deadline) {
   return {0xfedcba9876543210ULL, sample_request(4), deadline};
 }
 
+NodeHello sample_node_hello() {
+  return {"node-12 ✓", "recur-wire-9", {"cuda:0", "cuda:3"}, 1024, 7};
+}
+
+NodeView sample_node_view(int variant) {
+  return {"node-" + std::to_string(variant),
+          0xfedcba98ULL + static_cast<std::uint64_t>(variant),
+          variant % 2 == 0,
+          variant % 2 == 0 ? "" : "exit_reason(remote_link_unreachable) ✓",
+          {"cpu", "cuda:" + std::to_string(variant)},
+          64u + static_cast<std::uint64_t>(variant),
+          1796700000000ULL + static_cast<std::uint64_t>(variant),
+          1796700000500ULL + static_cast<std::uint64_t>(variant),
+          {"/models/a", "/models/b ✓"}};
+}
+
+std::vector<NodeView> sample_node_views() {
+  return {sample_node_view(1), sample_node_view(2)};
+}
+
 SampleActors::SampleActors(caf::actor_system& system)
     : listener(system.spawn([]() -> output_listener::behavior_type {
         return {[](output_atom, const agent::OutputChunk&) {}};
@@ -139,11 +160,39 @@ SampleActors::SampleActors(caf::actor_system& system)
       host(system.spawn([]() -> tool_host_actor::behavior_type {
         return {[](call_atom, const ToolBatch&) { return ToolReplies{}; },
                 [](status_atom) { return ToolHostStatus{}; }};
+      })),
+      worker(system.spawn([]() -> model_worker_actor::behavior_type {
+        return {[](start_atom, const SessionOrder&) {}, [](cancel_atom, const std::string&) {},
+                [](tool_atom, const std::string&, const tool_host_actor&) {},
+                [](status_atom) { return WorkerStatus{}; }, [](crash_atom) {}};
+      })),
+      supervisor(system.spawn([]() -> supervisor_actor::behavior_type {
+        return {[](run_atom, const SessionOrder&) { return agent::SessionOutcome{}; },
+                [](cancel_atom, const std::string&) {},
+                [](crash_atom, std::uint32_t) {},
+                [](status_atom) { return SupervisorStatus{}; },
+                [](survey_atom, std::uint32_t) { return SupervisorSurvey{}; },
+                [](call_atom, const ToolBatch&) { return ToolReplies{}; },
+                [](adopt_atom, const model_worker_actor&, std::uint64_t, const std::string&) {}};
+      })),
+      agent(system.spawn([]() -> node_agent_actor::behavior_type {
+        return {[](workers_atom, const std::string&, const supervisor_actor&) {}};
+      })),
+      cluster(system.spawn([]() -> cluster_actor::behavior_type {
+        return {
+            [](join_atom, const NodeHello&, const node_agent_actor&) { return std::uint64_t{1}; },
+            [](model_atom, const std::string&, const supervisor_actor&) {},
+            [](heartbeat_atom, const std::string&, std::uint64_t) {},
+            [](nodes_atom) { return std::vector<NodeView>{}; }};
       })) {}
 
 SampleActors::~SampleActors() {
   caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
 }
 
 void expect_same(const tools::ToolCall& a, const tools::ToolCall& b) {
@@ -287,6 +336,7 @@ void expect_same(const SupervisorSurvey& a, const SupervisorSurvey& b) {
   for (std::size_t i = 0; i < a.workers.size(); ++i) {
     EXPECT_EQ(a.workers[i].state, b.workers[i].state);
     EXPECT_EQ(a.workers[i].slots, b.workers[i].slots);
+    EXPECT_EQ(a.workers[i].node, b.workers[i].node);
     expect_same(a.workers[i].status, b.workers[i].status);
   }
   ASSERT_EQ(a.tools.size(), b.tools.size());
@@ -311,9 +361,29 @@ void expect_same(const RunnerJob& a, const RunnerJob& b, std::chrono::millisecon
   EXPECT_LE(b.deadline, a.deadline + slack);
 }
 
-void expect_same(const tool_host_actor& a, const tool_host_actor& b) {
-  EXPECT_TRUE(a);
-  EXPECT_EQ(caf::to_string(a.address()), caf::to_string(b.address()));
+void expect_same(const NodeHello& a, const NodeHello& b) {
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.wire, b.wire);
+  EXPECT_EQ(a.devices, b.devices);
+  EXPECT_EQ(a.slots, b.slots);
+  EXPECT_EQ(a.threads, b.threads);
+}
+
+void expect_same(const NodeView& a, const NodeView& b) {
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.epoch, b.epoch);
+  EXPECT_EQ(a.up, b.up);
+  EXPECT_EQ(a.lost, b.lost);
+  EXPECT_EQ(a.devices, b.devices);
+  EXPECT_EQ(a.slots, b.slots);
+  EXPECT_EQ(a.joined_ms, b.joined_ms);
+  EXPECT_EQ(a.heartbeat_ms, b.heartbeat_ms);
+  EXPECT_EQ(a.models, b.models);
+}
+
+void expect_same(const std::vector<NodeView>& a, const std::vector<NodeView>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) expect_same(a[i], b[i]);
 }
 
 }  // namespace recur::actors::wire

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <caf/all.hpp>
+#include "actors/cluster.hpp"
 #include "actors/messages.hpp"
 #include "actors/pipeline_host.hpp"
 #include "actors/supervisor.hpp"
@@ -36,6 +37,9 @@ SupervisorStatus sample_supervisor_status();
 ToolHostStatus sample_tool_host_status();
 SupervisorSurvey sample_supervisor_survey();
 jobs::PipelineOutcome sample_pipeline_outcome();
+NodeHello sample_node_hello();
+NodeView sample_node_view(int variant);
+std::vector<NodeView> sample_node_views();
 // Its deadline is `deadline`.
 RunnerJob sample_runner_job(std::chrono::steady_clock::time_point deadline);
 
@@ -50,6 +54,10 @@ class SampleActors {
 
   output_listener listener;
   tool_host_actor host;
+  model_worker_actor worker;
+  supervisor_actor supervisor;
+  node_agent_actor agent;
+  cluster_actor cluster;
 };
 
 void expect_same(const tools::ToolCall& a, const tools::ToolCall& b);
@@ -71,7 +79,18 @@ void expect_same(const jobs::PipelineOutcome& a, const jobs::PipelineOutcome& b)
 // The deadline of `b` may be later than that of `a` by up to `slack` (the time in transit, which
 // the wire does not count), never earlier.
 void expect_same(const RunnerJob& a, const RunnerJob& b, std::chrono::milliseconds slack);
-void expect_same(const tool_host_actor& a, const tool_host_actor& b);
+void expect_same(const NodeHello& a, const NodeHello& b);
+void expect_same(const NodeView& a, const NodeView& b);
+void expect_same(const std::vector<NodeView>& a, const std::vector<NodeView>& b);
+// Actor handles: the same actor (its address) on both sides.
+template <class Handle>
+void expect_same(const Handle& a, const Handle& b) requires requires {
+  a.address();
+}
+{
+  EXPECT_TRUE(a);
+  EXPECT_EQ(caf::to_string(a.address()), caf::to_string(b.address()));
+}
 
 // Calls `check(name, value, compare)` with a sample of every registered message type, `name`
 // being the name it is registered under; `compare(sent, arrived)` compares the two field by
@@ -95,6 +114,13 @@ void for_each_sample(const SampleActors& actors, std::chrono::milliseconds slack
   check("recur.SupervisorSurvey", sample_supervisor_survey(), same);
   check("recur.PipelineOutcome", sample_pipeline_outcome(), same);
   check("recur.tool_host_actor", actors.host, same);
+  check("recur.NodeHello", sample_node_hello(), same);
+  check("recur.NodeView", sample_node_view(3), same);
+  check("recur.NodeViews", sample_node_views(), same);
+  check("recur.model_worker_actor", actors.worker, same);
+  check("recur.supervisor_actor", actors.supervisor, same);
+  check("recur.node_agent_actor", actors.agent, same);
+  check("recur.cluster_actor", actors.cluster, same);
 }
 
 // Serializes `value` with caf::binary_serializer.

@@ -64,7 +64,7 @@ actors::RuntimeStatus sample_status() {
   actors::SupervisorSnapshot other;
   other.model = "models/other/";
 
-  return {{model, pipelines, other}};
+  return {{model, pipelines, other}, {}};
 }
 
 }  // namespace recur::server::testing

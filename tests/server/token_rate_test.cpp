@@ -23,7 +23,7 @@ actors::RuntimeStatus status_of(std::vector<std::uint64_t> totals, std::uint32_t
     w.restarts = restarts;
     sup.workers.push_back(w);
   }
-  return {{sup}};
+  return {{sup}, {}};
 }
 
 double rate_of(const WorkerRates& rates, std::size_t worker) {

@@ -1,0 +1,177 @@
+"""A cluster on 127.0.0.1: `recur cluster init`, a coordinator (`recur serve --cluster-listen`) and
+nodes (`recur node --join`) as separate processes, all talking over mutual TLS.
+
+Checks, each able to fail:
+- the certificates verify with the `openssl` command against their CA and not against another's;
+- a node with another cluster's certificate, or none that its files hold, is refused at once with
+  an error naming the cause, and never appears among the nodes;
+- a job whose agents run on two nodes ends with the report the same job writes on a server
+  without a cluster (same seed and params: greedy decoding, the same tokens);
+- `kill -9` of a node while the job's agents run on it: the job still ends with that report, and
+  the node is listed as lost.
+
+Usage: cluster_test.py RECUR MODELS_DIR PIPELINES_DIR
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+RECUR, MODELS, PIPELINES = sys.argv[1:4]
+JOB = {"pipeline": "load", "model": "addition-pointer", "seed": 11,
+       "params": {"agents": 48, "digits": 40}}
+procs = []
+
+
+def fail(message):
+    print("FAIL: " + message)
+    raise SystemExit(1)
+
+
+def start(args, log):
+    p = subprocess.Popen([RECUR] + args, stdout=subprocess.PIPE, stderr=open(log, "w"), text=True)
+    procs.append(p)
+    return p
+
+
+def http(url, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=30) as r:
+        return json.loads(r.read())
+
+
+def serve(tmp, name, extra):
+    p = start(["serve", "--store", os.path.join(tmp, name), "--listen", "127.0.0.1:0",
+               "--models", MODELS, "--pipelines", PIPELINES, "--json"] + extra,
+              os.path.join(tmp, name + ".log"))
+    return p, json.loads(p.stdout.readline())
+
+
+def wait_for(what, predicate, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    fail("timed out waiting for " + what)
+
+
+def run_job(url):
+    job = http(url + "/v1/jobs", JOB)["id"]
+    return job
+
+
+def finished_report(url, job):
+    def ended():
+        j = http(url + "/v1/jobs/" + job)
+        return j if j["status"] not in ("queued", "running") else None
+    j = wait_for("job " + job + " to end", ended, 120)
+    if j["status"] != "finished":
+        fail("job %s ended %s: %s" % (job, j["status"], j.get("error")))
+    return http(url + "/v1/jobs/%s/report" % job)
+
+
+def node_names(url, up_only=True):
+    return sorted(n["name"] for n in http(url + "/v1/nodes")["nodes"]
+                  if n.get("role") == "node" and (n["up"] or not up_only))
+
+
+def main():
+    tmp = TMP
+    tls, other = os.path.join(tmp, "tls"), os.path.join(tmp, "other")
+    for d in (tls, other):
+        r = subprocess.run([RECUR, "cluster", "init", "--out", d, "--nodes", "3"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            fail("cluster init: " + r.stderr)
+    ca = os.path.join(tls, "ca.pem")
+    for member in ("coordinator", "node-1", "node-3"):
+        ok = subprocess.run(["openssl", "verify", "-CAfile", ca, os.path.join(tls, member + ".pem")],
+                            capture_output=True)
+        if ok.returncode != 0:
+            fail(member + ".pem does not verify against its CA")
+    wrong = subprocess.run(["openssl", "verify", "-CAfile", ca, os.path.join(other, "node-1.pem")],
+                           capture_output=True)
+    if wrong.returncode == 0:
+        fail("another cluster's certificate verifies against this CA")
+
+    # The reference: the same job on a server without a cluster.
+    plain, plain_info = serve(tmp, "plain", ["--threads", "1"])
+    reference = finished_report(plain_info["url"], run_job(plain_info["url"]))
+    plain.send_signal(signal.SIGTERM)
+    plain.wait(timeout=60)
+
+    coordinator, info = serve(tmp, "coordinator",
+                              ["--cluster-listen", "127.0.0.1:0", "--tls", tls,
+                               "--heartbeat-ms", "200", "--timeout-ms", "2000"])
+    url, port = info["url"], info["cluster_port"]
+    join = ["node", "--join", "127.0.0.1:%d" % port, "--threads", "1",
+            "--heartbeat-ms", "200", "--timeout-ms", "2000"]
+
+    # Refused: another cluster's certificate; a key that is not the certificate's.
+    r = subprocess.run([RECUR] + join + ["--tls", other, "--name", "node-1"],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 1 or "coordinator" not in r.stderr:
+        fail("a node of another CA was not refused clearly: rc=%d %s" % (r.returncode, r.stderr))
+    mixed = os.path.join(tmp, "mixed")
+    os.makedirs(mixed)
+    for f, src in (("ca.pem", tls), ("node-1.pem", tls), ("node-1.key", other)):
+        with open(os.path.join(src, f)) as a, open(os.path.join(mixed, f), "w") as b:
+            b.write(a.read())
+    r = subprocess.run([RECUR] + join + ["--tls", mixed, "--name", "node-1"],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 1 or "does not belong" not in r.stderr:
+        fail("a key of another certificate was not refused: rc=%d %s" % (r.returncode, r.stderr))
+    if node_names(url, up_only=False):
+        fail("a refused node is listed: %s" % node_names(url, False))
+
+    # Two nodes run the job.
+    for k in (1, 2):
+        start(join + ["--tls", tls, "--name", "node-%d" % k], os.path.join(tmp, "node-%d.log" % k))
+    wait_for("two nodes", lambda: node_names(url) == ["node-1", "node-2"])
+    report = finished_report(url, run_job(url))
+    if report != reference:
+        fail("the cluster's report differs:\n%s\n%s" % (report, reference))
+    workers = {n["name"]: n["workers"] for n in http(url + "/v1/nodes")["nodes"]}
+    for k in ("node-1", "node-2"):
+        if not any(w["state"] == "up" and w["model"] == "addition-pointer" for w in workers[k]):
+            fail("%s runs no worker of the model: %s" % (k, workers[k]))
+
+    # kill -9 of node-1 while the next job's agents run.
+    job = run_job(url)
+    def node_1_busy():
+        for n in http(url + "/v1/nodes")["nodes"]:
+            if n["name"] == "node-1" and n["slots_used"] > 0:
+                return True
+        return False
+    wait_for("sessions on node-1", node_1_busy)
+    procs[-2].kill()
+    report = finished_report(url, job)
+    if report != reference:
+        fail("after kill -9 of a node the report differs:\n%s\n%s" % (report, reference))
+    lost = [n for n in http(url + "/v1/nodes")["nodes"] if n["name"] == "node-1"]
+    if not lost or lost[0]["up"]:
+        fail("node-1 is not listed as lost: %s" % lost)
+    print("ok: certificates, refusals, a job on two nodes and after kill -9 of one: %s"
+          % json.dumps(report["rows"]))
+
+
+TMP = tempfile.mkdtemp(prefix="recur-cluster-test-")
+try:
+    main()
+finally:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    shutil.rmtree(TMP, ignore_errors=True)
