@@ -42,7 +42,7 @@ OWNERS = [
     (re.compile(r'^CLI/'), ['cli']),
     (re.compile(r'^(httplib\.h|boost/beast)'), ['server']),
     (re.compile(r'^prometheus/'), ['server']),
-    (re.compile(r'^openssl/'), ['server']),
+    (re.compile(r'^openssl/'), ['server', 'actors']),
 ]
 
 

@@ -7,8 +7,9 @@ Checks, each able to fail:
   an error naming the cause, and never appears among the nodes;
 - a job whose agents run on two nodes ends with the report the same job writes on a server
   without a cluster (same seed and params: greedy decoding, the same tokens);
-- `kill -9` of a node while the job's agents run on it: the job still ends with that report, and
-  the node is listed as lost.
+- `kill -9` of a node while the job's agents run on it: the job still ends with that report, the
+  node is listed as lost, and the other node kept its link to the coordinator throughout (the
+  same epoch: it never had to join again).
 
 Usage: cluster_test.py RECUR MODELS_DIR PIPELINES_DIR
 """
@@ -151,6 +152,7 @@ def main():
                 return True
         return False
     wait_for("sessions on node-1", node_1_busy)
+    epoch_2 = [n["epoch"] for n in http(url + "/v1/nodes")["nodes"] if n["name"] == "node-2"]
     procs[-2].kill()
     report = finished_report(url, job)
     if report != reference:
@@ -158,6 +160,9 @@ def main():
     lost = [n for n in http(url + "/v1/nodes")["nodes"] if n["name"] == "node-1"]
     if not lost or lost[0]["up"]:
         fail("node-1 is not listed as lost: %s" % lost)
+    other = [n for n in http(url + "/v1/nodes")["nodes"] if n["name"] == "node-2"]
+    if not other or not other[0]["up"] or [other[0]["epoch"]] != epoch_2:
+        fail("node-2 lost its link when node-1 went: %s (epoch before: %s)" % (other, epoch_2))
     print("ok: certificates, refusals, a job on two nodes and after kill -9 of one: %s"
           % json.dumps(report["rows"]))
 
