@@ -9,12 +9,18 @@ Checks, each able to fail:
   without a cluster (same seed and params: greedy decoding, the same tokens);
 - `kill -9` of a node while the job's agents run on it: the job still ends with that report, the
   node is listed as lost, and the other node kept its link to the coordinator throughout (the
-  same epoch: it never had to join again).
+  same epoch: it never had to join again);
+- SIGSTOP of a node while it holds sessions: the coordinator's heartbeat timeout notices it, the
+  job ends with that report; after SIGCONT the node finds itself cut off and joins again under a
+  new epoch;
+- `kill -9` of the coordinator mid-job, started again on the same store and cluster port: the
+  nodes join it again and the job resumes and ends with that report.
 
 Usage: cluster_test.py RECUR MODELS_DIR PIPELINES_DIR
 """
 import json
 import os
+import socket
 import shutil
 import signal
 import subprocess
@@ -78,6 +84,19 @@ def finished_report(url, job):
     return http(url + "/v1/jobs/%s/report" % job)
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def node(url, name):
+    for n in http(url + "/v1/nodes")["nodes"]:
+        if n["name"] == name:
+            return n
+    return None
+
+
 def node_names(url, up_only=True):
     return sorted(n["name"] for n in http(url + "/v1/nodes")["nodes"]
                   if n.get("role") == "node" and (n["up"] or not up_only))
@@ -108,12 +127,13 @@ def main():
     plain.send_signal(signal.SIGTERM)
     plain.wait(timeout=60)
 
-    coordinator, info = serve(tmp, "coordinator",
-                              ["--cluster-listen", "127.0.0.1:0", "--tls", tls,
-                               "--heartbeat-ms", "200", "--timeout-ms", "2000"])
+    cluster_port = free_port()
+    coordinator_args = ["--cluster-listen", "127.0.0.1:%d" % cluster_port, "--tls", tls,
+                        "--heartbeat-ms", "200", "--timeout-ms", "4000"]
+    coordinator, info = serve(tmp, "coordinator", coordinator_args)
     url, port = info["url"], info["cluster_port"]
     join = ["node", "--join", "127.0.0.1:%d" % port, "--threads", "1",
-            "--heartbeat-ms", "200", "--timeout-ms", "2000"]
+            "--heartbeat-ms", "200", "--timeout-ms", "4000"]
 
     # Refused: another cluster's certificate; a key that is not the certificate's.
     r = subprocess.run([RECUR] + join + ["--tls", other, "--name", "node-1"],
@@ -163,8 +183,36 @@ def main():
     other = [n for n in http(url + "/v1/nodes")["nodes"] if n["name"] == "node-2"]
     if not other or not other[0]["up"] or [other[0]["epoch"]] != epoch_2:
         fail("node-2 lost its link when node-1 went: %s (epoch before: %s)" % (other, epoch_2))
-    print("ok: certificates, refusals, a job on two nodes and after kill -9 of one: %s"
-          % json.dumps(report["rows"]))
+
+    # SIGSTOP of a node that holds sessions; node-3 takes over.
+    node_3 = start(join + ["--tls", tls, "--name", "node-3"], os.path.join(tmp, "node-3.log"))
+    wait_for("node-3", lambda: node_names(url) == ["node-2", "node-3"])
+    stopped = [p for p in procs if p.args[-1] == "node-2"][0]
+    epoch_2 = node(url, "node-2")["epoch"]
+    job = run_job(url)
+    wait_for("sessions on node-2", lambda: node(url, "node-2")["slots_used"] > 0)
+    stopped.send_signal(signal.SIGSTOP)
+    report = finished_report(url, job)
+    stopped.send_signal(signal.SIGCONT)
+    if report != reference:
+        fail("after SIGSTOP of a node the report differs:\n%s\n%s" % (report, reference))
+    wait_for("node-2 to rejoin under a new epoch",
+             lambda: node(url, "node-2")["up"] and node(url, "node-2")["epoch"] > epoch_2)
+
+    # kill -9 of the coordinator mid-job; the same store and port again.
+    job = run_job(url)
+    wait_for("the job's sessions on the nodes",
+             lambda: sum(n["slots_used"] for n in http(url + "/v1/nodes")["nodes"]) > 0)
+    coordinator.kill()
+    coordinator.wait()
+    coordinator, info = serve(tmp, "coordinator", coordinator_args)
+    url = info["url"]
+    wait_for("the nodes to join again", lambda: node_names(url) == ["node-2", "node-3"])
+    report = finished_report(url, job)
+    if report != reference:
+        fail("after the coordinator's restart the report differs:\n%s\n%s" % (report, reference))
+    print("ok: certificates, refusals, a job on two nodes, after kill -9 and SIGSTOP of a node and "
+          "after kill -9 of the coordinator: %s" % json.dumps(report["rows"]))
 
 
 TMP = tempfile.mkdtemp(prefix="recur-cluster-test-")
