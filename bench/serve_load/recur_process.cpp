@@ -22,7 +22,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void die(const std::string& message) {
-  std::fprintf(stderr, "serve_load: %s\n", message.c_str());
+  std::fprintf(stderr, "recur bench: %s\n", message.c_str());
   std::exit(1);
 }
 
@@ -87,11 +87,39 @@ ServeProcess ServeProcess::start(const std::filesystem::path& recur,
     waitpid(pid, nullptr, 0);
     die("recur serve did not start; its log (" + log.string() + ") ends:\n" + tail_of(log));
   }
-  return ServeProcess(pid, j["url"].get<std::string>());
+  return ServeProcess(pid, j["url"].get<std::string>(), j.value("cluster_port", 0));
+}
+
+ChildProcess ChildProcess::start(const std::filesystem::path& recur,
+                                 const std::vector<std::string>& args,
+                                 const std::filesystem::path& cwd,
+                                 const std::filesystem::path& log) {
+  const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (log_fd < 0) die("cannot write " + log.string());
+  int out_fd = -1;
+  const pid_t pid = spawn(recur, args, cwd, log_fd, out_fd);
+  close(log_fd);
+  close(out_fd);
+  return ChildProcess(pid);
+}
+
+void ChildProcess::stop(std::chrono::seconds grace) {
+  if (pid_ < 0) return;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  const auto deadline = Clock::now() + grace;
+  pid_t done = 0;
+  while ((done = waitpid(pid_, &status, WNOHANG)) == 0 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (done == 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+  }
+  pid_ = -1;
 }
 
 ServeProcess::ServeProcess(ServeProcess&& other) noexcept
-    : pid_(other.pid_), url_(std::move(other.url_)) {
+    : pid_(other.pid_), url_(std::move(other.url_)), cluster_port_(other.cluster_port_) {
   other.pid_ = -1;
 }
 

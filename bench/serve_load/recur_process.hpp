@@ -1,4 +1,5 @@
-// `recur` as a child process for serve_load: the service started the way a user starts it
+// `recur` as a child process for the benches that run it (serve_load, cluster_scale): the service
+// started the way a user starts it
 // (`recur serve ... --json`, whose first line on stdout names its URL) and stopped with SIGTERM,
 // and short commands (`recur token add`) whose output is read back. The bench sees the service only
 // through its command line and its HTTP API.
@@ -27,6 +28,8 @@ class ServeProcess {
   ~ServeProcess();  // stop()
 
   const std::string& url() const { return url_; }
+  // The port cluster nodes join (`cluster_port` of its first line); 0 without --cluster-listen.
+  int cluster_port() const { return cluster_port_; }
   int port() const;
   pid_t pid() const { return pid_; }
   // SIGTERM (the service drains), then SIGKILL if it has not exited within `grace`. Returns the
@@ -34,9 +37,29 @@ class ServeProcess {
   int stop(std::chrono::seconds grace = std::chrono::seconds(30));
 
  private:
-  ServeProcess(pid_t pid, std::string url) : pid_(pid), url_(std::move(url)) {}
+  ServeProcess(pid_t pid, std::string url, int cluster_port)
+      : pid_(pid), url_(std::move(url)), cluster_port_(cluster_port) {}
   pid_t pid_ = -1;
   std::string url_;
+  int cluster_port_ = 0;
+};
+
+// A `recur` child that prints nothing to wait for (`recur node`): stderr to `log`, stopped with
+// SIGTERM (then SIGKILL after `grace`) when this goes.
+class ChildProcess {
+ public:
+  static ChildProcess start(const std::filesystem::path& recur,
+                            const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                            const std::filesystem::path& log);
+  ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
+  ChildProcess& operator=(ChildProcess&&) = delete;
+  ~ChildProcess() { stop(); }
+  pid_t pid() const { return pid_; }
+  void stop(std::chrono::seconds grace = std::chrono::seconds(10));
+
+ private:
+  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  pid_t pid_ = -1;
 };
 
 // Runs `recur` with `args` and returns what it printed on stdout, trimmed; exits the bench with a
