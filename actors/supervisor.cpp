@@ -9,6 +9,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Times a session is placed again after the node it ran on was lost.
+constexpr std::uint32_t kMaxNodeRecoveries = 3;
+
 // The supervisor as it sees itself: its interface plus
 //   (done_atom, SessionOutcome)   a worker's session ended
 //   (restart_atom, index)         restart the worker `index` (its backoff delay ended)
@@ -43,6 +46,7 @@ struct SessionEntry {
   SessionOrder order;
   caf::typed_response_promise<agent::SessionOutcome> promise;
   std::optional<std::size_t> worker;  // where it runs; none while queued
+  std::uint32_t node_losses = 0;      // times the node it ran on was lost
 };
 
 struct SupervisorState {
@@ -163,7 +167,8 @@ void worker_down(Self self, std::size_t i, const caf::error& reason) {
   WorkerChild& w = s.workers[i];
   w.actor = nullptr;
   if (!w.node.empty()) {
-    // Another node's worker: its node restarts nothing for it; the sessions go on elsewhere.
+    // Another node's worker: its node restarts nothing for it; the sessions go on elsewhere, each
+    // at most kMaxNodeRecoveries times (a session that brings down every node it lands on ends).
     w.retired = true;
     s.status.retired.push_back(static_cast<std::uint32_t>(i));
     std::vector<std::string> lost(w.sessions.begin(), w.sessions.end());
@@ -171,6 +176,18 @@ void worker_down(Self self, std::size_t i, const caf::error& reason) {
     for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
       SessionEntry& e = s.sessions.at(*it);
       e.worker.reset();
+      if (++e.node_losses > kMaxNodeRecoveries) {
+        agent::SessionOutcome failed;
+        failed.result.id = *it;
+        failed.result.status = agent::SessionStatus::failed;
+        failed.result.error = "session '" + *it + "': its node was lost " +
+                              std::to_string(e.node_losses) + " times (last: " + w.node + ", " +
+                              error_text(reason) + "); at most " +
+                              std::to_string(kMaxNodeRecoveries) + " recoveries";
+        e.promise.deliver(std::move(failed));
+        s.sessions.erase(*it);
+        continue;
+      }
       if (e.order.admission == agent::Admission::fresh)
         e.order.admission = agent::Admission::recover;
       s.queue.push_front(*it);

@@ -32,7 +32,9 @@
 //                                                it as on the supervisor's own; it is never
 //                                                restarted here, and when it goes its sessions
 //                                                are placed again on the workers left (or wait
-//                                                for the next one), whatever their number
+//                                                for the next one), whatever their number; a
+//                                                session whose node is lost a 4th time ends as
+//                                                failed, naming the node
 //   (call_atom, ToolBatch) -> ToolReplies        calls of one tool, passed on to its current host;
 //                                                error replies when no host runs it (unknown
 //                                                tool, host down); a supervisor without workers

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -342,6 +343,45 @@ TEST_F(SupervisorTest, SessionsGoToTheWorkerWithTheMostFreeSlotsAndStayWhereThey
           EXPECT_EQ(o.result.status, agent::SessionStatus::cancelled);
         },
         [](caf::error& e) { ADD_FAILURE() << error_text(e); });
+}
+
+// A worker of another node (cluster.hpp) that takes sessions and never ends them, as a node does
+// until it is lost.
+model_worker_actor spawn_silent_worker(caf::actor_system& system, std::atomic<int>& started) {
+  return system.spawn([&started]() -> model_worker_actor::behavior_type {
+    return {[&started](start_atom, const SessionOrder&) { ++started; },
+            [](cancel_atom, const std::string&) {},
+            [](tool_atom, const std::string&, const tool_host_actor&) {},
+            [](status_atom) { return WorkerStatus{}; }, [](crash_atom) {}};
+  });
+}
+
+TEST_F(SupervisorTest, ASessionWhoseNodeIsLostAFourthTimeEndsAsFailedNamingTheNode) {
+  SupervisorSetup none;
+  auto sup = start(std::move(none));
+  std::atomic<int> started{0};
+  std::optional<Result<agent::SessionOutcome>> outcome;
+  std::thread client([&] {
+    outcome = run_session(system_, sup, session("lost", copy_prompt(3, 1), 0.0f, 1),
+                          agent::Admission::fresh);
+  });
+  for (int node = 1; node <= 4; ++node) {
+    auto worker = spawn_silent_worker(system_, started);
+    caf::anon_send(sup, adopt_atom::value, worker, std::uint64_t{8},
+                   "node-" + std::to_string(node));
+    for (int i = 0; i < 1000 && started < node; ++i) std::this_thread::sleep_for(2ms);
+    ASSERT_EQ(started, node) << "the session was not placed on node-" << node;
+    caf::anon_send_exit(worker, caf::exit_reason::kill);
+  }
+  client.join();
+  ASSERT_TRUE(outcome && *outcome) << (outcome ? outcome->error().message : "no outcome");
+  const auto& result = (*outcome)->result;
+  EXPECT_EQ(result.status, agent::SessionStatus::failed);
+  EXPECT_NE(result.error.find("lost 4 times"), std::string::npos) << result.error;
+  EXPECT_NE(result.error.find("node-4"), std::string::npos) << result.error;
+  const SupervisorStatus st = status(sup);
+  EXPECT_EQ(st.recovered, 3u);
+  EXPECT_EQ(st.retired.size(), 4u);
 }
 
 }  // namespace
