@@ -97,6 +97,21 @@ def node(url, name):
     return None
 
 
+def job_busy_on(url, name, attempts=10):
+    """Submits jobs until one is seen with sessions on node `name` and returns its id (the job is
+    then still running there); earlier ones that ended first are left ended."""
+    for _ in range(attempts):
+        job = http(url + "/v1/jobs", JOB)["id"]
+        while True:
+            n = node(url, name)
+            if n and n["slots_used"] > 0:
+                return job
+            if http(url + "/v1/jobs/" + job)["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.02)
+    fail("no job was seen with sessions on %s in %d tries" % (name, attempts))
+
+
 def node_names(url, up_only=True):
     return sorted(n["name"] for n in http(url + "/v1/nodes")["nodes"]
                   if n.get("role") == "node" and (n["up"] or not up_only))
@@ -165,13 +180,7 @@ def main():
             fail("%s runs no worker of the model: %s" % (k, workers[k]))
 
     # kill -9 of node-1 while the next job's agents run.
-    job = run_job(url)
-    def node_1_busy():
-        for n in http(url + "/v1/nodes")["nodes"]:
-            if n["name"] == "node-1" and n["slots_used"] > 0:
-                return True
-        return False
-    wait_for("sessions on node-1", node_1_busy)
+    job = job_busy_on(url, "node-1")
     epoch_2 = [n["epoch"] for n in http(url + "/v1/nodes")["nodes"] if n["name"] == "node-2"]
     procs[-2].kill()
     report = finished_report(url, job)
@@ -189,8 +198,7 @@ def main():
     wait_for("node-3", lambda: node_names(url) == ["node-2", "node-3"])
     stopped = [p for p in procs if p.args[-1] == "node-2"][0]
     epoch_2 = node(url, "node-2")["epoch"]
-    job = run_job(url)
-    wait_for("sessions on node-2", lambda: node(url, "node-2")["slots_used"] > 0)
+    job = job_busy_on(url, "node-2")
     stopped.send_signal(signal.SIGSTOP)
     report = finished_report(url, job)
     stopped.send_signal(signal.SIGCONT)
@@ -200,9 +208,7 @@ def main():
              lambda: node(url, "node-2")["up"] and node(url, "node-2")["epoch"] > epoch_2)
 
     # kill -9 of the coordinator mid-job; the same store and port again.
-    job = run_job(url)
-    wait_for("the job's sessions on the nodes",
-             lambda: sum(n["slots_used"] for n in http(url + "/v1/nodes")["nodes"]) > 0)
+    job = job_busy_on(url, "node-3")
     coordinator.kill()
     coordinator.wait()
     coordinator, info = serve(tmp, "coordinator", coordinator_args)
