@@ -33,11 +33,18 @@ void ask_for_workers(ClusterSelf self, Member& m, const std::string& model,
 
 cluster_actor::behavior_type cluster(ClusterSelf self) {
   self->set_down_handler([self](caf::down_msg& dm) {
-    for (auto& [name, m] : self->state.members)
+    auto& s = self->state;
+    for (auto& [name, m] : s.members)
       if (m.agent && m.agent.address() == dm.source) {
         m.agent = nullptr;
         m.view.up = false;
         m.view.lost = error_text(dm.reason);
+      }
+    // A model's supervisor that stopped: nodes that join later make no workers for it.
+    for (auto it = s.supervisors.begin(); it != s.supervisors.end(); ++it)
+      if (it->second.address() == dm.source) {
+        s.supervisors.erase(it);
+        break;
       }
   });
   return {
@@ -67,6 +74,7 @@ cluster_actor::behavior_type cluster(ClusterSelf self) {
       [self](model_atom, const std::string& model, const supervisor_actor& supervisor) {
         auto& s = self->state;
         s.supervisors[model] = supervisor;
+        self->monitor(supervisor);
         for (auto& [name, m] : s.members)
           if (m.agent) ask_for_workers(self, m, model, supervisor);
       },
@@ -93,7 +101,13 @@ struct AgentState {
   NodeAgentSetup setup;
   cluster_actor cluster;
   std::uint64_t epoch = 0;
-  std::vector<caf::actor_addr> workers;
+  // The workers it runs, with the supervisor each was made for.
+  struct Worker {
+    model_worker_actor actor;
+    caf::actor_addr supervisor;
+    std::string model;
+  };
+  std::vector<Worker> workers;
   static inline const char* name = "node agent";
 };
 
@@ -110,14 +124,39 @@ void lose(AgentSelf self, const std::string& why) {
   self->quit(runtime_error(why));
 }
 
+void log(AgentSelf self, const std::string& line) {
+  if (self->state.setup.log) self->state.setup.log(line);
+}
+
 agent_impl::behavior_type node_agent(AgentSelf self, NodeAgentSetup setup, cluster_actor cluster) {
   auto& s = self->state;
   s.setup = std::move(setup);
   s.cluster = cluster;
   self->monitor(cluster);
   self->set_down_handler([self](caf::down_msg& dm) {
-    if (dm.source == self->state.cluster.address())
-      lose(self, "lost the coordinator: " + error_text(dm.reason));
+    auto& s = self->state;
+    if (dm.source == s.cluster.address())
+      return lose(self, "lost the coordinator: " + error_text(dm.reason));
+    // A supervisor that stopped (its model is no longer run): its workers here go too.
+    for (auto it = s.workers.begin(); it != s.workers.end();)
+      if (it->supervisor == dm.source) {
+        self->send_exit(it->actor, caf::exit_reason::user_shutdown);
+        it = s.workers.erase(it);
+      } else {
+        ++it;
+      }
+  });
+  // Workers are linked, so that the agent's end takes them down with it; a worker's own end (a
+  // GPU fault, its supervisor stopping it) is logged and the agent goes on with the others.
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    auto& s = self->state;
+    for (auto it = s.workers.begin(); it != s.workers.end(); ++it)
+      if (it->actor.address() == em.source) {
+        log(self, "a worker of " + it->model + " ended: " + error_text(em.reason));
+        s.workers.erase(it);
+        return;
+      }
+    self->quit(em.reason);
   });
   // Workers are linked: a node whose agent ends takes its workers down with it.
   NodeHello hello;
@@ -147,6 +186,7 @@ agent_impl::behavior_type node_agent(AgentSelf self, NodeAgentSetup setup, clust
       },
       [self](workers_atom, const std::string& model_dir, const supervisor_actor& supervisor) {
         auto& s = self->state;
+        self->monitor(supervisor);
         auto pool = make_worker_pool(model_dir, s.setup.devices, s.setup.base);
         if (!pool) {
           // The coordinator's supervisor keeps its other workers; this node serves no such model.
@@ -161,7 +201,7 @@ agent_impl::behavior_type node_agent(AgentSelf self, NodeAgentSetup setup, clust
           auto actor = spawn_model_worker(self->system(), std::move(worker),
                                           caf::actor_cast<session_owner>(supervisor));
           self->link_to(actor);
-          s.workers.push_back(actor.address());
+          s.workers.push_back({actor, supervisor.address(), model_dir});
           self->send(supervisor, adopt_atom::value, actor, slots, s.setup.name);
         }
       },
@@ -176,7 +216,9 @@ cluster_actor spawn_cluster(caf::actor_system& system) {
 
 node_agent_actor spawn_node_agent(caf::actor_system& system, NodeAgentSetup setup,
                                   cluster_actor cluster) {
-  return system.spawn(node_agent, std::move(setup), std::move(cluster));
+  // Detached: loading a model's bundle and making its backends takes seconds, which must not
+  // hold a scheduler thread (nor this agent's heartbeats behind other actors).
+  return system.spawn<caf::detached>(node_agent, std::move(setup), std::move(cluster));
 }
 
 }  // namespace recur::actors

@@ -49,6 +49,15 @@ Result<std::string> serve_once(caf::actor_system& system, const NodeOptions& o,
     ending->changed.notify_all();
   };
   auto agent = spawn_node_agent(system, std::move(setup), *cluster);
+  // However the agent ends (lost coordinator, refusal, an error of its own), this wakes up.
+  caf::actor_cast<caf::abstract_actor*>(agent)->attach_functor([ending](const caf::error& reason) {
+    std::lock_guard lock(ending->mutex);
+    if (!ending->ended) {
+      ending->why = "the node's agent ended: " + error_text(reason);
+      ending->ended = true;
+    }
+    ending->changed.notify_all();
+  });
   std::unique_lock lock(ending->mutex);
   while (!ending->ended && !stop) ending->changed.wait_for(lock, std::chrono::milliseconds(200));
   if (!ending->ended) {
@@ -67,7 +76,17 @@ Status run_node(const NodeOptions& o, const std::atomic<bool>& stop,
                 const std::function<void(const std::string&)>& log) {
   ClusterConfig config(o.scheduler_threads, o.tls);
   caf::actor_system system(config);
+  // The first join: a coordinator that is not listening yet is tried again until join_timeout.
   auto first = serve_once(system, o, stop, log);
+  const auto join_deadline = std::chrono::steady_clock::now() + o.join_timeout;
+  for (auto wait = std::chrono::milliseconds(250);
+       !first && first.error().code == ErrorCode::unavailable && !stop &&
+       std::chrono::steady_clock::now() + wait < join_deadline;
+       wait = std::min(o.max_backoff, wait * 2)) {
+    log(first.error().message + "; trying again in " + std::to_string(wait.count()) + " ms");
+    std::this_thread::sleep_for(wait);
+    first = serve_once(system, o, stop, log);
+  }
   if (!first) return first.error();
   std::string why = *first;
   auto backoff = std::chrono::milliseconds(250);

@@ -24,11 +24,14 @@ struct NodeOptions {
   std::chrono::milliseconds tool_deadline{30000};
   unsigned scheduler_threads = 0;
   std::chrono::milliseconds max_backoff{8000};  // between attempts to join again
+  // How long the first join tries a coordinator that does not answer (0: once).
+  std::chrono::milliseconds join_timeout{0};
 };
 
-// Joins and serves until `stop` is set. The first join must succeed: a refused connection, a
-// certificate the coordinator does not trust (or that this node does not), another wire version
-// or a name already in the cluster is an error naming the cause. After that, a lost coordinator
+// Joins and serves until `stop` is set. The first join must succeed within `join_timeout`: a
+// coordinator that cannot be reached (not listening yet, or refusing this node's certificate) is
+// tried again until then; another wire version or a name already in the cluster is an error at
+// once naming the cause. After that, a lost coordinator
 // is joined again, with backoff, until `stop`. `log` gets a line for each thing that happens.
 Status run_node(const NodeOptions& options, const std::atomic<bool>& stop,
                 const std::function<void(const std::string&)>& log);

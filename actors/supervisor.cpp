@@ -390,7 +390,8 @@ supervisor_impl::behavior_type supervisor(Self self, SupervisorSetup setup) {
       },
       [=](adopt_atom, model_worker_actor& worker, std::uint64_t slots, const std::string& node) {
         auto& s = self->state;
-        if (s.stopping || !worker) return;
+        if (!worker) return;
+        if (s.stopping) return self->send_exit(worker, caf::exit_reason::user_shutdown);
         WorkerChild w;
         w.setup.slots = slots;
         w.actor = worker;

@@ -28,6 +28,7 @@ struct NodeCommandOptions {
   actors::DeviceOptions devices;
   std::size_t heartbeat_ms = 1000;
   std::size_t timeout_ms = 5000;
+  std::size_t join_timeout_s = 0;
 };
 
 int run_node_command(const NodeCommandOptions& o) {
@@ -61,6 +62,7 @@ int run_node_command(const NodeCommandOptions& o) {
                  std::chrono::milliseconds(o.timeout_ms)};
   options.name = o.name;
   options.devices = o.devices;
+  options.join_timeout = std::chrono::seconds(o.join_timeout_s);
   auto ran = actors::run_node(options, stop, [&o](const std::string& line) {
     std::cerr << "recur node " << o.name << ": " << line << std::endl;
   });

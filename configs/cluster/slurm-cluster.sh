@@ -38,7 +38,8 @@ for host in "${hosts[@]}"; do
     device=(--device cpu)
     [ "$gpus" -gt 0 ] && device=(--device "cuda:$g")
     srun --nodes 1 --ntasks 1 --nodelist "$host" --overlap \
-      "$recur" node --join "$coordinator:$port" --tls "$state/tls" --name "node-$k" "${device[@]}" &
+      "$recur" node --join "$coordinator:$port" --tls "$state/tls" --name "node-$k" "${device[@]}" \
+      --join-timeout 120 &
   done
 done
 wait

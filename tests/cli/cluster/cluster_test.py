@@ -14,7 +14,9 @@ Checks, each able to fail:
   job ends with that report; after SIGCONT the node finds itself cut off and joins again under a
   new epoch;
 - `kill -9` of the coordinator mid-job, started again on the same store and cluster port: the
-  nodes join it again and the job resumes and ends with that report.
+  nodes join it again and the job resumes and ends with that report;
+- the coordinator drained with SIGTERM (which stops the workers it placed on the nodes) and
+  started again: the nodes join it again and the next job ends with that report.
 
 Usage: cluster_test.py RECUR MODELS_DIR PIPELINES_DIR
 """
@@ -217,8 +219,21 @@ def main():
     report = finished_report(url, job)
     if report != reference:
         fail("after the coordinator's restart the report differs:\n%s\n%s" % (report, reference))
+
+    # The coordinator drained with SIGTERM (it stops its nodes' workers on the way out) and started
+    # again: the nodes join it again and run the next job.
+    coordinator.send_signal(signal.SIGTERM)
+    coordinator.wait(timeout=60)
+    coordinator, info = serve(tmp, "coordinator", coordinator_args)
+    url = info["url"]
+    wait_for("the nodes to join the drained coordinator again",
+             lambda: node_names(url) == ["node-2", "node-3"])
+    report = finished_report(url, run_job(url))
+    if report != reference:
+        fail("after a drained coordinator's restart the report differs:\n%s\n%s"
+             % (report, reference))
     print("ok: certificates, refusals, a job on two nodes, after kill -9 and SIGSTOP of a node and "
-          "after kill -9 of the coordinator: %s" % json.dumps(report["rows"]))
+          "after kill -9 and a drain of the coordinator: %s" % json.dumps(report["rows"]))
 
 
 TMP = tempfile.mkdtemp(prefix="recur-cluster-test-")
