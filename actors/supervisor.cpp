@@ -162,48 +162,45 @@ std::optional<std::chrono::milliseconds> grant_restart(Self self, const std::str
   return delay;
 }
 
-void worker_down(Self self, std::size_t i, const caf::error& reason) {
+// Puts the sessions of worker `i`, which died of `reason`, first in the queue, to continue from
+// their last checkpoints. A session of a lost node goes on at most kMaxNodeRecoveries times (one
+// that brings down every node it lands on ends, as failed).
+void requeue_sessions(Self self, std::size_t i, const caf::error& reason) {
   auto& s = self->state;
   WorkerChild& w = s.workers[i];
-  w.actor = nullptr;
-  if (!w.node.empty()) {
-    // Another node's worker: its node restarts nothing for it; the sessions go on elsewhere, each
-    // at most kMaxNodeRecoveries times (a session that brings down every node it lands on ends).
-    w.retired = true;
-    s.status.retired.push_back(static_cast<std::uint32_t>(i));
-    std::vector<std::string> lost(w.sessions.begin(), w.sessions.end());
-    w.sessions.clear();
-    for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
-      SessionEntry& e = s.sessions.at(*it);
-      e.worker.reset();
-      if (++e.node_losses > kMaxNodeRecoveries) {
-        agent::SessionOutcome failed;
-        failed.result.id = *it;
-        failed.result.status = agent::SessionStatus::failed;
-        failed.result.error = "session '" + *it + "': its node was lost " +
-                              std::to_string(e.node_losses) + " times (last: " + w.node + ", " +
-                              error_text(reason) + "); at most " +
-                              std::to_string(kMaxNodeRecoveries) + " recoveries";
-        e.promise.deliver(std::move(failed));
-        s.sessions.erase(*it);
-        continue;
-      }
-      if (e.order.admission == agent::Admission::fresh)
-        e.order.admission = agent::Admission::recover;
-      s.queue.push_front(*it);
-      ++s.status.recovered;
-    }
-    return place(self);
-  }
-  // Its sessions go first when slots free up, continued from their last checkpoints.
   std::vector<std::string> lost(w.sessions.begin(), w.sessions.end());
   w.sessions.clear();
   for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
     SessionEntry& e = s.sessions.at(*it);
     e.worker.reset();
+    if (!w.node.empty() && ++e.node_losses > kMaxNodeRecoveries) {
+      agent::SessionOutcome failed;
+      failed.result.id = *it;
+      failed.result.status = agent::SessionStatus::failed;
+      failed.result.error = "session '" + *it + "': its node was lost " +
+                            std::to_string(e.node_losses) + " times (last: " + w.node + ", " +
+                            error_text(reason) + "); at most " +
+                            std::to_string(kMaxNodeRecoveries) + " recoveries";
+      e.promise.deliver(std::move(failed));
+      s.sessions.erase(*it);
+      continue;
+    }
     if (e.order.admission == agent::Admission::fresh) e.order.admission = agent::Admission::recover;
     s.queue.push_front(*it);
     ++s.status.recovered;
+  }
+}
+
+void worker_down(Self self, std::size_t i, const caf::error& reason) {
+  auto& s = self->state;
+  WorkerChild& w = s.workers[i];
+  w.actor = nullptr;
+  requeue_sessions(self, i, reason);
+  if (!w.node.empty()) {
+    // Another node's worker: its node restarts nothing for it; the sessions go on elsewhere.
+    w.retired = true;
+    s.status.retired.push_back(static_cast<std::uint32_t>(i));
+    return place(self);
   }
   auto delay = restart_delay(self, worker_name(i));
   if (!delay) {

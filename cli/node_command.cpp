@@ -16,6 +16,7 @@
 #include "cli/common.hpp"
 #include "cli/device_options.hpp"
 #include "cli/host_port.hpp"
+#include "cli/stop_signals.hpp"
 #include "server/cluster_certificates.hpp"
 
 namespace recur::cli {
@@ -42,11 +43,7 @@ int run_node_command(const NodeCommandOptions& o) {
   if (o.heartbeat_ms == 0 || o.timeout_ms <= o.heartbeat_ms)
     return report_error(cmd, "--timeout-ms must be longer than --heartbeat-ms (and both above 0)");
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t signals = block_stop_signals();
   std::atomic<bool> stop{false};
   std::thread waiter([&signals, &stop] {
     int signal = 0;

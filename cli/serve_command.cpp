@@ -14,6 +14,7 @@
 #include "cli/device_options.hpp"
 #include "cli/host_port.hpp"
 #include "cli/job_store_dir.hpp"
+#include "cli/stop_signals.hpp"
 #include "server/cluster_certificates.hpp"
 #include "server/http_server.hpp"
 #include "server/service.hpp"
@@ -46,11 +47,7 @@ int run_serve(const ServeOptions& o) {
   if (auto devices = actors::worker_devices(o.devices); !devices)
     return report_error(cmd, device_error(o.devices, devices.error()).message);
   // Every thread started from here on inherits the mask: the signals wait for sigwait below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t signals = block_stop_signals();
 
   server::ServiceOptions options;
   options.store_dir = job_store_dir(o.store);

@@ -53,6 +53,21 @@ pid_t spawn(const std::filesystem::path& recur, const std::vector<std::string>& 
   return pid;
 }
 
+// SIGTERM, then SIGKILL if `pid` has not exited within `grace`; its exit status (-1 when killed).
+int terminate(pid_t pid, std::chrono::seconds grace) {
+  kill(pid, SIGTERM);
+  int status = 0;
+  const auto deadline = Clock::now() + grace;
+  pid_t done = 0;
+  while ((done = waitpid(pid, &status, WNOHANG)) == 0 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (done == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  return done != 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 std::string tail_of(const std::filesystem::path& file) {
   std::ifstream f(file);
   std::string text{std::istreambuf_iterator<char>(f), {}};
@@ -105,16 +120,7 @@ ChildProcess ChildProcess::start(const std::filesystem::path& recur,
 
 void ChildProcess::stop(std::chrono::seconds grace) {
   if (pid_ < 0) return;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  const auto deadline = Clock::now() + grace;
-  pid_t done = 0;
-  while ((done = waitpid(pid_, &status, WNOHANG)) == 0 && Clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (done == 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-  }
+  (void)terminate(pid_, grace);
   pid_ = -1;
 }
 
@@ -133,18 +139,9 @@ int ServeProcess::port() const {
 
 int ServeProcess::stop(std::chrono::seconds grace) {
   if (pid_ < 0) return 0;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  const auto deadline = Clock::now() + grace;
-  pid_t done = 0;
-  while ((done = waitpid(pid_, &status, WNOHANG)) == 0 && Clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (done == 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-  }
+  const int status = terminate(pid_, grace);
   pid_ = -1;
-  return done != 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return status;
 }
 
 std::string run_recur(const std::filesystem::path& recur, const std::vector<std::string>& args) {

@@ -22,68 +22,22 @@ Usage: cluster_test.py RECUR MODELS_DIR PIPELINES_DIR
 """
 import json
 import os
-import socket
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
+
+from cluster_support import (Processes, fail, finished_report, http, job_busy_on, node,
+                             wait_for)
 
 RECUR, MODELS, PIPELINES = sys.argv[1:4]
 JOB = {"pipeline": "load", "model": "addition-pointer", "seed": 11,
        "params": {"agents": 48, "digits": 40}}
-procs = []
-
-
-def fail(message):
-    print("FAIL: " + message)
-    raise SystemExit(1)
-
-
-def start(args, log):
-    p = subprocess.Popen([RECUR] + args, stdout=subprocess.PIPE, stderr=open(log, "w"), text=True)
-    procs.append(p)
-    return p
-
-
-def http(url, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=30) as r:
-        return json.loads(r.read())
-
-
-def serve(tmp, name, extra):
-    p = start(["serve", "--store", os.path.join(tmp, name), "--listen", "127.0.0.1:0",
-               "--models", MODELS, "--pipelines", PIPELINES, "--json"] + extra,
-              os.path.join(tmp, name + ".log"))
-    return p, json.loads(p.stdout.readline())
-
-
-def wait_for(what, predicate, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    fail("timed out waiting for " + what)
-
-
-def run_job(url):
-    job = http(url + "/v1/jobs", JOB)["id"]
-    return job
-
-
-def finished_report(url, job):
-    def ended():
-        j = http(url + "/v1/jobs/" + job)
-        return j if j["status"] not in ("queued", "running") else None
-    j = wait_for("job " + job + " to end", ended, 120)
-    if j["status"] != "finished":
-        fail("job %s ended %s: %s" % (job, j["status"], j.get("error")))
-    return http(url + "/v1/jobs/%s/report" % job)
+run = Processes(RECUR, MODELS, PIPELINES)
+start, serve = run.start, run.serve
+procs = run.procs
 
 
 def free_port():
@@ -92,26 +46,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def node(url, name):
-    for n in http(url + "/v1/nodes")["nodes"]:
-        if n["name"] == name:
-            return n
-    return None
-
-
-def job_busy_on(url, name, attempts=10):
-    """Submits jobs until one is seen with sessions on node `name` and returns its id (the job is
-    then still running there); earlier ones that ended first are left ended."""
-    for _ in range(attempts):
-        job = http(url + "/v1/jobs", JOB)["id"]
-        while True:
-            n = node(url, name)
-            if n and n["slots_used"] > 0:
-                return job
-            if http(url + "/v1/jobs/" + job)["status"] not in ("queued", "running"):
-                break
-            time.sleep(0.02)
-    fail("no job was seen with sessions on %s in %d tries" % (name, attempts))
+def run_job(url):
+    return http(url + "/v1/jobs", JOB)["id"]
 
 
 def node_names(url, up_only=True):
@@ -182,7 +118,7 @@ def main():
             fail("%s runs no worker of the model: %s" % (k, workers[k]))
 
     # kill -9 of node-1 while the next job's agents run.
-    job = job_busy_on(url, "node-1")
+    job = job_busy_on(url, "node-1", JOB)
     epoch_2 = [n["epoch"] for n in http(url + "/v1/nodes")["nodes"] if n["name"] == "node-2"]
     procs[-2].kill()
     report = finished_report(url, job)
@@ -196,11 +132,11 @@ def main():
         fail("node-2 lost its link when node-1 went: %s (epoch before: %s)" % (other, epoch_2))
 
     # SIGSTOP of a node that holds sessions; node-3 takes over.
-    node_3 = start(join + ["--tls", tls, "--name", "node-3"], os.path.join(tmp, "node-3.log"))
+    start(join + ["--tls", tls, "--name", "node-3"], os.path.join(tmp, "node-3.log"))
     wait_for("node-3", lambda: node_names(url) == ["node-2", "node-3"])
     stopped = [p for p in procs if p.args[-1] == "node-2"][0]
     epoch_2 = node(url, "node-2")["epoch"]
-    job = job_busy_on(url, "node-2")
+    job = job_busy_on(url, "node-2", JOB)
     stopped.send_signal(signal.SIGSTOP)
     report = finished_report(url, job)
     stopped.send_signal(signal.SIGCONT)
@@ -210,7 +146,7 @@ def main():
              lambda: node(url, "node-2")["up"] and node(url, "node-2")["epoch"] > epoch_2)
 
     # kill -9 of the coordinator mid-job; the same store and port again.
-    job = job_busy_on(url, "node-3")
+    job = job_busy_on(url, "node-3", JOB)
     coordinator.kill()
     coordinator.wait()
     coordinator, info = serve(tmp, "coordinator", coordinator_args)
@@ -240,12 +176,5 @@ TMP = tempfile.mkdtemp(prefix="recur-cluster-test-")
 try:
     main()
 finally:
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
+    run.stop_all()
     shutil.rmtree(TMP, ignore_errors=True)

@@ -19,7 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from cluster_support import (Processes, fail, finished_report, http, job_busy_on, node,
+                             wait_for)
 
 RECUR, MODELS, PIPELINES = sys.argv[1:4]
 INSIDE = len(sys.argv) > 4 and sys.argv[4] == "--inside"
@@ -28,11 +30,6 @@ NS_C, NODES = TAG + "-c", [TAG + "-1", TAG + "-2"]
 JOB = {"pipeline": "load", "model": "addition-pointer", "seed": 5,
        "params": {"agents": 48, "digits": 40}}
 TIMING = ["--heartbeat-ms", "200", "--timeout-ms", "3000"]
-
-
-def fail(message):
-    print("FAIL: " + message)
-    raise SystemExit(1)
 
 
 def sh(*args):
@@ -58,7 +55,6 @@ def make_namespaces():
 
 def remove_namespaces():
     for ns in [NS_C] + NODES:
-        subprocess.run(["ip", "netns", "pids", ns], capture_output=True)
         pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout
         for pid in pids.split():
             try:
@@ -86,69 +82,8 @@ def outside():
         remove_namespaces()
 
 
-procs = []
-
-
-def start(args, log, ns=None):
-    cmd = ([] if ns is None else ["ip", "netns", "exec", ns]) + [RECUR] + args
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(log, "w"), text=True)
-    procs.append(p)
-    return p
-
-
-def http(url, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=30) as r:
-        return json.loads(r.read())
-
-
-def wait_for(what, predicate, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    fail("timed out waiting for " + what)
-
-
-def serve(tmp, name, extra):
-    p = start(["serve", "--store", os.path.join(tmp, name), "--listen", "127.0.0.1:0",
-               "--models", MODELS, "--pipelines", PIPELINES, "--json"] + extra,
-              os.path.join(tmp, name + ".log"))
-    return p, json.loads(p.stdout.readline())
-
-
-def finished_report(url, job):
-    def ended():
-        j = http(url + "/v1/jobs/" + job)
-        return j if j["status"] not in ("queued", "running") else None
-    j = wait_for("job " + job + " to end", ended, 120)
-    if j["status"] != "finished":
-        fail("job %s ended %s: %s" % (job, j["status"], j.get("error")))
-    return http(url + "/v1/jobs/%s/report" % job)
-
-
-def node(url, name):
-    for n in http(url + "/v1/nodes")["nodes"]:
-        if n["name"] == name:
-            return n
-    return None
-
-
-def job_busy_on(url, name, attempts=10):
-    """Submits jobs until one is seen with sessions on node `name` and returns its id (the job is
-    then still running there); earlier ones that ended first are left ended."""
-    for _ in range(attempts):
-        job = http(url + "/v1/jobs", JOB)["id"]
-        while True:
-            n = node(url, name)
-            if n and n["slots_used"] > 0:
-                return job
-            if http(url + "/v1/jobs/" + job)["status"] not in ("queued", "running"):
-                break
-            time.sleep(0.02)
-    fail("no job was seen with sessions on %s in %d tries" % (name, attempts))
+run = Processes(RECUR, MODELS, PIPELINES)
+start, serve = run.start, run.serve
 
 
 def inside():
@@ -170,7 +105,7 @@ def inside():
     wait_for("both nodes", lambda: all((node(url, "node-%d" % k) or {}).get("up") for k in (1, 2)))
     epoch_1 = node(url, "node-1")["epoch"]
 
-    job = job_busy_on(url, "node-1")
+    job = job_busy_on(url, "node-1", JOB)
     sh("ip", "-n", NODES[0], "link", "set", "%s-n1" % TAG, "down")
     cut = time.time()
     report = finished_report(url, job)
@@ -196,11 +131,4 @@ else:
     try:
         inside()
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        run.stop_all()
